@@ -1,0 +1,30 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace custsim::cli {
+
+struct RunArgs {
+    std::string scenario;
+    std::string output;
+    std::vector<std::string> overrides;
+    int threads = 0;
+    bool quiet = false;
+};
+
+struct BenchArgs {
+    std::string scenario; ///< empty: the built-in per-tie Bass benchmark
+    std::uint32_t customers = 1000000;
+    double mean_degree = 10;
+    double days = 30;
+    std::vector<int> threads{1, 2};
+    std::vector<std::string> overrides;
+};
+
+int run(const RunArgs& args);
+int validate(const std::string& scenario, const std::vector<std::string>& overrides);
+int graph_stats(const std::string& input, const std::vector<std::string>& overrides);
+int bench(const BenchArgs& args);
+
+} // namespace custsim::cli

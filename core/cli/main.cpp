@@ -1,0 +1,97 @@
+#include "commands.hpp"
+
+#include "custsim/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    using namespace custsim;
+    CLI::App app{"custsim: agent-based customer-journey and word-of-mouth simulator"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", CUSTSIM_VERSION);
+
+    cli::RunArgs run;
+    auto* run_cmd = app.add_subcommand("run", "Run a scenario: KPI summary, results in HDF5");
+    run_cmd->add_option("scenario", run.scenario, "Scenario file (YAML)")->required();
+    run_cmd->add_option("-o,--output", run.output, "Results file (default: <scenario>.h5)");
+    std::uint32_t replicates = 0;
+    std::uint64_t seed = 0;
+    run_cmd->add_option("--replicates", replicates, "Replicates (overrides the scenario)")
+        ->check(CLI::PositiveNumber);
+    run_cmd->add_option("--seed", seed, "Random seed (overrides the scenario)");
+    run_cmd->add_option("--threads", run.threads, "Threads (default: all cores)")
+        ->check(CLI::NonNegativeNumber);
+    run_cmd->add_option("--set", run.overrides, "Override a scenario key: key.path=value");
+    run_cmd->add_flag("--quiet", run.quiet, "No progress bar and no summary");
+
+    std::string validate_file;
+    std::vector<std::string> validate_overrides;
+    auto* validate_cmd =
+        app.add_subcommand("validate", "Check a scenario file and say what is wrong");
+    validate_cmd->add_option("scenario", validate_file, "Scenario file (YAML)")->required();
+    validate_cmd->add_option("--set", validate_overrides,
+                             "Override a scenario key: key.path=value");
+
+    std::string stats_input;
+    std::vector<std::string> stats_overrides;
+    auto* stats_cmd = app.add_subcommand(
+        "graph-stats",
+        "Size, degrees, components and clustering of an edge list or a scenario's graph");
+    stats_cmd->add_option("input", stats_input, "Edge list (.txt, .csv, .gz) or scenario (.yaml)")
+        ->required();
+    stats_cmd->add_option("--set", stats_overrides, "Override a scenario key: key.path=value");
+
+    cli::BenchArgs bench;
+    auto* bench_cmd = app.add_subcommand(
+        "bench", "Time the step loop: agent-steps and edge reads per second per thread count");
+    bench_cmd->add_option("scenario", bench.scenario,
+                          "Scenario to time (default: per-tie Bass on a Watts-Strogatz graph)");
+    bench_cmd->add_option("--customers", bench.customers, "Customers (built-in benchmark)");
+    bench_cmd->add_option("--degree", bench.mean_degree, "Mean degree (built-in benchmark)");
+    bench_cmd->add_option("--days", bench.days, "Days to simulate (built-in benchmark)");
+    bench_cmd->add_option("--threads", bench.threads, "Thread counts to time, e.g. 1,2")
+        ->delimiter(',');
+    bench_cmd->add_option("--set", bench.overrides, "Override a scenario key: key.path=value");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+
+    try {
+        if (*run_cmd) {
+            if (replicates > 0) {
+                run.overrides.push_back("replicates=" + std::to_string(replicates));
+            }
+            if (run_cmd->count("--seed") > 0) {
+                run.overrides.push_back("seed=" + std::to_string(seed));
+            }
+            return cli::run(run);
+        }
+        if (*validate_cmd) {
+            return cli::validate(validate_file, validate_overrides);
+        }
+        if (*stats_cmd) {
+            return cli::graph_stats(stats_input, stats_overrides);
+        }
+        if (*bench_cmd) {
+            return cli::bench(bench);
+        }
+    } catch (const InputError& e) {
+        std::fprintf(stderr, "custsim: %s\n", e.what());
+        return 2;
+    } catch (const Cancelled&) {
+        std::fprintf(stderr, "custsim: interrupted; no results file was written\n");
+        return 130;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "custsim: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

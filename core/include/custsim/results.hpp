@@ -1,0 +1,35 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace custsim {
+
+/// The KPIs of a run: time series per replicate and final values, as in the HDF5 file.
+struct Results {
+    std::string custsim_version = CUSTSIM_VERSION;
+    std::string scenario_yaml; ///< the fully resolved scenario
+    std::uint64_t seed = 0;
+    std::uint32_t replicates = 0;
+    std::uint64_t population = 0;
+    std::vector<double> time; ///< recorded days, starting at 0
+    /// kpi -> [replicates x points], row-major
+    std::map<std::string, std::vector<double>> timeseries;
+    /// kpi -> [replicates]
+    std::map<std::string, std::vector<double>> final;
+
+    std::size_t points() const { return time.size(); }
+    double at(const std::string& kpi, std::uint32_t replicate, std::size_t point) const {
+        return timeseries.at(kpi)[replicate * points() + point];
+    }
+};
+
+/// Writes results as HDF5: a temporary file beside `path`, renamed over it only when complete,
+/// so a failed or interrupted write never leaves a broken file where a good one was.
+void write_results(const Results& results, const std::filesystem::path& path);
+/// Reads a results file written by write_results.
+Results read_results(const std::filesystem::path& path);
+
+} // namespace custsim

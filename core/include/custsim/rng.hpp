@@ -1,0 +1,56 @@
+#pragma once
+#include <Random123/philox.h>
+
+#include <cstdint>
+
+namespace custsim {
+
+/// The processes of a step that draw random numbers; part of every draw's counter, so two
+/// processes never share a number and adding a process never shifts another's numbers.
+enum class Process : std::uint32_t {
+    seeding = 1,
+    adoption = 2,
+};
+
+/// Where a stream of draws belongs: one run of one scenario.
+struct StreamKey {
+    std::uint64_t seed = 1;
+    std::uint32_t replicate = 0;
+};
+
+/// Counter-based random numbers (Philox4x32-10, Random123).
+///
+/// A draw is a pure function of (seed, replicate, step, process, customer, draw index): there is
+/// no generator state to share between threads, so a run gives the same numbers on any thread
+/// count or MPI layout, and two scenarios with the same seed share every draw their policies do
+/// not change (common random numbers). The key holds the seed; the counter holds
+/// (customer, step, process << 24 | block of four draws, replicate).
+class Draws {
+  public:
+    Draws(StreamKey key, std::uint32_t step, Process process, std::uint32_t customer)
+        : key_{{static_cast<std::uint32_t>(key.seed), static_cast<std::uint32_t>(key.seed >> 32)}},
+          counter_{{customer, step, static_cast<std::uint32_t>(process) << 24, key.replicate}} {}
+
+    /// The next uniform number, strictly inside (0, 1), with 32 random bits.
+    double uniform() {
+        if (next_ == 4) {
+            refill();
+        }
+        return (static_cast<double>(block_.v[next_++]) + 0.5) * 0x1p-32;
+    }
+
+  private:
+    using Philox = r123::Philox4x32;
+    void refill() {
+        block_ = Philox{}(counter_, key_);
+        ++counter_.v[2];
+        next_ = 0;
+    }
+
+    Philox::key_type key_;
+    Philox::ctr_type counter_;
+    Philox::ctr_type block_{};
+    int next_ = 4;
+};
+
+} // namespace custsim

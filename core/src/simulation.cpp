@@ -1,0 +1,292 @@
+#include "custsim/simulation.hpp"
+
+#include "custsim/error.hpp"
+#include "parallel.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <numeric>
+#include <omp.h>
+
+namespace custsim {
+
+/// Partial sums of one block of customers; padded so neighbouring blocks do not share a line.
+struct alignas(64) Simulation::BlockTally {
+    std::int64_t customers = 0;
+    std::int64_t aware = 0;
+    std::int64_t new_by_ads = 0;
+    std::int64_t new_by_wom = 0;
+    std::uint64_t edge_reads = 0;
+    double talk = 0;
+};
+
+namespace {
+
+/// Runs body(first, last, tally) for each block of customers on `threads` threads.
+template <class Tally, class Body>
+void for_each_block(std::int64_t customers, int threads, std::vector<Tally>& tallies, Body&& body) {
+    const std::int64_t blocks = block_count(customers);
+    tallies.assign(blocks, Tally{});
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (std::int64_t b = 0; b < blocks; ++b) {
+        const std::int64_t first = b * customers_per_block;
+        body(first, std::min(customers, first + customers_per_block), tallies[b]);
+    }
+}
+
+std::vector<std::uint32_t> pick_seeds(const Scenario& scenario, const SocialGraph& graph,
+                                      StreamKey key) {
+    const std::uint32_t n = graph.num_customers();
+    const std::uint64_t wanted = std::min<std::uint64_t>(
+        n, scenario.seeds.count + std::llround(scenario.seeds.fraction * n));
+    if (wanted == 0) {
+        return {};
+    }
+    // Ranked by the rule's score, ties (and the random rule) broken by a draw per customer,
+    // so replicates differ among equals but a run is the same on any thread count.
+    std::vector<double> score(n, 0.0);
+    switch (scenario.seeds.by) {
+    case SeedRule::random:
+        break;
+    case SeedRule::degree:
+        for (std::uint32_t v = 0; v < n; ++v) {
+            score[v] = graph.degree(v);
+        }
+        break;
+    case SeedRule::pagerank:
+        score = graph.page_rank();
+        break;
+    case SeedRule::core_number: {
+        const auto core = graph.core_numbers();
+        std::copy(core.begin(), core.end(), score.begin());
+        break;
+    }
+    }
+    std::vector<double> tie_break(n);
+    parallel_for(n, [&](std::int64_t v) {
+        tie_break[v] = Draws(key, 0, Process::seeding, static_cast<std::uint32_t>(v)).uniform();
+    });
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::partial_sort(order.begin(), order.begin() + wanted, order.end(),
+                      [&](std::uint32_t a, std::uint32_t b) {
+                          if (score[a] != score[b]) {
+                              return score[a] > score[b];
+                          }
+                          return tie_break[a] < tie_break[b];
+                      });
+    order.resize(wanted);
+    return order;
+}
+
+} // namespace
+
+Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
+                       std::uint32_t replicate, int threads)
+    : scenario_(scenario), graph_(std::move(graph)), key_{scenario.seed, replicate},
+      threads_(threads > 0 ? threads : omp_get_max_threads()) {
+    validate(scenario_);
+    scenario_.customers = graph_->num_customers();
+    const std::size_t n = graph_->num_customers();
+    state_.stage.assign(n, static_cast<std::uint8_t>(Stage::unaware));
+    state_.adopted_day.assign(n, std::numeric_limits<float>::quiet_NaN());
+    state_.talk.assign(n, 0.0f);
+    next_talk_.assign(n, 0.0f);
+    for (const auto& channel : scenario_.channels) {
+        ad_rate_ += channel.adoption_rate;
+    }
+    seed_customers();
+}
+
+void Simulation::seed_customers() {
+    for (auto v : pick_seeds(scenario_, *graph_, key_)) {
+        state_.stage[v] = static_cast<std::uint8_t>(Stage::customer);
+        state_.adopted_day[v] = 0.0f;
+        state_.talk[v] = 1.0f;
+    }
+    std::vector<BlockTally> blocks;
+    for_each_block(graph_->num_customers(), threads_, blocks,
+                   [&](std::int64_t first, std::int64_t last, BlockTally& t) {
+                       for (std::int64_t i = first; i < last; ++i) {
+                           const bool adopted = state_.stage[i] == std::uint8_t(Stage::customer);
+                           t.customers += adopted;
+                           t.aware += state_.stage[i] != std::uint8_t(Stage::unaware);
+                           t.talk += state_.talk[i];
+                       }
+                   });
+    tally(blocks);
+    kpis_.adopted = kpis_.customers;
+}
+
+// One step of dt days, in MODEL.md's order as far as the Bass special case has processes:
+// exposure to the always-on channels and word of mouth give one adoption hazard
+// h = p + q x (talk pulled from neighbours); the customer adopts with probability 1 - exp(-h dt).
+// The draw that decides also attributes the adoption: u below the channels' share of that
+// probability counts for the channels, the rest for word of mouth.
+void Simulation::step() {
+    const double dt = scenario_.dt;
+    const double day_after = double(step_ + 1) * dt;
+    const auto& wom = scenario_.word_of_mouth;
+    const bool mean_field = graph_->is_mean_field();
+    const double n = double(graph_->num_customers());
+    const double mean_field_talk = mean_field ? talk_sum_ / n : 0.0;
+    const bool fades = std::isfinite(wom.buzz_decay_days);
+    const auto step = static_cast<std::uint32_t>(step_);
+    const std::uint8_t customer = static_cast<std::uint8_t>(Stage::customer);
+    const float* talk = state_.talk.data();
+    std::uint8_t* stage = state_.stage.data();
+    float* adopted_day = state_.adopted_day.data();
+    float* next_talk = next_talk_.data();
+    const SocialGraph& graph = *graph_;
+
+    const double ads = ad_rate_;
+    const double adopt_by_ads_only = -std::expm1(-ads * dt);
+    std::vector<BlockTally> blocks;
+    for_each_block(
+        graph.num_customers(), threads_, blocks,
+        [&](std::int64_t first, std::int64_t last, BlockTally& out) {
+            BlockTally t; // local, so the compiler keeps it in registers
+            constexpr std::int64_t lookahead = 16;
+            for (std::int64_t i = first; i < last; ++i) {
+                // The neighbours' talk is scattered over memory: ask for it a few customers early.
+                if (!mean_field && i + lookahead < last) {
+                    for (const auto j :
+                         graph.neighbours(static_cast<std::uint32_t>(i + lookahead))) {
+                        __builtin_prefetch(talk + j);
+                    }
+                }
+                if (stage[i] == customer) {
+                    const float weight =
+                        fades ? float(std::exp(-(day_after - adopted_day[i]) / wom.buzz_decay_days))
+                              : 1.0f;
+                    next_talk[i] = weight;
+                    t.customers += 1;
+                    t.aware += 1;
+                    t.talk += weight;
+                    continue;
+                }
+                double peers = 0;
+                if (mean_field) {
+                    peers = mean_field_talk;
+                } else {
+                    const auto ties = graph.neighbours(static_cast<std::uint32_t>(i));
+                    float heard = 0;
+                    for (const auto j : ties) {
+                        heard += talk[j];
+                    }
+                    t.edge_reads += ties.size();
+                    peers = wom.per == WomPer::tie ? double(heard)
+                            : ties.empty()         ? 0.0
+                                                   : double(heard) / double(ties.size());
+                }
+                const double hazard = ads + wom.rate * peers;
+                // Most undecided customers hear nothing: their probability is known in advance.
+                const double adopt = peers > 0 ? -std::expm1(-hazard * dt) : adopt_by_ads_only;
+                const double u =
+                    Draws(key_, step, Process::adoption, static_cast<std::uint32_t>(i)).uniform();
+                if (u < adopt) {
+                    stage[i] = customer;
+                    adopted_day[i] = float(day_after);
+                    next_talk[i] = 1.0f;
+                    const bool by_ads = u < adopt * (ads / hazard);
+                    t.new_by_ads += by_ads;
+                    t.new_by_wom += !by_ads;
+                    t.customers += 1;
+                    t.aware += 1;
+                    t.talk += 1.0;
+                } else {
+                    next_talk[i] = 0.0f;
+                }
+            }
+            out = t;
+        });
+    std::swap(state_.talk, next_talk_);
+    ++step_;
+    kpis_.day = day();
+    tally(blocks);
+}
+
+void Simulation::tally(std::span<const BlockTally> blocks) {
+    BlockTally total;
+    for (const auto& block : blocks) { // block order: the same sums on any thread count
+        total.customers += block.customers;
+        total.aware += block.aware;
+        total.new_by_ads += block.new_by_ads;
+        total.new_by_wom += block.new_by_wom;
+        total.edge_reads += block.edge_reads;
+        total.talk += block.talk;
+    }
+    kpis_.customers = total.customers;
+    kpis_.aware = total.aware;
+    kpis_.adopted_by_ads += total.new_by_ads;
+    kpis_.adopted_by_wom += total.new_by_wom;
+    kpis_.adopted += total.new_by_ads + total.new_by_wom;
+    talk_sum_ = total.talk;
+    work_.edge_reads += total.edge_reads;
+    work_.agent_steps += graph_->num_customers();
+}
+
+std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario) {
+    if (scenario.graph.kind == GraphKind::edge_list) {
+        return std::make_shared<SocialGraph>(SocialGraph::load_edge_list(scenario.graph.path));
+    }
+    return std::make_shared<SocialGraph>(
+        SocialGraph::generate(scenario.graph, scenario.customers, scenario.seed));
+}
+
+Results run_scenario(const Scenario& scenario, int threads, const Progress& progress,
+                     std::shared_ptr<const SocialGraph> graph) {
+    validate(scenario);
+    if (!graph) {
+        graph = build_graph(scenario);
+    }
+    Results results;
+    results.seed = scenario.seed;
+    results.replicates = scenario.replicates;
+    results.population = graph->num_customers();
+    Scenario resolved = scenario;
+    resolved.customers = graph->num_customers();
+    results.scenario_yaml = to_yaml(resolved);
+    const std::uint64_t steps = scenario.steps();
+    const std::uint64_t every = scenario.steps_per_record();
+    for (std::uint64_t s = 0; s <= steps; s += every) {
+        results.time.push_back(double(s) * scenario.dt);
+    }
+    const std::size_t points = results.time.size();
+    const std::pair<const char*, std::int64_t Kpis::*> recorded[] = {
+        {"adopted", &Kpis::adopted},
+        {"customers", &Kpis::customers},
+        {"aware", &Kpis::aware},
+        {"adopted_by_ads", &Kpis::adopted_by_ads},
+        {"adopted_by_wom", &Kpis::adopted_by_wom},
+    };
+    for (const auto& [name, member] : recorded) {
+        results.timeseries[name].assign(std::size_t(scenario.replicates) * points, 0.0);
+        results.final[name].assign(scenario.replicates, 0.0);
+    }
+    for (std::uint32_t r = 0; r < scenario.replicates; ++r) {
+        Simulation simulation(scenario, graph, r, threads);
+        auto record = [&](std::size_t point) {
+            for (const auto& [name, member] : recorded) {
+                results.timeseries[name][r * points + point] = double(simulation.kpis().*member);
+            }
+        };
+        record(0);
+        for (std::uint64_t s = 1; s <= steps; ++s) {
+            simulation.step();
+            if (s % every == 0) {
+                record(s / every);
+            }
+            if (progress && !progress(r, simulation.day())) {
+                throw Cancelled();
+            }
+        }
+        for (const auto& [name, member] : recorded) {
+            results.final[name][r] = double(simulation.kpis().*member);
+        }
+    }
+    return results;
+}
+
+} // namespace custsim

@@ -1,0 +1,54 @@
+// Google Benchmark of the step loop: per-tie Bass on a Watts-Strogatz graph, and mean field.
+#include "custsim/simulation.hpp"
+
+#include <benchmark/benchmark.h>
+
+using namespace custsim;
+
+namespace {
+Scenario bench_scenario(std::uint32_t customers, GraphKind kind) {
+    Scenario s;
+    s.customers = customers;
+    s.days = 1000000; // stepped by the benchmark, never run to the end
+    s.record_every = 1;
+    s.graph.kind = kind;
+    s.graph.mean_degree = 10;
+    s.channels = {Channel{"ads", 1e-5}};
+    s.word_of_mouth.rate = 1e-5;
+    return s;
+}
+
+void step_loop(benchmark::State& state, GraphKind kind) {
+    const auto s = bench_scenario(static_cast<std::uint32_t>(state.range(0)), kind);
+    const auto graph = build_graph(s);
+    Simulation sim(s, graph, 0, static_cast<int>(state.range(1)));
+    for (auto _ : state) {
+        sim.step();
+    }
+    state.counters["agent_steps/s"] =
+        benchmark::Counter(double(sim.work().agent_steps), benchmark::Counter::kIsRate);
+    state.counters["edge_reads/s"] =
+        benchmark::Counter(double(sim.work().edge_reads), benchmark::Counter::kIsRate);
+}
+
+void graph_build(benchmark::State& state) {
+    const auto s =
+        bench_scenario(static_cast<std::uint32_t>(state.range(0)), GraphKind::watts_strogatz);
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(build_graph(s));
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+} // namespace
+
+BENCHMARK_CAPTURE(step_loop, per_tie_watts_strogatz, GraphKind::watts_strogatz)
+    ->ArgsProduct({{100000, 1000000}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(step_loop, mean_field, GraphKind::mean_field)
+    ->ArgsProduct({{1000000}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(graph_build)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK_MAIN();
