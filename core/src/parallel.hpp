@@ -1,12 +1,14 @@
 #pragma once
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 namespace custsim {
 
-/// Runs body(i) for i in [0, count) over the OpenMP threads. The only place with an OpenMP
-/// pragma for customers; the schedule is static so a thread's share is the same on every run.
+/// Runs body(i) for i in [0, count) over the OpenMP threads. This header is the only place with
+/// OpenMP pragmas; schedules are static.
 template <class Body> void parallel_for(std::int64_t count, Body&& body) {
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < count; ++i) {
@@ -20,6 +22,19 @@ inline constexpr std::int64_t customers_per_block = 1 << 14;
 
 inline std::int64_t block_count(std::int64_t customers) {
     return (customers + customers_per_block - 1) / customers_per_block;
+}
+
+/// Runs body(first, last, tally) for each block of customers on `threads` threads; each block
+/// fills its own tally, which the caller merges in block order.
+template <class Tally, class Body>
+void for_each_block(std::int64_t customers, int threads, std::vector<Tally>& tallies, Body&& body) {
+    const std::int64_t blocks = block_count(customers);
+    tallies.assign(blocks, Tally{});
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (std::int64_t b = 0; b < blocks; ++b) {
+        const std::int64_t first = b * customers_per_block;
+        body(first, std::min(customers, first + customers_per_block), tallies[b]);
+    }
 }
 
 } // namespace custsim

@@ -23,18 +23,6 @@ struct alignas(64) Simulation::BlockTally {
 
 namespace {
 
-/// Runs body(first, last, tally) for each block of customers on `threads` threads.
-template <class Tally, class Body>
-void for_each_block(std::int64_t customers, int threads, std::vector<Tally>& tallies, Body&& body) {
-    const std::int64_t blocks = block_count(customers);
-    tallies.assign(blocks, Tally{});
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (std::int64_t b = 0; b < blocks; ++b) {
-        const std::int64_t first = b * customers_per_block;
-        body(first, std::min(customers, first + customers_per_block), tallies[b]);
-    }
-}
-
 std::vector<std::uint32_t> pick_seeds(const Scenario& scenario, const SocialGraph& graph,
                                       StreamKey key) {
     const std::uint32_t n = graph.num_customers();
