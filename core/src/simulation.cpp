@@ -26,8 +26,7 @@ namespace {
 std::vector<std::uint32_t> pick_seeds(const Scenario& scenario, const SocialGraph& graph,
                                       StreamKey key) {
     const std::uint32_t n = graph.num_customers();
-    const std::uint64_t wanted = std::min<std::uint64_t>(
-        n, scenario.seeds.count + std::llround(scenario.seeds.fraction * n));
+    const std::uint64_t wanted = std::min<std::uint64_t>(n, scenario.seed_customers());
     if (wanted == 0) {
         return {};
     }
