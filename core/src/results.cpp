@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <system_error>
 
@@ -55,6 +56,59 @@ void write_string_attribute(hid_t file, const char* name, const std::string& val
     check(H5Awrite(attribute, type, &text), std::string("write attribute ") + name);
 }
 
+/// A list of names as an attribute of `object`: a 1-d array of variable-length UTF-8 strings.
+void write_names_attribute(hid_t object, const char* name, const std::vector<std::string>& names) {
+    Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "make a string type");
+    check(H5Tset_size(type, H5T_VARIABLE), "make a string type");
+    check(H5Tset_cset(type, H5T_CSET_UTF8), "make a string type");
+    const hsize_t count = names.size();
+    Handle space(H5Screate_simple(1, &count, nullptr), H5Sclose, "make a space");
+    Handle attribute(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                     std::string("write attribute ") + name);
+    std::vector<const char*> texts;
+    for (const auto& n : names) {
+        texts.push_back(n.c_str());
+    }
+    check(H5Awrite(attribute, type, texts.data()), std::string("write attribute ") + name);
+}
+
+std::vector<std::string> read_names_attribute(hid_t object, const char* name) {
+    const std::string what = std::string("read attribute ") + name;
+    Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose, what);
+    Handle space(H5Aget_space(attribute), H5Sclose, what);
+    const auto count = H5Sget_simple_extent_npoints(space);
+    Handle type(H5Tcopy(H5T_C_S1), H5Tclose, what);
+    check(H5Tset_size(type, H5T_VARIABLE), what);
+    check(H5Tset_cset(type, H5T_CSET_UTF8), what);
+    std::vector<char*> texts(static_cast<std::size_t>(std::max<hssize_t>(count, 0)), nullptr);
+    check(H5Aread(attribute, type, texts.data()), what);
+    std::vector<std::string> names;
+    for (char* text : texts) {
+        names.emplace_back(text ? text : "");
+        H5free_memory(text);
+    }
+    return names;
+}
+
+/// /channels or /brands: [replicates, points, items] per KPI, with the item names attached.
+void write_cube(hid_t file, const char* group_name, const char* attribute, const Results& results,
+                const std::vector<std::string>& names,
+                const std::map<std::string, std::vector<double>>& cubes) {
+    if (names.empty()) {
+        return;
+    }
+    Handle group(H5Gcreate2(file, group_name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                 std::string("create /") + group_name);
+    write_names_attribute(group, "names", names);
+    const hsize_t dims[3] = {results.replicates, results.points(), names.size()};
+    for (const auto& [kpi, values] : cubes) {
+        check(H5LTmake_dataset_double(group, kpi.c_str(), 3, dims, values.data()),
+              std::string("write /") + group_name + "/" + kpi);
+        Handle dataset(H5Dopen2(group, kpi.c_str(), H5P_DEFAULT), H5Dclose, "open " + kpi);
+        write_names_attribute(dataset, attribute, names);
+    }
+}
+
 void write_file(const Results& results, const std::string& path) {
     Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
                 "create " + path);
@@ -85,6 +139,8 @@ void write_file(const Results& results, const std::string& path) {
                   "write /final/" + kpi);
         }
     }
+    write_cube(file, "channels", "channels", results, results.channel_names, results.channels);
+    write_cube(file, "brands", "brands", results, results.brand_names, results.brands);
     check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + path);
 }
 
@@ -177,6 +233,20 @@ Results read_results(const std::filesystem::path& path) {
         Handle group(H5Gopen2(file, group_name, H5P_DEFAULT), H5Gclose,
                      std::string("open /") + group_name);
         auto& target = std::string(group_name) == "final" ? results.final : results.timeseries;
+        for (const auto& name : members(group)) {
+            target[name] = read_doubles(group, name);
+        }
+    }
+    for (const char* group_name : {"channels", "brands"}) {
+        if (H5Lexists(file, group_name, H5P_DEFAULT) <= 0) {
+            continue;
+        }
+        Handle group(H5Gopen2(file, group_name, H5P_DEFAULT), H5Gclose,
+                     std::string("open /") + group_name);
+        const bool channels = std::string(group_name) == "channels";
+        (channels ? results.channel_names : results.brand_names) =
+            read_names_attribute(group, "names");
+        auto& target = channels ? results.channels : results.brands;
         for (const auto& name : members(group)) {
             target[name] = read_doubles(group, name);
         }

@@ -1,6 +1,7 @@
 #include "custsim/simulation.hpp"
 
 #include "custsim/error.hpp"
+#include "journey.hpp"
 #include "parallel.hpp"
 
 #include <algorithm>
@@ -21,19 +22,18 @@ struct alignas(64) Simulation::BlockTally {
     double talk = 0;
 };
 
-namespace {
-
-std::vector<std::uint32_t> pick_seeds(const Scenario& scenario, const SocialGraph& graph,
-                                      StreamKey key) {
+std::vector<std::uint32_t> Simulation::pick_seeds(std::uint64_t count, SeedRule rule,
+                                                  Process process) const {
+    const SocialGraph& graph = *graph_;
     const std::uint32_t n = graph.num_customers();
-    const std::uint64_t wanted = std::min<std::uint64_t>(n, scenario.seed_customers());
+    const std::uint64_t wanted = std::min<std::uint64_t>(n, count);
     if (wanted == 0) {
         return {};
     }
     // Ranked by the rule's score, ties (and the random rule) broken by a draw per customer,
     // so replicates differ among equals but a run is the same on any thread count.
     std::vector<double> score(n, 0.0);
-    switch (scenario.seeds.by) {
+    switch (rule) {
     case SeedRule::random:
         break;
     case SeedRule::degree:
@@ -52,7 +52,7 @@ std::vector<std::uint32_t> pick_seeds(const Scenario& scenario, const SocialGrap
     }
     std::vector<double> tie_break(n);
     parallel_for(n, [&](std::int64_t v) {
-        tie_break[v] = Draws(key, 0, Process::seeding, static_cast<std::uint32_t>(v)).uniform();
+        tie_break[v] = Draws(key_, 0, process, static_cast<std::uint32_t>(v)).uniform();
     });
     std::vector<std::uint32_t> order(n);
     std::iota(order.begin(), order.end(), 0u);
@@ -67,8 +67,6 @@ std::vector<std::uint32_t> pick_seeds(const Scenario& scenario, const SocialGrap
     return order;
 }
 
-} // namespace
-
 Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
                        std::uint32_t replicate, int threads)
     : scenario_(scenario), graph_(std::move(graph)), key_{scenario.seed, replicate},
@@ -80,6 +78,12 @@ Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGra
     state_.adopted_day.assign(n, std::numeric_limits<float>::quiet_NaN());
     state_.talk.assign(n, 0.0f);
     next_talk_.assign(n, 0.0f);
+    if (!scenario_.instant()) {
+        next_talk_.clear();
+        state_.talk.clear();
+        start_journey();
+        return;
+    }
     for (const auto& channel : scenario_.channels) {
         ad_rate_ += channel.adoption_rate;
     }
@@ -87,7 +91,7 @@ Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGra
 }
 
 void Simulation::seed_customers() {
-    for (auto v : pick_seeds(scenario_, *graph_, key_)) {
+    for (auto v : pick_seeds(scenario_.seed_customers(), scenario_.seeds.by, Process::seeding)) {
         state_.stage[v] = static_cast<std::uint8_t>(Stage::customer);
         state_.adopted_day[v] = 0.0f;
         state_.talk[v] = 1.0f;
@@ -112,6 +116,10 @@ void Simulation::seed_customers() {
 // The draw that decides also attributes the adoption: u below the channels' share of that
 // probability counts for the channels, the rest for word of mouth.
 void Simulation::step() {
+    if (model_) {
+        step_journey();
+        return;
+    }
     const double dt = scenario_.dt;
     const double day_after = double(step_ + 1) * dt;
     const auto& wom = scenario_.word_of_mouth;
@@ -215,11 +223,73 @@ void Simulation::tally(std::span<const BlockTally> blocks) {
 }
 
 std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario) {
-    if (scenario.graph.kind == GraphKind::edge_list) {
-        return std::make_shared<SocialGraph>(SocialGraph::load_edge_list(scenario.graph.path));
+    auto graph = scenario.graph.kind == GraphKind::edge_list
+                     ? SocialGraph::load_edge_list(scenario.graph.path)
+                     : SocialGraph::generate(scenario.graph, scenario.customers, scenario.seed);
+    graph.set_strong_ties(scenario.graph.strong_fraction, scenario.seed);
+    return std::make_shared<SocialGraph>(std::move(graph));
+}
+
+namespace {
+
+using Getter = double (*)(const Kpis&);
+#define CUSTSIM_KPI(name)                                                                          \
+    {                                                                                              \
+#name, [](const Kpis& k) { return double(k.name); }                                        \
     }
-    return std::make_shared<SocialGraph>(
-        SocialGraph::generate(scenario.graph, scenario.customers, scenario.seed));
+/// The KPIs every run records, and the journey model's besides.
+const std::pair<const char*, Getter> instant_kpis[] = {
+    CUSTSIM_KPI(adopted), CUSTSIM_KPI(customers), CUSTSIM_KPI(aware), CUSTSIM_KPI(adopted_by_ads),
+    CUSTSIM_KPI(adopted_by_wom)};
+const std::pair<const char*, Getter> journey_kpis[] = {CUSTSIM_KPI(considering),
+                                                       CUSTSIM_KPI(market_share),
+                                                       CUSTSIM_KPI(purchases),
+                                                       CUSTSIM_KPI(lost_sales),
+                                                       CUSTSIM_KPI(revenue),
+                                                       CUSTSIM_KPI(margin),
+                                                       CUSTSIM_KPI(media_cost),
+                                                       CUSTSIM_KPI(service_cost),
+                                                       CUSTSIM_KPI(it_cost),
+                                                       CUSTSIM_KPI(data_cost),
+                                                       CUSTSIM_KPI(ambassador_cost),
+                                                       CUSTSIM_KPI(profit),
+                                                       CUSTSIM_KPI(nps),
+                                                       CUSTSIM_KPI(promoters),
+                                                       CUSTSIM_KPI(detractors),
+                                                       CUSTSIM_KPI(wom_positive),
+                                                       CUSTSIM_KPI(wom_negative),
+                                                       CUSTSIM_KPI(complaints_opened),
+                                                       CUSTSIM_KPI(complaints_resolved),
+                                                       CUSTSIM_KPI(complaints_unresolved),
+                                                       CUSTSIM_KPI(churned),
+                                                       CUSTSIM_KPI(consented),
+                                                       CUSTSIM_KPI(known)};
+#undef CUSTSIM_KPI
+using Cube = std::pair<const char*, const std::vector<double> Kpis::*>;
+const Cube channel_kpis[] = {{"spend", &Kpis::channel_spend},
+                             {"exposures", &Kpis::channel_exposures},
+                             {"last_touch_conversions", &Kpis::channel_conversions}};
+const Cube brand_kpis[] = {{"aware", &Kpis::brand_aware}, {"customers", &Kpis::brand_customers}};
+
+} // namespace
+
+JourneySummary summarise_journey(const Kpis& k, const Scenario& s) {
+    JourneySummary out;
+    const double costs =
+        k.media_cost + k.service_cost + k.it_cost + k.data_cost + k.ambassador_cost;
+    out.roi = costs > 0 ? k.profit / costs : 0.0;
+    const double acquired = double(k.adopted_by_ads + k.adopted_by_wom);
+    out.cac = acquired > 0 ? k.media_cost / acquired : 0.0;
+    if (k.customer_days > 0) {
+        const double years = k.customer_days / 365.0;          // customer-years served
+        const double margin = k.margin / years;                // m: margin per customer-year
+        const double retention = std::exp(-k.churned / years); // r: yearly retention
+        const double i = s.journey.discount_rate;
+        out.annual_margin = margin;
+        out.retention = retention;
+        out.clv = margin * retention / (1 + i - retention);
+    }
+    return out;
 }
 
 Results run_scenario(const Scenario& scenario, int threads, const Progress& progress,
@@ -241,23 +311,51 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
         results.time.push_back(double(s) * scenario.dt);
     }
     const std::size_t points = results.time.size();
-    const std::pair<const char*, std::int64_t Kpis::*> recorded[] = {
-        {"adopted", &Kpis::adopted},
-        {"customers", &Kpis::customers},
-        {"aware", &Kpis::aware},
-        {"adopted_by_ads", &Kpis::adopted_by_ads},
-        {"adopted_by_wom", &Kpis::adopted_by_wom},
-    };
-    for (const auto& [name, member] : recorded) {
-        results.timeseries[name].assign(std::size_t(scenario.replicates) * points, 0.0);
-        results.final[name].assign(scenario.replicates, 0.0);
+    const std::size_t R = scenario.replicates;
+    const bool journey = !scenario.instant();
+    std::vector<std::pair<const char*, Getter>> recorded(std::begin(instant_kpis),
+                                                         std::end(instant_kpis));
+    if (journey) {
+        recorded.insert(recorded.end(), std::begin(journey_kpis), std::end(journey_kpis));
+        for (const auto& c : scenario.channels) {
+            results.channel_names.push_back(c.name);
+        }
+        for (const auto& b : scenario.brands) {
+            results.brand_names.push_back(b.name);
+        }
+        for (const auto& [name, member] : channel_kpis) {
+            results.channels[name].assign(R * points * results.channel_names.size(), 0.0);
+        }
+        for (const auto& [name, member] : brand_kpis) {
+            results.brands[name].assign(R * points * results.brand_names.size(), 0.0);
+        }
+        for (const char* name : {"clv", "roi", "cac", "annual_margin", "retention"}) {
+            results.final[name].assign(R, 0.0);
+        }
+    }
+    for (const auto& [name, get] : recorded) {
+        results.timeseries[name].assign(R * points, 0.0);
+        results.final[name].assign(R, 0.0);
     }
     for (std::uint32_t r = 0; r < scenario.replicates; ++r) {
         Simulation simulation(scenario, graph, r, threads);
         auto record = [&](std::size_t point) {
-            for (const auto& [name, member] : recorded) {
-                results.timeseries[name][r * points + point] = double(simulation.kpis().*member);
+            const Kpis& k = simulation.kpis();
+            for (const auto& [name, get] : recorded) {
+                results.timeseries[name][r * points + point] = get(k);
             }
+            if (!journey) {
+                return;
+            }
+            auto cube = [&](auto& target, const auto& table) {
+                for (const auto& [name, member] : table) {
+                    const auto& values = k.*member;
+                    std::copy(values.begin(), values.end(),
+                              target[name].begin() + (r * points + point) * values.size());
+                }
+            };
+            cube(results.channels, channel_kpis);
+            cube(results.brands, brand_kpis);
         };
         record(0);
         for (std::uint64_t s = 1; s <= steps; ++s) {
@@ -269,8 +367,16 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
                 throw Cancelled();
             }
         }
-        for (const auto& [name, member] : recorded) {
-            results.final[name][r] = double(simulation.kpis().*member);
+        for (const auto& [name, get] : recorded) {
+            results.final[name][r] = get(simulation.kpis());
+        }
+        if (journey) {
+            const auto summary = summarise_journey(simulation.kpis(), scenario);
+            results.final["clv"][r] = summary.clv;
+            results.final["roi"][r] = summary.roi;
+            results.final["cac"][r] = summary.cac;
+            results.final["annual_margin"][r] = summary.annual_margin;
+            results.final["retention"][r] = summary.retention;
         }
     }
     return results;

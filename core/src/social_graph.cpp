@@ -21,9 +21,12 @@ namespace custsim {
 
 namespace {
 
-using Csr =
-    boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
-                                       boost::no_property, std::uint32_t, std::uint32_t>;
+/// The bundled edge property: Boost's CSR keeps one per directed edge, parallel to the columns.
+struct Tie {
+    std::uint8_t strong = 0;
+};
+using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, Tie,
+                                               boost::no_property, std::uint32_t, std::uint32_t>;
 // Only its traits matter: tells Boost's generators to emit each undirected pair once.
 using UndirectedTraits = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
 using Engine = boost::random::mt19937;
@@ -177,6 +180,7 @@ SocialGraph::SocialGraph(std::unique_ptr<Storage> storage, bool mean_field)
     const auto& forward = storage_->csr.m_forward;
     row_start_ = forward.m_rowstart.data();
     column_ = forward.m_column.data();
+    strong_ = reinterpret_cast<const std::uint8_t*>(forward.m_edge_properties.data());
     customers_ = static_cast<std::uint32_t>(num_vertices(storage_->csr));
 }
 
@@ -284,6 +288,27 @@ SocialGraph SocialGraph::generate(const GraphSpec& spec, std::uint32_t customers
     return from_pairs(customers, pairs.sources, pairs.targets);
 }
 
+void SocialGraph::set_strong_ties(double fraction, std::uint64_t seed) {
+    static_assert(sizeof(Tie) == 1);
+    auto& ties = storage_->csr.m_forward.m_edge_properties;
+    const bool all = fraction >= 1;
+    const auto threshold =
+        all ? std::uint64_t(0) : static_cast<std::uint64_t>(std::max(fraction, 0.0) * 0x1p64);
+    parallel_for(customers_, [&](std::int64_t v) {
+        for (std::uint32_t e = row_start_[v]; e < row_start_[v + 1]; ++e) {
+            const std::uint64_t a = std::min<std::uint64_t>(v, column_[e]);
+            const std::uint64_t b = std::max<std::uint64_t>(v, column_[e]);
+            // splitmix64 of the tie's key: a fixed, well-mixed function of (a, b, seed)
+            std::uint64_t z = (a << 32 | b) ^ (seed * 0x9e3779b97f4a7c15ULL);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            z ^= z >> 31;
+            ties[e].strong = all || z < threshold;
+        }
+    });
+    strong_ = reinterpret_cast<const std::uint8_t*>(ties.data());
+}
+
 std::uint64_t SocialGraph::num_ties() const {
     return storage_->csr.m_forward.m_column.size() / 2;
 }
@@ -291,7 +316,8 @@ std::uint64_t SocialGraph::num_ties() const {
 std::uint64_t SocialGraph::memory_bytes() const {
     const auto& forward = storage_->csr.m_forward;
     return forward.m_rowstart.capacity() * sizeof(std::uint32_t) +
-           forward.m_column.capacity() * sizeof(std::uint32_t);
+           forward.m_column.capacity() * sizeof(std::uint32_t) +
+           forward.m_edge_properties.capacity() * sizeof(Tie);
 }
 
 std::vector<double> SocialGraph::page_rank() const {

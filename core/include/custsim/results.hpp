@@ -19,6 +19,9 @@ struct Results {
     std::map<std::string, std::vector<double>> timeseries;
     /// kpi -> [replicates]
     std::map<std::string, std::vector<double>> final;
+    /// Journey model: kpi -> [replicates x points x channels] and [replicates x points x brands].
+    std::vector<std::string> channel_names, brand_names;
+    std::map<std::string, std::vector<double>> channels, brands;
 
     std::size_t points() const { return time.size(); }
     double at(const std::string& kpi, std::uint32_t replicate, std::size_t point) const {

@@ -10,6 +10,13 @@ namespace custsim {
 enum class Process : std::uint32_t {
     seeding = 1,
     adoption = 2,
+    initial = 3,       ///< journey: markets, segments, installed base at day 0
+    word_of_mouth = 4, ///< journey: hearing a message
+    journey = 5,       ///< journey: need, decision, choice, repurchase, churn
+    experience = 6,    ///< journey: problems, data pool, consent
+    service = 7,       ///< journey: complaint handling
+    ambassadors = 8,   ///< journey: ties among equally ranked ambassadors
+    exposure = 16,     ///< journey: exposure + brand index, one stream per brand
 };
 
 /// Where a stream of draws belongs: one run of one scenario.

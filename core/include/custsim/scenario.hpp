@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,17 +23,50 @@ enum class WomPer {
 /// How initial customers ("seeds") are picked.
 enum class SeedRule { random, degree, pagerank, core_number };
 
-/// An always-on channel acting directly on adoption: the Bass special case of a touchpoint.
+/// The kinds of touchpoint (MODEL.md section 3).
+enum class ChannelKind { paid, owned, earned, service };
+
+/// Which customers a touchpoint works on (bit flags).
+enum class Reaches : std::uint8_t {
+    awareness = 1,     ///< customers not in the market and not customers: builds memory
+    consideration = 2, ///< customers in the market: an exposure prompts a decision
+    retention = 4,     ///< current customers: an exposure raises attitude, so lowers churn
+};
+
+/// A touchpoint. In the instant funnel (the Bass special case) only `adoption_rate` counts; in
+/// the journey model spend buys impressions at `cpm`, spread over the reachable customers of a
+/// market by segment affinity and data targeting.
 struct Channel {
+    Channel() = default;
+    /// An always-on channel of the instant funnel.
+    Channel(std::string channel_name, double rate)
+        : name(std::move(channel_name)), adoption_rate(rate) {}
+
     std::string name;
-    double adoption_rate = 0; ///< hazard per day that an unaware customer adopts through it (p)
+    double adoption_rate = 0; ///< instant funnel: hazard per day that a customer adopts through it
+    ChannelKind kind = ChannelKind::paid;
+    double cpm = 10;            ///< cost of 1000 impressions where a market's cost_level is 1
+    double reach = 1;           ///< share of a market's customers the channel can reach at all
+    std::uint8_t works_on = 7;  ///< Reaches flags
+    double trust = 0.42;        ///< memory added by one exposure (trust in ads, Nielsen 2015)
+    double persuasion = 0.02;   ///< attitude added by one exposure
+    bool needs_data = false;    ///< reaches only customers in the focal brand's data pool (e-mail)
+    bool data_targeted = false; ///< targets with personal data; strict privacy removes most effect
+    bool mobile = false;        ///< reaches only the mobile share of a segment
+    double data_capture = 0;    ///< chance an exposure puts the customer into the data pool
+    std::string spills_into;    ///< a channel an exposure sends people to (TV -> search)
+    double spill = 0;           ///< chance per exposure of that organic visit
 };
 
 /// Peer influence.
 struct WordOfMouth {
     double rate = 0; ///< q: hazard per day, per talking tie or times the talking fraction
     WomPer per = WomPer::tie;
-    double buzz_decay_days = forever; ///< talk rate fades as exp(-days since adoption / this)
+    double buzz_decay_days = forever; ///< talk rate fades as exp(-days since purchase / this)
+    double negativity = 2;            ///< weight of a negative message relative to a positive one
+    double strong_tie = 3;            ///< transmissibility of a strong tie relative to a weak one
+    double passive_talk = 0.2;  ///< talk rate of passives (satisfaction 7-8) relative to promoters
+    double attitude_step = 0.3; ///< attitude moved by one message, times peer trust and valence
 };
 
 /// Initial customers at day 0, drawn per replicate.
@@ -40,6 +74,137 @@ struct Seeds {
     std::uint64_t count = 0; ///< absolute number; added to fraction x customers
     double fraction = 0;
     SeedRule by = SeedRule::random;
+};
+
+/// A country or region (MODEL.md section 3).
+struct Market {
+    std::string name = "home";
+    double share = 1;            ///< share of the population
+    double price_level = 1;      ///< multiplies brand prices
+    double cost_level = 1;       ///< multiplies channel CPMs
+    double talkativeness = 1;    ///< multiplies talk rates
+    double trust_peers = 0.83;   ///< memory from one peer message (Nielsen 2015: 83 %)
+    double trust_ads = 1;        ///< multiplies channels' trust
+    double consent_rate = 0.6;   ///< chance a customer entering the data pool consents
+    bool strict_privacy = false; ///< data-targeted channels lose `privacy_loss` of their effect
+    double privacy_loss = 0.65;  ///< Goldfarb & Tucker 2011
+    std::vector<std::string> channels; ///< available channels; empty: all
+};
+
+/// A persona (MODEL.md section 3). Maps keyed by channel or market name default to 1 / `share`.
+struct Segment {
+    std::string name = "everyone";
+    double share = 1;                       ///< share of each market's customers
+    std::map<std::string, double> share_in; ///< per-market shares overriding `share`
+    std::map<std::string, double> affinity; ///< per-channel multiplier of exposure, default 1
+    double need_rate = 1.0 / 60;       ///< hazard per day of entering the market (purchase cycle)
+    double repurchase_rate = 1.0 / 45; ///< hazard per day a customer buys again
+    double churn_rate = 1.0 / 730;     ///< baseline hazard per day a satisfied customer leaves
+    double price_sensitivity = 1;      ///< utility lost per unit of price over the market's mean
+    double talkativeness = 1;          ///< multiplies talk rates
+    double privacy_sensitivity = 0.2;  ///< 0..1: lowers consent, raises the cost of intrusion
+    double service_expectation = 7;    ///< 0..10: satisfaction falls short by quality below it
+    double mobile_share = 0.6;         ///< share reachable by mobile-only channels
+};
+
+/// A period of spend on one channel: the media plan is a list of flights.
+struct Flight {
+    std::string channel;
+    std::string market; ///< empty: split over markets by population share
+    double spend_per_day = 0;
+    double from = 0;        ///< first day
+    double until = forever; ///< day it stops
+};
+
+/// Service investment of a brand (MODEL.md section 4.6).
+struct Service {
+    double agents = 10;      ///< call-centre agents
+    double handle_rate = 20; ///< complaints one agent handles per day
+    double quality = 0.8;    ///< chance a handled complaint is resolved
+    double cost_per_agent_day = 250;
+    double patience_days = 14; ///< mean wait before an open complaint is given up on
+    double logistics = 0;      ///< 0..1 investment: problems fall by up to half
+    double logistics_cost_per_day = 0;
+    double it_capacity = forever; ///< orders per day the shop and site can serve
+    double it_cost_per_day = 0;
+};
+
+/// A brand: the focal brand is the first; the others are competitors with scripted plans.
+struct Brand {
+    std::string name;
+    double price = 50;
+    double margin = 0.3;          ///< gross margin share of revenue
+    double quality = 0.5;         ///< 0..1
+    double problem_rate = 0.05;   ///< chance a purchase goes wrong
+    double initial_share = 0;     ///< share of customers who are its customers at day 0
+    double initial_awareness = 0; ///< share who know it at day 0
+    double retarget_rate = 0;     ///< hazard per day on other brands' customers who left traces
+    double retarget_cost_per_day = 0;
+    std::vector<Flight> media;
+    Service service;
+};
+
+/// How the focal brand uses customer data (MODEL.md section 6).
+enum class PersonalisationLevel { none, segment, individual };
+enum class ConsentStrategy { ask, assume };
+struct Personalisation {
+    PersonalisationLevel level = PersonalisationLevel::none;
+    ConsentStrategy consent = ConsentStrategy::ask;
+    double target_weight = 3; ///< impressions per personalised customer vs others
+    double response_lift =
+        0.2; ///< more effect per owned data exposure (Sahni et al. 2018: +20 % opens)
+    double conversion_lift = 0.31;     ///< more choice probability odds (Sahni et al.: +31 % leads)
+    double intrusion_attitude = 0.1;   ///< attitude lost per unconsented personalised exposure
+    double intrusion_complaint = 0.01; ///< chance that exposure opens a complaint (x sensitivity)
+    double cost_per_known_per_day = 0.001;
+    double platform_cost_per_day = 0;
+};
+
+/// The focal brand's ambassador programme.
+struct Ambassadors {
+    std::uint64_t count = 0;
+    SeedRule by = SeedRule::degree;
+    double talk = 3;           ///< talk rate relative to a promoter
+    double reward_per_day = 0; ///< paid to each ambassador who is still a customer
+};
+
+/// Scripted events.
+enum class EventKind { peak, defect };
+struct Event {
+    EventKind kind = EventKind::peak;
+    std::string brand; ///< defect: which brand; empty: the focal brand
+    double from = 0, until = 0;
+    double demand = 1;         ///< peak: multiplies need and repurchase rates
+    double problem_rate = 0;   ///< defect: chance a purchase goes wrong while it lasts
+    double problem_hazard = 0; ///< defect: hazard per day that a current customer hits it
+};
+
+/// The journey's own constants (MODEL.md section 4.3 and 4.5).
+enum class Funnel {
+    automatic, ///< instant without brands, journey with them
+    instant,   ///< Bass: exposure and word of mouth lead straight to adoption
+    journey,   ///< unaware -> aware -> considering -> customer -> lapsed
+};
+struct Journey {
+    Funnel funnel = Funnel::automatic;
+    double memory_days = 30;         ///< adstock time constant of awareness memory
+    double attitude_days = 180;      ///< attitudes fade back to neutral this slowly
+    double awareness_threshold = 1;  ///< memory at which a customer knows a brand
+    double need_attitude = 0.5;      ///< need rate grows as exp(this x best attitude)
+    double need_window_days = 30;    ///< mean time in the market without buying
+    double decide_rate = 0.2;        ///< hazard per day of a purchase decision when in market
+    double purchase_intent = 0.5;    ///< utility of buying at all, against waiting (0)
+    double quality_weight = 2;       ///< utility per unit quality above 0.5, doubled
+    double attitude_weight = 1;      ///< utility per unit attitude
+    double reputation_weight = 0.5;  ///< utility per unit reputation
+    double problem_drop = 4;         ///< satisfaction lost by a problem
+    double complaint_share = 0.5;    ///< chance a problem becomes a complaint
+    double satisfaction_days = 60;   ///< satisfaction returns to the experience this slowly
+    double dissatisfied_churn = 0.5; ///< churn grows by this per point of satisfaction below 8
+    double unresolved_churn = 4;     ///< churn multiplier of an unresolved complaint
+    double switch_share = 0.5;       ///< share of churners who go straight back to the market
+    double data_from_purchase = 0.5; ///< chance a purchase puts the customer into the data pool
+    double discount_rate = 0.1;      ///< per year, for CLV
 };
 
 /// Everything a run needs: one plain struct with defaults, validated once.
@@ -57,11 +222,22 @@ struct Scenario {
     std::vector<Channel> channels;
     WordOfMouth word_of_mouth;
     Seeds seeds;
+    Journey journey;
+    std::vector<Market> markets;   ///< empty: one market with the defaults
+    std::vector<Segment> segments; ///< empty: one segment with the defaults
+    std::vector<Brand> brands;     ///< empty: the instant funnel's single brand
+    Personalisation personalisation;
+    Ambassadors ambassadors;
+    std::vector<Event> events;
 
     std::uint64_t steps() const;            ///< days / dt
     std::uint64_t steps_per_record() const; ///< record_every / dt
     std::uint64_t seed_customers() const;   ///< count + fraction x customers
+    bool instant() const;                   ///< runs the instant funnel (Bass special case)
 };
+
+/// Largest numbers of entities the step loop's fixed-size tallies hold.
+inline constexpr std::size_t max_brands = 8, max_channels = 16, max_markets = 8, max_segments = 16;
 
 /// Reads a scenario file (YAML), following `extends:` and applying `key.path=value` overrides.
 /// Throws ScenarioError naming file, line, key and what is allowed.

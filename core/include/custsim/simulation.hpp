@@ -21,23 +21,73 @@ enum class Stage : std::uint8_t {
     lapsed = 4
 };
 
-/// One index = one customer. Only what the step loop touches every step lives here; names and
-/// external ids live elsewhere. `talk` is what neighbours read (double-buffered inside the
-/// simulation); the other columns are read and written by their own customer only.
-struct Customers {
-    std::vector<std::uint8_t> stage; ///< Stage
-    std::vector<float> adopted_day;  ///< day of adoption; NaN if never adopted
-    std::vector<float> talk;         ///< word-of-mouth weight this customer sends (0..1)
+/// What a customer says to its ties this step: read by neighbours, so double-buffered.
+/// `level` is the talk rate in 1/4096 units (0: silent), `brand` what it is about.
+struct Voice {
+    std::uint16_t level = 0;
+    std::uint8_t brand = 0;
+    std::uint8_t negative = 0;
 };
 
-/// The KPIs of one moment, summed over customers.
+/// Bits of Customers::flags.
+struct Flag {
+    enum : std::uint8_t {
+        active = 1,      ///< a current customer of `brand`
+        in_market = 2,   ///< has a need and is considering (shopping)
+        known = 4,       ///< in the focal brand's data pool
+        consented = 8,   ///< agreed to the focal brand using the data
+        complaint = 16,  ///< has an open complaint with `brand`
+        unresolved = 32, ///< a complaint with `brand` failed or was given up on
+        ambassador = 64, ///< in the focal brand's ambassador programme
+        ever_focal = 128 ///< has bought the focal brand at least once
+    };
+};
+
+/// A customer's current or last brand before any purchase.
+inline constexpr std::uint8_t no_brand = 0xff;
+/// Customers::last_touch when the last touch was word of mouth, or nothing.
+inline constexpr std::uint8_t touch_word_of_mouth = 0xfe, touch_none = 0xff;
+
+/// One index = one customer. Only what the step loop touches every step lives here; names and
+/// external ids live elsewhere. A customer's columns are read and written by that customer only,
+/// except `talk` and `voice`, which neighbours read and which the simulation double-buffers.
+/// Per-brand columns are stored customer-major: `awareness[i * brands + b]`.
+struct Customers {
+    std::vector<std::uint8_t> stage; ///< Stage for the focal brand
+    std::vector<float> adopted_day;  ///< day of the first focal purchase; NaN if none
+    std::vector<float> talk;         ///< instant funnel: word-of-mouth weight sent (0..1)
+    // The journey model's columns (empty in the instant funnel).
+    std::vector<std::uint8_t> market, segment;
+    std::vector<std::uint8_t> brand;      ///< current or last brand, or no_brand
+    std::vector<std::uint8_t> flags;      ///< Flag bits
+    std::vector<std::uint8_t> last_touch; ///< focal brand: last channel, or touch_*
+    std::vector<float> awareness;         ///< per brand: memory (individual adstock)
+    std::vector<float> attitude;          ///< per brand: -3..3
+    std::vector<float> satisfaction;      ///< 0..10, "would you recommend"
+    std::vector<float> experience;        ///< satisfaction a trouble-free purchase gives
+    std::vector<float> since;             ///< day of the last purchase or churn (buzz)
+    std::vector<float> revenue;           ///< lifetime revenue
+    std::vector<Voice> voice;             ///< journey model: what neighbours hear
+};
+
+/// The KPIs of one moment. Counts of customers are current; flows (revenue, costs, complaints,
+/// messages, churn) are cumulative since day 0. Focal brand unless a name says otherwise.
 struct Kpis {
     double day = 0;
-    std::int64_t adopted = 0;        ///< customers who ever adopted (cumulative)
+    std::int64_t adopted = 0;        ///< customers who ever bought the focal brand (cumulative)
     std::int64_t customers = 0;      ///< current customers
-    std::int64_t aware = 0;          ///< customers past `unaware`
-    std::int64_t adopted_by_ads = 0; ///< adoptions attributed to channels (cumulative)
-    std::int64_t adopted_by_wom = 0; ///< adoptions attributed to word of mouth (cumulative)
+    std::int64_t aware = 0;          ///< customers who know the focal brand
+    std::int64_t adopted_by_ads = 0; ///< first purchases whose last touch was a channel
+    std::int64_t adopted_by_wom = 0; ///< first purchases whose last touch was word of mouth
+    // The journey model's.
+    double considering = 0, market_share = 0, purchases = 0, lost_sales = 0;
+    double revenue = 0, margin = 0, media_cost = 0, service_cost = 0, it_cost = 0, data_cost = 0,
+           ambassador_cost = 0, profit = 0;
+    double nps = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0;
+    double complaints_opened = 0, complaints_resolved = 0, complaints_unresolved = 0;
+    double churned = 0, consented = 0, known = 0, customer_days = 0;
+    std::vector<double> channel_spend, channel_exposures, channel_conversions; ///< per channel
+    std::vector<double> brand_aware, brand_customers;                          ///< per brand
 };
 
 /// Work done, for benchmarks: customer updates and neighbour reads.
@@ -68,10 +118,20 @@ class Simulation {
     const Scenario& scenario() const { return scenario_; }
     const SocialGraph& graph() const { return *graph_; }
 
+    ~Simulation();
+
   private:
     struct BlockTally;
+    struct Model;
+    struct JourneyTally;
     void seed_customers();
     void tally(std::span<const BlockTally> blocks);
+    void start_journey();
+    void step_journey(bool dry = false);
+    std::vector<std::uint32_t> pick_seeds(std::uint64_t count, SeedRule rule,
+                                          Process process) const;
+    void plan_step(double day);
+    void tally_journey(std::span<const JourneyTally> blocks, bool first);
 
     Scenario scenario_;
     std::shared_ptr<const SocialGraph> graph_;
@@ -84,7 +144,19 @@ class Simulation {
     double talk_sum_ = 0; ///< sum of talk over customers, for mean field
     Kpis kpis_;
     Work work_;
+    std::unique_ptr<Model> model_; ///< journey model: resolved tables and last step's aggregates
+    std::vector<Voice> next_voice_;
 };
+
+/// The journey's money ratios at the end of a run (MODEL.md section 4.8).
+struct JourneySummary {
+    double roi = 0;           ///< profit / all costs
+    double cac = 0;           ///< media cost per customer acquired
+    double annual_margin = 0; ///< m: margin per customer-year
+    double retention = 0;     ///< r: share of customers kept over a year, exp(-churn per year)
+    double clv = 0;           ///< m r / (1 + i - r), i the scenario's discount rate
+};
+JourneySummary summarise_journey(const Kpis& kpis, const Scenario& scenario);
 
 /// Builds the scenario's social graph (generated or loaded), deterministic in scenario.seed.
 std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario);

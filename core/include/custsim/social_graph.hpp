@@ -26,7 +26,8 @@ struct GraphSpec {
     double rewire = 0.1;
     int communities = 10;
     double cross_fraction = 0.05;
-    std::filesystem::path path; ///< edge_list: relative paths resolve against the scenario file
+    double strong_fraction = 0.3; ///< share of ties that are strong (the rest are weak)
+    std::filesystem::path path;   ///< edge_list: relative paths resolve against the scenario file
 };
 
 /// What the edge-list loader read and what it dropped.
@@ -86,6 +87,14 @@ class SocialGraph {
         return {column_ + row_start_[v], column_ + row_start_[v + 1]};
     }
 
+    /// Whether each of v's ties (in neighbours() order) is strong: 1 strong, 0 weak.
+    std::span<const std::uint8_t> strong_ties(std::uint32_t v) const {
+        return {strong_ + row_start_[v], strong_ + row_start_[v + 1]};
+    }
+    /// Marks a `fraction` of ties strong, each tie by a hash of its two ends and `seed`, so both
+    /// directions agree and the choice does not depend on how the graph was built.
+    void set_strong_ties(double fraction, std::uint64_t seed);
+
     /// PageRank of every customer (Boost.Graph, damping 0.85, 50 iterations).
     std::vector<double> page_rank() const;
     /// k-core number of every customer (Boost.Graph).
@@ -100,6 +109,7 @@ class SocialGraph {
     std::unique_ptr<Storage> storage_;
     const std::uint32_t* row_start_ = nullptr;
     const std::uint32_t* column_ = nullptr;
+    const std::uint8_t* strong_ = nullptr;
     std::uint32_t customers_ = 0;
     bool mean_field_ = false;
 };

@@ -1,0 +1,59 @@
+#pragma once
+// Private to the engine: the journey model's resolved tables and block tallies.
+#include "custsim/simulation.hpp"
+
+#include <array>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace custsim {
+
+/// The scenario resolved into flat tables indexed by brand, channel, market and segment, plus
+/// what the last step left for this one (weights reached, open complaints, orders, talk).
+/// Built once per Simulation; the step loop reads it and never writes it.
+struct Simulation::Model {
+    std::size_t brands = 0, channels = 0, markets = 0, segments = 0;
+    std::vector<Market> market;
+    std::vector<Segment> segment;
+    std::vector<std::uint32_t> market_start; ///< customers [start[m], start[m+1]) are in m
+    std::vector<double> segment_cumulative;  ///< [m * G + g]: share of segments 0..g in m
+    std::vector<std::uint8_t> available;     ///< [m * C + c]
+    std::vector<float> affinity;             ///< [g * C + c], mobile share included
+    std::vector<double> effect;              ///< [m * C + c]: memory per exposure
+    std::vector<std::uint64_t> reach_below;  ///< [c]: reachable if mix32(i, c) < this
+    std::vector<int> spill_into;             ///< [c], -1 for none
+    std::vector<double> experience;          ///< [b * G + g]: satisfaction of a good purchase
+    std::vector<double> quality_utility;     ///< [b * G + g]: choice utility without attitude
+    /// (brand, channel) pairs that some flight ever spends on, grouped by brand.
+    std::vector<std::pair<std::uint8_t, std::uint8_t>> planned;
+    std::vector<std::size_t> planned_from;  ///< [b]..[b + 1]: brand b's pairs in `planned`
+    std::vector<std::uint32_t> ambassadors; ///< chosen at day 0
+
+    // This step's policy and the last step's aggregates.
+    std::vector<double> spend;      ///< [p * M + m]: spend per day of planned pair p in m
+    std::vector<double> rate;       ///< [p * M + m]: exposures per day per unit of weight
+    std::vector<double> weight_sum; ///< [p * M + m]: weight reachable at the last step
+    std::array<double, max_brands> served{}, handle{}, reputation{}, problem_extra{},
+        problem_hazard{}, open{};
+    std::array<double, 2 * max_brands> talk{}; ///< mean field: sum of talk per (brand, valence)
+    double demand = 1;
+    double relevance = 0;     ///< utility added to the focal brand for personalised customers
+    double response_lift = 0; ///< effect added to data exposures of personalised customers
+};
+
+/// Partial sums of one block of customers, merged in block order.
+struct alignas(64) Simulation::JourneyTally {
+    std::array<double, max_brands * max_channels * max_markets> weight{};
+    std::array<double, max_channels> exposures{}, conversions{};
+    std::array<std::int64_t, max_brands> aware{}, customers{}, attempts{}, lost{}, purchases{},
+        opened{}, resolved{}, unresolved{}, churned{}, open{};
+    std::array<double, max_brands> revenue{}, satisfaction{};
+    std::array<double, 2 * max_brands> talk{};
+    std::int64_t considering = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0,
+                 consented = 0, known = 0, new_focal = 0, new_by_ads = 0, new_by_wom = 0,
+                 ambassadors = 0;
+    std::uint64_t edge_reads = 0;
+};
+
+} // namespace custsim
