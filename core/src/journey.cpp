@@ -714,6 +714,7 @@ void Simulation::step_journey(bool dry) {
 
                 // Service: open complaints are handled within the call centre's capacity.
                 if ((f & Flag::complaint) && (f & Flag::active) && !dry) {
+                    t.open[cb] += 1; // the call centre's demand this step
                     Draws service(key_, step, Process::service, i);
                     if (service.uniform() < x.handle[cb]) {
                         if (service.uniform() < s.brands[cb].service.quality) {
@@ -780,7 +781,6 @@ void Simulation::step_journey(bool dry) {
                 if (f & Flag::active) {
                     t.customers[cb] += 1;
                     t.satisfaction[cb] += sat;
-                    t.open[cb] += (f & Flag::complaint) != 0;
                     if (cb == 0) {
                         t.promoters += sat >= 9;
                         t.detractors += sat < 7;
