@@ -29,6 +29,9 @@ std::uint32_t mix32(std::uint32_t x) {
 
 /// k ~ Poisson(mean) by inverting one uniform; means are a day's exposures, so loops are short.
 std::uint32_t poisson(double mean, double u) {
+    if (u <= 1 - mean - 1e-12) {
+        return 0; // u <= 1 - mean <= e^-mean: no exposure, and no exp() needed
+    }
     double p = std::exp(-mean);
     double cdf = p;
     std::uint32_t k = 0;
@@ -38,6 +41,18 @@ std::uint32_t poisson(double mean, double u) {
         cdf += p;
     }
     return k;
+}
+
+/// Whether an event of hazard x = h dt happens to a customer whose draw is u: u < 1 - e^-x.
+/// 1 - e^-x lies in [x - x^2/2, x], so most draws are decided without calling expm1.
+bool happens(double u, double x) {
+    if (u >= x) {
+        return false;
+    }
+    if (u < (x - 0.5 * x * x) * (1 - 1e-12)) {
+        return true;
+    }
+    return u < -std::expm1(-x);
 }
 
 float clamp_satisfaction(double s) {
@@ -149,6 +164,30 @@ void Simulation::start_journey() {
         }
     }
     x.planned_from[B] = x.planned.size();
+    const std::size_t P = x.planned.size();
+    x.class_weight.assign(M * G * reach_classes * P, 0);
+    x.class_rate.assign(M * G * reach_classes * P, 0);
+    for (std::size_t m = 0; m < M; ++m) {
+        for (std::size_t g = 0; g < G; ++g) {
+            for (std::size_t k = 0; k < reach_classes; ++k) {
+                const std::uint8_t stage_bit = std::uint8_t(1u << (k / 4)); // Reaches flags
+                const bool data_ok = (k / 2) & 1, targeted = k & 1;
+                for (std::size_t p = 0; p < P; ++p) {
+                    const std::size_t ch = x.planned[p].second;
+                    const Channel& channel = s.channels[ch];
+                    double weight = 0;
+                    if (x.available[m * C + ch] && (channel.works_on & stage_bit) &&
+                        (!channel.needs_data || data_ok)) {
+                        weight = x.affinity[g * C + ch];
+                        if (targeted && (channel.data_targeted || channel.needs_data)) {
+                            weight *= s.personalisation.target_weight;
+                        }
+                    }
+                    x.class_weight[((m * G + g) * reach_classes + k) * P + p] = weight;
+                }
+            }
+        }
+    }
     x.spend.assign(x.planned.size() * M, 0);
     x.rate.assign(x.planned.size() * M, 0);
     x.weight_sum.assign(x.planned.size() * M, 0);
@@ -174,10 +213,13 @@ void Simulation::start_journey() {
     c.attitude.assign(std::size_t(n) * B, 0.0f);
     c.satisfaction.assign(n, 0.0f);
     c.experience.assign(n, 0.0f);
-    c.since.assign(n, 0.0f);
+    c.buzz.assign(n, 0.0f);
+    c.reachable.assign(n, 0);
     c.revenue.assign(n, 0.0f);
     c.voice.assign(n, Voice{});
     next_voice_.assign(n, Voice{});
+    lanes_.assign(n, 0);
+    next_lanes_.assign(n, 0);
     auto become_known = [&](std::uint32_t i, double u) {
         c.flags[i] |= Flag::known;
         const auto& m = x.market[c.market[i]];
@@ -192,7 +234,9 @@ void Simulation::start_journey() {
         c.flags[i] |= Flag::active;
         c.experience[i] = clamp_satisfaction(x.experience[b * G + g] + 3 * (draws.uniform() - 0.5));
         c.satisfaction[i] = c.experience[i];
-        c.since[i] = float(since);
+        c.buzz[i] = std::isfinite(s.word_of_mouth.buzz_decay_days)
+                        ? float(std::exp(std::min(since, 0.0) / s.word_of_mouth.buzz_decay_days))
+                        : 1.0f;
         c.awareness[std::size_t(i) * B + b] = 2 * threshold;
         const double u = draws.uniform();
         if (b == 0) {
@@ -217,6 +261,13 @@ void Simulation::start_journey() {
             ++g;
         }
         c.segment[i] = std::uint8_t(g);
+        std::uint16_t reachable = 0;
+        for (std::size_t ch = 0; ch < C; ++ch) {
+            if (mix32(i * 16u + std::uint32_t(ch)) < x.reach_below[ch]) {
+                reachable |= std::uint16_t(1u << ch);
+            }
+        }
+        c.reachable[i] = reachable;
         for (std::size_t b = 0; b < B; ++b) {
             if (draws.uniform() < s.brands[b].initial_awareness) {
                 c.awareness[std::size_t(i) * B + b] = 1.5f * threshold;
@@ -296,6 +347,15 @@ void Simulation::plan_step(double day) {
             x.rate[p * M + m] = weight > 0 ? impressions / weight : 0.0;
         }
     }
+    const std::size_t G = x.segments, P = x.planned.size();
+    for (std::size_t m = 0; m < M; ++m) {
+        for (std::size_t k = 0; k < G * reach_classes; ++k) {
+            const std::size_t row = (m * G * reach_classes + k) * P;
+            for (std::size_t p = 0; p < P; ++p) {
+                x.class_rate[row + p] = x.class_weight[row + p] * x.rate[p * M + m];
+            }
+        }
+    }
     x.demand = 1;
     x.problem_extra.fill(0);
     x.problem_hazard.fill(0);
@@ -331,6 +391,7 @@ void Simulation::step_journey(bool dry) {
     const double now = day + dt;
     plan_step(day);
     const std::size_t B = x.brands, C = x.channels, M = x.markets, G = x.segments;
+    const std::size_t P = x.planned.size();
     const auto& j = s.journey;
     const auto& wom = s.word_of_mouth;
     const auto& per = s.personalisation;
@@ -340,10 +401,16 @@ void Simulation::step_journey(bool dry) {
     const double relax = -std::expm1(-dt / j.satisfaction_days);
     const double leave_market = -std::expm1(-dt / j.need_window_days);
     const double decide = -std::expm1(-j.decide_rate * dt);
+    const float buzz_decay = float(std::exp(-dt / wom.buzz_decay_days));
     const bool fades = std::isfinite(wom.buzz_decay_days);
     const bool mean_field = graph_->is_mean_field();
     const double n = double(graph_->num_customers());
     const double wom_scale = wom.rate / voice_unit;
+    // Tie weights in 1/64ths, so sums over ties stay integer: weak 1, strong `strong_tie`.
+    constexpr double tie_unit = 4; // strong_tie counts in quarters
+    const std::uint64_t tie_weight[2] = {
+        std::uint64_t(tie_unit),
+        std::uint64_t(std::clamp<long long>(std::llround(wom.strong_tie * tie_unit), 0, 64))};
     std::array<double, 2 * max_brands> mean_field_beta{};
     for (std::size_t k = 0; k < 2 * B; ++k) {
         mean_field_beta[k] = wom_scale * x.talk[k] / n;
@@ -352,33 +419,52 @@ void Simulation::step_journey(bool dry) {
     const SocialGraph& graph = *graph_;
     Customers& c = state_;
     const Voice* heard_voice = c.voice.data();
+    const std::uint64_t* heard_lanes = lanes_.data();
+    std::uint64_t* next_lanes = next_lanes_.data();
     Voice* next_voice = next_voice_.data();
     const bool personalising = per.level != PersonalisationLevel::none;
 
+    // Raw column pointers: the step loop writes through them without re-reading vectors.
+    struct Columns {
+        std::uint8_t *market, *segment, *brand, *flags, *last_touch, *stage;
+        float *awareness, *attitude, *satisfaction, *experience, *buzz, *revenue, *adopted_day;
+        const std::uint16_t* reachable;
+    };
+    const Columns columns{c.market.data(),      c.segment.data(),    c.brand.data(),
+                          c.flags.data(),       c.last_touch.data(), c.stage.data(),
+                          c.awareness.data(),   c.attitude.data(),   c.satisfaction.data(),
+                          c.experience.data(),  c.buzz.data(),       c.revenue.data(),
+                          c.adopted_day.data(), c.reachable.data()};
     std::vector<JourneyTally> blocks;
     for_each_block(
         graph.num_customers(), threads_, blocks,
-        [&](std::int64_t first_customer, std::int64_t last_customer, JourneyTally& t) {
-            constexpr std::int64_t lookahead = 16;
+        [&](std::int64_t first_customer, std::int64_t last_customer, JourneyTally& out) {
+            // Locals: the compiler keeps them apart from the columns (no aliasing reloads).
+            JourneyTally t;
+            t.reach_count.assign(B * M * G * reach_classes, 0);
+            const Columns col = columns;
+            constexpr std::int64_t lookahead = 8;
             std::array<double, max_brands * max_channels> rates{};
             for (std::int64_t v = first_customer; v < last_customer; ++v) {
                 if (!mean_field && v + lookahead < last_customer) {
                     for (const auto k :
                          graph.neighbours(static_cast<std::uint32_t>(v + lookahead))) {
-                        __builtin_prefetch(heard_voice + k);
+                        __builtin_prefetch(B <= 2 ? static_cast<const void*>(heard_lanes + k)
+                                                  : static_cast<const void*>(heard_voice + k));
                     }
                 }
                 const auto i = static_cast<std::uint32_t>(v);
-                const std::size_t m = c.market[i], g = c.segment[i];
+                const std::size_t m = col.market[i], g = col.segment[i];
                 const Market& market = x.market[m];
                 const Segment& segment = x.segment[g];
-                std::uint8_t f = c.flags[i];
-                std::uint8_t cb = c.brand[i];
-                float* aw = c.awareness.data() + std::size_t(i) * B;
-                float* at = c.attitude.data() + std::size_t(i) * B;
-                float sat = c.satisfaction[i];
-                std::uint8_t touch = c.last_touch[i];
+                std::uint8_t f = col.flags[i];
+                std::uint8_t cb = col.brand[i];
+                float* aw = col.awareness + std::size_t(i) * B;
+                float* at = col.attitude + std::size_t(i) * B;
+                float sat = col.satisfaction[i];
+                std::uint8_t touch = col.last_touch[i];
                 const bool strict = market.strict_privacy;
+                const unsigned reachable = col.reachable[i];
                 const bool personalised =
                     personalising && (f & Flag::known) &&
                     ((f & Flag::consented) || (per.consent == ConsentStrategy::assume && !strict));
@@ -394,50 +480,40 @@ void Simulation::step_journey(bool dry) {
                 std::array<bool, max_brands> prompted{};
                 bool intrusion_complaint = false;
 
-                // Exposure: each brand's planned channels reach this customer at rate x weight.
+                // Exposure: each brand's planned channels reach this customer at a rate looked
+                // up by its reach class (market, segment, stage, data, targeting). Brand b owns
+                // positions 2b and 2b + 1 of one stream; rarer draws come from its own stream.
+                Draws exposure(key_, step, Process::exposure, i);
                 for (std::size_t b = 0; b < B; ++b) {
                     const std::size_t from = x.planned_from[b], to = x.planned_from[b + 1];
                     if (from == to) {
                         continue;
                     }
-                    const std::uint8_t stage_bit =
-                        (f & Flag::active) && cb == b ? std::uint8_t(Reaches::retention)
-                        : (f & Flag::in_market)       ? std::uint8_t(Reaches::consideration)
-                                                      : std::uint8_t(Reaches::awareness);
+                    const bool own = (f & Flag::active) && cb == b;
+                    const unsigned stage_class = own ? 2u : (f & Flag::in_market) ? 1u : 0u;
+                    const bool data_ok =
+                        b == 0 ? (f & Flag::known) && ((f & Flag::consented) ||
+                                                       per.consent == ConsentStrategy::assume)
+                               : own;
+                    const bool targeted = b == 0 && personalised && (f & Flag::in_market);
+                    const unsigned reach_class = stage_class * 4 + data_ok * 2 + targeted;
+                    t.reach_count[(b * M * G + m * G + g) * reach_classes + reach_class] += 1;
+                    const double* class_rate =
+                        x.class_rate.data() + ((m * G + g) * reach_classes + reach_class) * P;
                     double total = 0;
                     for (std::size_t p = from; p < to; ++p) {
-                        const std::size_t ch = x.planned[p].second;
-                        const Channel& channel = s.channels[ch];
-                        double weight = 0;
-                        if (x.available[m * C + ch] && (channel.works_on & stage_bit) &&
-                            mix32(i * 16u + std::uint32_t(ch)) < x.reach_below[ch]) {
-                            const bool data_ok =
-                                !channel.needs_data ||
-                                (b == 0
-                                     ? (f & Flag::known) && ((f & Flag::consented) ||
-                                                             per.consent == ConsentStrategy::assume)
-                                     : (f & Flag::active) && cb == b);
-                            if (data_ok) {
-                                weight = x.affinity[g * C + ch];
-                                if (b == 0 && personalised && (f & Flag::in_market) &&
-                                    (channel.data_targeted || channel.needs_data)) {
-                                    weight *= per.target_weight;
-                                }
-                            }
-                        }
-                        t.weight[p * M + m] += weight;
-                        rates[p] = x.rate[p * M + m] * weight;
+                        rates[p] = (reachable >> x.planned[p].second & 1u) ? class_rate[p] : 0.0;
                         total += rates[p];
                     }
                     if (total <= 0 || dry) {
                         continue;
                     }
-                    Draws draws(key_, step, Process(std::uint32_t(Process::exposure) + b), i);
-                    const std::uint32_t k = poisson(total * dt, draws.uniform());
+                    const std::uint32_t k = poisson(total * dt, exposure.uniform_at(2 * b));
                     if (k == 0) {
                         continue;
                     }
-                    double pick = draws.uniform() * total;
+                    Draws draws(key_, step, Process(std::uint32_t(Process::exposure) + 1 + b), i);
+                    double pick = exposure.uniform_at(2 * b + 1) * total;
                     std::size_t p = from;
                     while (p + 1 < to && pick >= rates[p]) {
                         pick -= rates[p];
@@ -500,11 +576,29 @@ void Simulation::step_journey(bool dry) {
                 } else {
                     const auto ties = graph.neighbours(i);
                     const auto strong = graph.strong_ties(i);
-                    for (std::size_t e = 0; e < ties.size(); ++e) {
-                        const Voice heard = heard_voice[ties[e]];
-                        if (heard.level) {
-                            beta[2 * heard.brand + heard.negative] +=
-                                double(heard.level) * (strong[e] ? wom.strong_tie : 1.0);
+                    if (B <= 2 && ties.size() < 4096) {
+                        // Two brands' four (brand, valence) sums ride in 32-bit lanes of two
+                        // integers: a tie costs a load, two masks, two multiplies, two adds.
+                        // Lanes hold 65535 x 16 x 4096 < 2^32, so they never overflow.
+                        constexpr std::uint64_t even = 0x0000FFFF0000FFFFull;
+                        std::uint64_t sum_even = 0, sum_odd = 0;
+                        for (std::size_t e = 0; e < ties.size(); ++e) {
+                            const std::uint64_t heard = heard_lanes[ties[e]];
+                            const std::uint64_t weight = tie_weight[strong[e]];
+                            sum_even += (heard & even) * weight;
+                            sum_odd += (heard >> 16 & even) * weight;
+                        }
+                        beta[0] = double(sum_even & 0xFFFFFFFFu) / tie_unit;
+                        beta[1] = double(sum_odd & 0xFFFFFFFFu) / tie_unit;
+                        beta[2] = double(sum_even >> 32) / tie_unit;
+                        beta[3] = double(sum_odd >> 32) / tie_unit;
+                    } else {
+                        for (std::size_t e = 0; e < ties.size(); ++e) {
+                            const Voice heard = heard_voice[ties[e]];
+                            if (heard.level) {
+                                beta[2 * heard.brand + heard.negative] +=
+                                    double(heard.level) * tie_weight[strong[e]] / tie_unit;
+                            }
                         }
                     }
                     t.edge_reads += ties.size();
@@ -519,8 +613,8 @@ void Simulation::step_journey(bool dry) {
                 if (beta_total > 0) {
                     Draws draws(key_, step, Process::word_of_mouth, i);
                     const double u = draws.uniform();
-                    const double hear = -std::expm1(-beta_total * dt);
-                    if (u < hear) {
+                    if (happens(u, beta_total * dt)) {
+                        const double hear = -std::expm1(-beta_total * dt);
                         double pick = u / hear * beta_total;
                         std::size_t k = 0;
                         while (k + 1 < 2 * B && pick >= beta[k]) {
@@ -546,7 +640,7 @@ void Simulation::step_journey(bool dry) {
                 Draws journey(key_, step, Process::journey, i);
                 Draws experience(key_, step, Process::experience, i);
                 auto problem = [&](std::size_t b) {
-                    sat = clamp_satisfaction(c.experience[i] - j.problem_drop);
+                    sat = clamp_satisfaction(col.experience[i] - j.problem_drop);
                     if (!(f & Flag::complaint) && experience.uniform() < j.complaint_share) {
                         f |= Flag::complaint;
                         t.opened[b] += 1;
@@ -556,13 +650,13 @@ void Simulation::step_journey(bool dry) {
                     const bool repeat = (f & Flag::active) && cb == b;
                     if (!repeat) {
                         f &= std::uint8_t(~(Flag::complaint | Flag::unresolved));
-                        c.experience[i] = clamp_satisfaction(x.experience[b * G + g] +
-                                                             3 * (experience.uniform() - 0.5));
-                        sat = c.experience[i];
+                        col.experience[i] = clamp_satisfaction(x.experience[b * G + g] +
+                                                               3 * (experience.uniform() - 0.5));
+                        sat = col.experience[i];
                     }
                     if (b == 0 && !(f & Flag::ever_focal)) {
                         f |= Flag::ever_focal;
-                        c.adopted_day[i] = float(now);
+                        col.adopted_day[i] = float(now);
                         t.new_focal += 1;
                         if (touch == touch_word_of_mouth) {
                             t.new_by_wom += 1;
@@ -578,9 +672,9 @@ void Simulation::step_journey(bool dry) {
                     }
                     f = std::uint8_t((f | Flag::active) & ~Flag::in_market);
                     cb = std::uint8_t(b);
-                    c.since[i] = float(now);
+                    col.buzz[i] = 1.0f;
                     const double price = s.brands[b].price * market.price_level;
-                    c.revenue[i] += float(price);
+                    col.revenue[i] += float(price);
                     t.revenue[b] += price;
                     t.purchases[b] += 1;
                     aw[b] = std::max(aw[b], 2 * threshold);
@@ -620,9 +714,11 @@ void Simulation::step_journey(bool dry) {
                             }
                         }
                         if (knows_any) {
-                            const double need = segment.need_rate * x.demand *
-                                                std::exp(j.need_attitude * std::max(0.0f, best));
-                            if (journey.uniform() < -std::expm1(-need * dt)) {
+                            double need = segment.need_rate * x.demand;
+                            if (best > 0) {
+                                need *= std::exp(j.need_attitude * best);
+                            }
+                            if (happens(journey.uniform(), need * dt)) {
                                 f |= Flag::in_market;
                             }
                         }
@@ -663,17 +759,18 @@ void Simulation::step_journey(bool dry) {
                 } else {
                     // Retention: repurchase, problems of a defect, churn or switching.
                     const double again = segment.repurchase_rate * x.demand;
-                    if (journey.uniform() < -std::expm1(-again * dt) && !attempt(cb)) {
+                    if (happens(journey.uniform(), again * dt) && !attempt(cb)) {
                         sat = clamp_satisfaction(sat - 1);
                     }
                     if (x.problem_hazard[cb] > 0 &&
-                        experience.uniform() < -std::expm1(-x.problem_hazard[cb] * dt)) {
+                        happens(experience.uniform(), x.problem_hazard[cb] * dt)) {
                         problem(cb);
                     }
+                    // Attitude scales churn by e^(-a/2) <= e^1.5: the exact hazard is only
+                    // worked out when the draw falls below that bound.
                     double churn = segment.churn_rate *
                                    (1 + j.dissatisfied_churn * std::max(0.0f, 8 - sat)) *
-                                   ((f & Flag::unresolved) ? j.unresolved_churn : 1.0) *
-                                   std::exp(-0.5 * at[cb]);
+                                   ((f & Flag::unresolved) ? j.unresolved_churn : 1.0);
                     std::array<double, max_brands> retarget{};
                     double retargeting = 0;
                     if (cb == 0 && (f & Flag::known)) {
@@ -682,13 +779,17 @@ void Simulation::step_journey(bool dry) {
                             retargeting += retarget[b];
                         }
                     }
-                    const double hazard = churn + retargeting;
                     const double u = journey.uniform();
-                    const double leave = -std::expm1(-hazard * dt);
-                    if (hazard > 0 && u < leave) {
+                    const bool may_leave = u < (churn * std::exp(1.5) + retargeting) * dt;
+                    if (may_leave) {
+                        churn *= std::exp(-0.5 * at[cb]);
+                    }
+                    const double hazard = churn + retargeting;
+                    if (may_leave && hazard > 0 && happens(u, hazard * dt)) {
+                        const double leave = -std::expm1(-hazard * dt);
                         t.churned[cb] += 1;
                         f &= std::uint8_t(~(Flag::active | Flag::complaint));
-                        c.since[i] = float(now);
+                        col.buzz[i] = 1.0f;
                         at[cb] = clamp_attitude(at[cb] - 0.5);
                         double pick = u / leave * hazard - churn;
                         bool switched = false;
@@ -720,7 +821,7 @@ void Simulation::step_journey(bool dry) {
                         if (service.uniform() < s.brands[cb].service.quality) {
                             // Recovery restores satisfaction to the trouble-free experience, no
                             // higher (de Matos et al. 2007).
-                            sat = std::max(sat, c.experience[i]);
+                            sat = std::max(sat, col.experience[i]);
                             t.resolved[cb] += 1;
                         } else {
                             f |= Flag::unresolved;
@@ -736,7 +837,7 @@ void Simulation::step_journey(bool dry) {
                     }
                 }
                 if ((f & Flag::active) && !(f & (Flag::complaint | Flag::unresolved)) && !dry) {
-                    sat = float(sat + (c.experience[i] - sat) * relax);
+                    sat = float(sat + (col.experience[i] - sat) * relax);
                 }
 
                 // The voice the neighbours hear next step.
@@ -746,7 +847,8 @@ void Simulation::step_journey(bool dry) {
                     double talk = segment.talkativeness * market.talkativeness;
                     talk *= detractor ? 1.0 : promoter ? 1.0 : wom.passive_talk;
                     if (fades) {
-                        talk *= std::exp(-(now - c.since[i]) / wom.buzz_decay_days);
+                        col.buzz[i] *= buzz_decay;
+                        talk *= col.buzz[i];
                     }
                     if ((f & Flag::ambassador) && (f & Flag::active) && cb == 0) {
                         talk = std::max(talk, s.ambassadors.talk);
@@ -762,6 +864,8 @@ void Simulation::step_journey(bool dry) {
                     t.talk[2 * cb + voice.negative] += voice.level;
                 }
                 next_voice[i] = voice;
+                next_lanes[i] = std::uint64_t(voice.level)
+                                << (16 * (2 * voice.brand + voice.negative) & 63);
 
                 // Stage for the focal brand, and the tallies.
                 Stage stage = Stage::unaware;
@@ -774,7 +878,7 @@ void Simulation::step_journey(bool dry) {
                 } else if (aw[0] >= threshold) {
                     stage = Stage::aware;
                 }
-                c.stage[i] = static_cast<std::uint8_t>(stage);
+                col.stage[i] = static_cast<std::uint8_t>(stage);
                 for (std::size_t b = 0; b < B; ++b) {
                     t.aware[b] += aw[b] >= threshold;
                 }
@@ -789,13 +893,15 @@ void Simulation::step_journey(bool dry) {
                 t.considering += stage == Stage::considering;
                 t.known += (f & Flag::known) != 0;
                 t.consented += (f & Flag::known) && (f & Flag::consented);
-                c.flags[i] = f;
-                c.brand[i] = cb;
-                c.satisfaction[i] = sat;
-                c.last_touch[i] = touch;
+                col.flags[i] = f;
+                col.brand[i] = cb;
+                col.satisfaction[i] = sat;
+                col.last_touch[i] = touch;
             }
+            out = t;
         });
     std::swap(c.voice, next_voice_);
+    std::swap(lanes_, next_lanes_);
     if (!dry) {
         ++step_;
     }
@@ -807,10 +913,12 @@ void Simulation::tally_journey(std::span<const JourneyTally> blocks, bool first)
     Model& x = *model_;
     const Scenario& s = scenario_;
     const std::size_t B = x.brands, C = x.channels, M = x.markets;
+    const std::size_t G = x.segments, P = x.planned.size();
     JourneyTally total;
+    total.reach_count.assign(B * M * G * reach_classes, 0);
     for (const auto& t : blocks) { // block order: the same sums on any thread count
-        for (std::size_t k = 0; k < x.planned.size() * M; ++k) {
-            total.weight[k] += t.weight[k];
+        for (std::size_t k = 0; k < total.reach_count.size(); ++k) {
+            total.reach_count[k] += t.reach_count[k];
         }
         for (std::size_t ch = 0; ch < C; ++ch) {
             total.exposures[ch] += t.exposures[ch];
@@ -847,8 +955,22 @@ void Simulation::tally_journey(std::span<const JourneyTally> blocks, bool first)
         total.edge_reads += t.edge_reads;
     }
     // What the next step needs from this one.
-    std::copy(total.weight.begin(), total.weight.begin() + x.planned.size() * M,
-              x.weight_sum.begin());
+    // Weight reachable per pair and market: customers per reach class times the class's
+    // weight, times the share of customers the channel reaches (expected, not counted).
+    for (std::size_t p = 0; p < P; ++p) {
+        const auto [b, ch] = x.planned[p];
+        for (std::size_t m = 0; m < M; ++m) {
+            double weight = 0;
+            for (std::size_t g = 0; g < G; ++g) {
+                for (std::size_t k = 0; k < reach_classes; ++k) {
+                    weight +=
+                        double(total.reach_count[(b * M * G + m * G + g) * reach_classes + k]) *
+                        x.class_weight[((m * G + g) * reach_classes + k) * P + p];
+                }
+            }
+            x.weight_sum[p * M + m] = weight * s.channels[ch].reach;
+        }
+    }
     std::copy(total.talk.begin(), total.talk.end(), x.talk.begin());
     const double dt = s.dt;
     for (std::size_t b = 0; b < B; ++b) {

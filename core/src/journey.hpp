@@ -12,6 +12,9 @@ namespace custsim {
 /// The scenario resolved into flat tables indexed by brand, channel, market and segment, plus
 /// what the last step left for this one (weights reached, open complaints, orders, talk).
 /// Built once per Simulation; the step loop reads it and never writes it.
+/// Exposure reach classes: stage (awareness, consideration, retention) x data usable x targeted.
+inline constexpr std::size_t reach_classes = 12;
+
 struct Simulation::Model {
     std::size_t brands = 0, channels = 0, markets = 0, segments = 0;
     std::vector<Market> market;
@@ -34,6 +37,9 @@ struct Simulation::Model {
     std::vector<double> spend;      ///< [p * M + m]: spend per day of planned pair p in m
     std::vector<double> rate;       ///< [p * M + m]: exposures per day per unit of weight
     std::vector<double> weight_sum; ///< [p * M + m]: weight reachable at the last step
+    /// [((m * G + g) * reach_classes + class) * P + p]: a reach class's weight for pair p, and
+    /// that weight times this step's rate (exposures per day per customer of the class).
+    std::vector<double> class_weight, class_rate;
     std::array<double, max_brands> served{}, handle{}, reputation{}, problem_extra{},
         problem_hazard{}, open{};
     std::array<double, 2 * max_brands> talk{}; ///< mean field: sum of talk per (brand, valence)
@@ -44,7 +50,7 @@ struct Simulation::Model {
 
 /// Partial sums of one block of customers, merged in block order.
 struct alignas(64) Simulation::JourneyTally {
-    std::array<double, max_brands * max_channels * max_markets> weight{};
+    std::vector<std::int64_t> reach_count; ///< [(b * M * G + m * G + g) * classes + class]
     std::array<double, max_channels> exposures{}, conversions{};
     std::array<std::int64_t, max_brands> aware{}, customers{}, attempts{}, lost{}, purchases{},
         opened{}, resolved{}, unresolved{}, churned{}, open{};

@@ -940,7 +940,10 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
     }
     share("graph.strong_fraction", g.strong_fraction);
     rate("word_of_mouth.negativity", s.word_of_mouth.negativity);
-    rate("word_of_mouth.strong_tie", s.word_of_mouth.strong_tie);
+    if (!(s.word_of_mouth.strong_tie >= 0 && s.word_of_mouth.strong_tie <= 16)) {
+        fail("word_of_mouth.strong_tie", "must be from 0 to 16 (times a weak tie), got " +
+                                             format_number(s.word_of_mouth.strong_tie));
+    }
     rate("word_of_mouth.passive_talk", s.word_of_mouth.passive_talk);
     rate("word_of_mouth.attitude_step", s.word_of_mouth.attitude_step);
     validate_journey(s, fail, positive, rate, share);

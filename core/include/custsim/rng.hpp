@@ -46,6 +46,20 @@ class Draws {
         return (static_cast<double>(block_.v[next_++]) + 0.5) * 0x1p-32;
     }
 
+    /// The uniform number at a fixed position of this stream, whatever was drawn before, so a
+    /// consumer owns its positions (one per brand, say) and others' draws never shift them.
+    /// Do not mix with uniform() on the same object.
+    double uniform_at(std::uint32_t index) {
+        const std::uint32_t block = index / 4;
+        if (block != cached_block_) {
+            Philox::ctr_type counter = counter_;
+            counter.v[2] += block;
+            block_ = Philox{}(counter, key_);
+            cached_block_ = block;
+        }
+        return (static_cast<double>(block_.v[index % 4]) + 0.5) * 0x1p-32;
+    }
+
   private:
     using Philox = r123::Philox4x32;
     void refill() {
@@ -58,6 +72,7 @@ class Draws {
     Philox::ctr_type counter_;
     Philox::ctr_type block_{};
     int next_ = 4;
+    std::uint32_t cached_block_ = ~0u;
 };
 
 } // namespace custsim

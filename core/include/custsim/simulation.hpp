@@ -65,7 +65,8 @@ struct Customers {
     std::vector<float> attitude;          ///< per brand: -3..3
     std::vector<float> satisfaction;      ///< 0..10, "would you recommend"
     std::vector<float> experience;        ///< satisfaction a trouble-free purchase gives
-    std::vector<float> since;             ///< day of the last purchase or churn (buzz)
+    std::vector<float> buzz;              ///< 1 at a purchase or churn, fading (talk rate)
+    std::vector<std::uint16_t> reachable; ///< bit c: channel c can reach this customer
     std::vector<float> revenue;           ///< lifetime revenue
     std::vector<Voice> voice;             ///< journey model: what neighbours hear
 };
@@ -146,6 +147,8 @@ class Simulation {
     Work work_;
     std::unique_ptr<Model> model_; ///< journey model: resolved tables and last step's aggregates
     std::vector<Voice> next_voice_;
+    /// Two brands or fewer: each voice as four 16-bit lanes, level in lane 2 x brand + negative.
+    std::vector<std::uint64_t> lanes_, next_lanes_;
 };
 
 /// The journey's money ratios at the end of a run (MODEL.md section 4.8).
