@@ -46,15 +46,18 @@ struct Simulation::Model {
     double demand = 1;
     double relevance = 0;     ///< utility added to the focal brand for personalised customers
     double response_lift = 0; ///< effect added to data exposures of personalised customers
+    double repeat_lift = 0;   ///< repeat prompts added by personalising an owned data channel
 };
 
 /// Partial sums of one block of customers, merged in block order.
 struct alignas(64) Simulation::JourneyTally {
-    std::vector<std::int64_t> reach_count; ///< [(b * M * G + m * G + g) * classes + class]
+    std::vector<double> reach_count; ///< [(b * M * G + m * G + g) * classes + class]: attention
     std::array<double, max_channels> exposures{}, conversions{};
     std::array<std::int64_t, max_brands> aware{}, customers{}, attempts{}, lost{}, purchases{},
         opened{}, resolved{}, unresolved{}, churned{}, open{};
     std::array<double, max_brands> revenue{}, satisfaction{};
+    std::array<std::int64_t, max_markets> market_aware{}, market_customers{};
+    std::array<double, max_markets> market_revenue{};
     std::array<double, 2 * max_brands> talk{};
     std::int64_t considering = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0,
                  consented = 0, known = 0, new_focal = 0, new_by_ads = 0, new_by_wom = 0,

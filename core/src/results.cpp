@@ -141,6 +141,7 @@ void write_file(const Results& results, const std::string& path) {
     }
     write_cube(file, "channels", "channels", results, results.channel_names, results.channels);
     write_cube(file, "brands", "brands", results, results.brand_names, results.brands);
+    write_cube(file, "markets", "markets", results, results.market_names, results.markets);
     check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + path);
 }
 
@@ -237,16 +238,20 @@ Results read_results(const std::filesystem::path& path) {
             target[name] = read_doubles(group, name);
         }
     }
-    for (const char* group_name : {"channels", "brands"}) {
+    for (const char* group_name : {"channels", "brands", "markets"}) {
         if (H5Lexists(file, group_name, H5P_DEFAULT) <= 0) {
             continue;
         }
         Handle group(H5Gopen2(file, group_name, H5P_DEFAULT), H5Gclose,
                      std::string("open /") + group_name);
-        const bool channels = std::string(group_name) == "channels";
-        (channels ? results.channel_names : results.brand_names) =
-            read_names_attribute(group, "names");
-        auto& target = channels ? results.channels : results.brands;
+        const std::string which = group_name;
+        auto& names = which == "channels" ? results.channel_names
+                      : which == "brands" ? results.brand_names
+                                          : results.market_names;
+        auto& target = which == "channels" ? results.channels
+                       : which == "brands" ? results.brands
+                                           : results.markets;
+        names = read_names_attribute(group, "names");
         for (const auto& name : members(group)) {
             target[name] = read_doubles(group, name);
         }

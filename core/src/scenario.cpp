@@ -406,6 +406,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("memory_days", j.memory_days);
         io.number("attitude_days", j.attitude_days);
         io.number("awareness_threshold", j.awareness_threshold);
+        io.number("attention_spread", j.attention_spread);
         io.number("need_attitude", j.need_attitude);
         io.number("need_window_days", j.need_window_days);
         io.number("decide_rate", j.decide_rate);
@@ -462,6 +463,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.flag("data_targeted", c.data_targeted);
         io.flag("mobile", c.mobile);
         io.number("data_capture", c.data_capture);
+        io.number("repeat_prompt", c.repeat_prompt);
         io.text("spills_into", c.spills_into);
         io.number("spill", c.spill);
     });
@@ -629,6 +631,10 @@ void validate_journey(const Scenario& s, Fail&& fail, Positive&& positive, Rate&
     positive("journey.memory_days", j.memory_days);
     positive("journey.attitude_days", j.attitude_days);
     positive("journey.awareness_threshold", j.awareness_threshold);
+    if (!(j.attention_spread >= 0 && j.attention_spread <= 3)) {
+        fail("journey.attention_spread",
+             "must be from 0 to 3, got " + format_number(j.attention_spread));
+    }
     rate("journey.need_attitude", j.need_attitude);
     positive("journey.need_window_days", j.need_window_days);
     rate("journey.decide_rate", j.decide_rate);
@@ -753,6 +759,7 @@ void validate_journey(const Scenario& s, Fail&& fail, Positive&& positive, Rate&
             fail(key + ".persuasion", "must be a finite number");
         }
         share(key + ".data_capture", c.data_capture);
+        share(key + ".repeat_prompt", c.repeat_prompt);
         share(key + ".spill", c.spill);
         if (!c.spills_into.empty()) {
             known(key + ".spills_into", c.spills_into, channels, "channels");

@@ -270,6 +270,9 @@ const Cube channel_kpis[] = {{"spend", &Kpis::channel_spend},
                              {"exposures", &Kpis::channel_exposures},
                              {"last_touch_conversions", &Kpis::channel_conversions}};
 const Cube brand_kpis[] = {{"aware", &Kpis::brand_aware}, {"customers", &Kpis::brand_customers}};
+const Cube market_kpis[] = {{"aware", &Kpis::market_aware},
+                            {"customers", &Kpis::market_customers},
+                            {"revenue", &Kpis::market_revenue}};
 
 } // namespace
 
@@ -329,6 +332,15 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
         for (const auto& [name, member] : brand_kpis) {
             results.brands[name].assign(R * points * results.brand_names.size(), 0.0);
         }
+        for (const auto& m : scenario.markets) {
+            results.market_names.push_back(m.name);
+        }
+        if (results.market_names.empty()) {
+            results.market_names.push_back(Market{}.name);
+        }
+        for (const auto& [name, member] : market_kpis) {
+            results.markets[name].assign(R * points * results.market_names.size(), 0.0);
+        }
         for (const char* name : {"clv", "roi", "cac", "annual_margin", "retention"}) {
             results.final[name].assign(R, 0.0);
         }
@@ -356,6 +368,7 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
             };
             cube(results.channels, channel_kpis);
             cube(results.brands, brand_kpis);
+            cube(results.markets, market_kpis);
         };
         record(0);
         for (std::uint64_t s = 1; s <= steps; ++s) {

@@ -111,7 +111,39 @@ YamlNode read_yaml_file(const std::filesystem::path& path) {
     return parse_yaml(text.str(), path.string());
 }
 
+namespace {
+/// The item's `name` if it is a map with a scalar name, else null.
+const std::string* item_name(const YamlNode& item) {
+    if (item.kind != YamlNode::Kind::map) {
+        return nullptr;
+    }
+    const auto* name = item.find("name");
+    return name && name->kind == YamlNode::Kind::scalar ? &name->scalar : nullptr;
+}
+
+bool all_named(const YamlNode& list) {
+    return std::all_of(list.items.begin(), list.items.end(),
+                       [](const YamlNode& item) { return item_name(item) != nullptr; });
+}
+} // namespace
+
 void merge_yaml(YamlNode& base, const YamlNode& over) {
+    // Lists of named items (brands, channels, markets, segments) merge item by item, so a file
+    // that extends another changes one brand's price without restating the brand.
+    if (base.kind == YamlNode::Kind::sequence && over.kind == YamlNode::Kind::sequence &&
+        !base.items.empty() && all_named(base) && all_named(over)) {
+        for (const auto& item : over.items) {
+            auto found = std::find_if(base.items.begin(), base.items.end(), [&](const YamlNode& b) {
+                return *item_name(b) == *item_name(item);
+            });
+            if (found != base.items.end()) {
+                merge_yaml(*found, item);
+            } else {
+                base.items.push_back(item);
+            }
+        }
+        return;
+    }
     if (base.kind != YamlNode::Kind::map || over.kind != YamlNode::Kind::map) {
         base = over;
         return;

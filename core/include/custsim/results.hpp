@@ -20,8 +20,8 @@ struct Results {
     /// kpi -> [replicates]
     std::map<std::string, std::vector<double>> final;
     /// Journey model: kpi -> [replicates x points x channels] and [replicates x points x brands].
-    std::vector<std::string> channel_names, brand_names;
-    std::map<std::string, std::vector<double>> channels, brands;
+    std::vector<std::string> channel_names, brand_names, market_names;
+    std::map<std::string, std::vector<double>> channels, brands, markets; ///< and x markets
 
     std::size_t points() const { return time.size(); }
     double at(const std::string& kpi, std::uint32_t replicate, std::size_t point) const {

@@ -54,6 +54,7 @@ struct Channel {
     bool data_targeted = false; ///< targets with personal data; strict privacy removes most effect
     bool mobile = false;        ///< reaches only the mobile share of a segment
     double data_capture = 0;    ///< chance an exposure puts the customer into the data pool
+    double repeat_prompt = 0;   ///< chance an exposure of a current customer prompts a repeat buy
     std::string spills_into;    ///< a channel an exposure sends people to (TV -> search)
     double spill = 0;           ///< chance per exposure of that organic visit
 };
@@ -190,6 +191,7 @@ struct Journey {
     double memory_days = 30;         ///< adstock time constant of awareness memory
     double attitude_days = 180;      ///< attitudes fade back to neutral this slowly
     double awareness_threshold = 1;  ///< memory at which a customer knows a brand
+    double attention_spread = 1;     ///< sigma of the lognormal exposure multiplier (0: equal)
     double need_attitude = 0.5;      ///< need rate grows as exp(this x best attitude)
     double need_window_days = 30;    ///< mean time in the market without buying
     double decide_rate = 0.2;        ///< hazard per day of a purchase decision when in market

@@ -67,6 +67,7 @@ struct Customers {
     std::vector<float> experience;        ///< satisfaction a trouble-free purchase gives
     std::vector<float> buzz;              ///< 1 at a purchase or churn, fading (talk rate)
     std::vector<std::uint16_t> reachable; ///< bit c: channel c can reach this customer
+    std::vector<float> attention;         ///< exposure multiplier: heavy and light media users
     std::vector<float> revenue;           ///< lifetime revenue
     std::vector<Voice> voice;             ///< journey model: what neighbours hear
 };
@@ -89,6 +90,7 @@ struct Kpis {
     double churned = 0, consented = 0, known = 0, customer_days = 0;
     std::vector<double> channel_spend, channel_exposures, channel_conversions; ///< per channel
     std::vector<double> brand_aware, brand_customers;                          ///< per brand
+    std::vector<double> market_aware, market_customers, market_revenue; ///< focal, per market
 };
 
 /// Work done, for benchmarks: customer updates and neighbour reads.

@@ -1,0 +1,271 @@
+// The customer-journey model: determinism, bookkeeping, and MODEL.md section 7's stylised facts.
+// Comparisons run both scenarios with the same seed (common random numbers), so differences
+// measure the policy, not the noise; each uses several replicates and compares means.
+#include "custsim/simulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <numeric>
+
+using namespace custsim;
+
+namespace {
+
+std::filesystem::path scenarios() {
+    return std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios";
+}
+
+/// A library scenario scaled down for tests: 20 000 customers, 180 days, 4 replicates.
+Scenario small(const std::string& file, const std::vector<std::string>& more = {}) {
+    std::vector<std::string> overrides = {"population.customers=20000", "days=180", "replicates=4"};
+    overrides.insert(overrides.end(), more.begin(), more.end());
+    return load_scenario(scenarios() / file, overrides);
+}
+
+double mean_final(const Results& r, const std::string& kpi) {
+    const auto& v = r.final.at(kpi);
+    return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+}
+
+std::uint64_t fingerprint(const Results& r) {
+    std::uint64_t hash = 1469598103934665603ull;
+    auto add = [&](const std::map<std::string, std::vector<double>>& group) {
+        for (const auto& [name, values] : group) {
+            const auto* p = reinterpret_cast<const unsigned char*>(values.data());
+            for (std::size_t i = 0; i < values.size() * sizeof(double); ++i) {
+                hash = (hash ^ p[i]) * 1099511628211ull;
+            }
+            for (char ch : name) {
+                hash = (hash ^ std::uint8_t(ch)) * 1099511628211ull;
+            }
+        }
+    };
+    add(r.timeseries);
+    add(r.final);
+    add(r.channels);
+    add(r.brands);
+    return hash;
+}
+
+/// Mean attitude towards the focal brand over all customers after `days`.
+double focal_attitude(const Scenario& s, std::uint32_t replicate, int days) {
+    const auto graph = build_graph(s);
+    Simulation sim(s, graph, replicate);
+    for (int d = 0; d < days; ++d) {
+        sim.step();
+    }
+    const auto& c = sim.customers();
+    const std::size_t brands = s.brands.size();
+    double sum = 0;
+    for (std::size_t i = 0; i < c.flags.size(); ++i) {
+        sum += c.attitude[i * brands];
+    }
+    return sum / double(c.flags.size());
+}
+
+} // namespace
+
+TEST(Journey, IdenticalResultsForOneTwoAndFourThreads) {
+    for (const char* file : {"baseline.yaml", "two_markets.yaml"}) {
+        auto s = small(file, {"days=60", "replicates=1"});
+        const auto graph = build_graph(s);
+        const auto one = run_scenario(s, 1, {}, graph);
+        const auto two = run_scenario(s, 2, {}, graph);
+        const auto four = run_scenario(s, 4, {}, graph);
+        EXPECT_EQ(fingerprint(one), fingerprint(two)) << file;
+        EXPECT_EQ(fingerprint(one), fingerprint(four)) << file;
+        EXPECT_GT(one.final.at("purchases")[0], 100) << "the run must do something to compare";
+        Simulation a(s, graph, 0, 1), b(s, graph, 0, 4);
+        for (int day = 0; day < 30; ++day) {
+            a.step();
+            b.step();
+        }
+        EXPECT_EQ(a.customers().flags, b.customers().flags);
+        EXPECT_EQ(a.customers().brand, b.customers().brand);
+        EXPECT_EQ(0, std::memcmp(a.customers().awareness.data(), b.customers().awareness.data(),
+                                 a.customers().awareness.size() * sizeof(float)));
+    }
+}
+
+TEST(Journey, KpisAddUp) {
+    auto s = small("baseline.yaml", {"replicates=1", "days=120"});
+    const auto graph = build_graph(s);
+    Simulation sim(s, graph, 0);
+    for (int day = 0; day < 120; ++day) {
+        sim.step();
+    }
+    const Kpis& k = sim.kpis();
+    const auto& c = sim.customers();
+    std::int64_t focal = 0, aware = 0, considering = 0, known = 0;
+    for (std::size_t i = 0; i < c.flags.size(); ++i) {
+        focal += (c.flags[i] & Flag::active) && c.brand[i] == 0;
+        aware += c.awareness[i * s.brands.size()] >= s.journey.awareness_threshold;
+        considering += c.stage[i] == std::uint8_t(Stage::considering);
+        known += (c.flags[i] & Flag::known) != 0;
+        if (c.stage[i] == std::uint8_t(Stage::customer)) {
+            ASSERT_TRUE(c.flags[i] & Flag::active);
+            ASSERT_TRUE(c.flags[i] & Flag::ever_focal);
+        }
+    }
+    EXPECT_EQ(k.customers, focal);
+    EXPECT_EQ(k.aware, aware);
+    EXPECT_EQ(k.considering, double(considering));
+    EXPECT_EQ(k.known, double(known));
+    EXPECT_EQ(k.brand_customers[0], double(focal));
+    EXPECT_LE(k.consented, k.known);
+    EXPECT_LE(k.complaints_resolved + k.complaints_unresolved, k.complaints_opened);
+    EXPECT_GE(k.adopted, k.customers);
+    EXPECT_NEAR(k.market_share,
+                k.brand_customers[0] / (k.brand_customers[0] + k.brand_customers[1]), 1e-12);
+    EXPECT_NEAR(k.profit,
+                k.margin - k.media_cost - k.service_cost - k.it_cost - k.data_cost -
+                    k.ambassador_cost,
+                1e-6 * std::abs(k.margin));
+    EXPECT_NEAR(k.margin, k.revenue * s.brands[0].margin, 1e-6 * k.revenue);
+    // 120 days of the baseline's focal plan, spent in full.
+    double planned = 0;
+    for (const auto& flight : s.brands[0].media) {
+        planned += flight.spend_per_day * 120;
+    }
+    EXPECT_NEAR(k.media_cost, planned, 1e-6 * planned);
+    EXPECT_NEAR(std::accumulate(k.channel_spend.begin(), k.channel_spend.end(), 0.0), planned,
+                1e-6 * planned);
+    EXPECT_NEAR(k.nps, 100.0 * (k.promoters - k.detractors) / double(k.customers), 1e-9);
+}
+
+TEST(Journey, ClvIsTheClosedForm) {
+    Scenario s;
+    s.journey.discount_rate = 0.1;
+    Kpis k;
+    k.customer_days = 365 * 1000.0;        // 1000 customer-years
+    k.margin = 50 * 1000.0;                // m = 50 a customer-year
+    k.churned = 1000 * 0.2231435513142098; // churn hazard 0.2231 a year: r = 0.8
+    const auto summary = summarise_journey(k, s);
+    EXPECT_NEAR(summary.retention, 0.8, 1e-12);
+    EXPECT_NEAR(summary.annual_margin, 50, 1e-12);
+    EXPECT_NEAR(summary.clv, 50 * 0.8 / (1 + 0.1 - 0.8), 1e-9);
+}
+
+TEST(StylisedFacts, AwarenessRisesWithAdSpendWithDiminishingReturns) {
+    // TV alone, no word of mouth and no rival advertising, so awareness answers to spend only.
+    // Below about one exposure a month (20 a day for 20 000 customers) the response is convex:
+    // memory must build up to the awareness threshold. From there on returns diminish.
+    std::vector<double> spends = {0, 20, 40, 80, 160, 320}, aware;
+    for (double spend : spends) {
+        const auto s = small(
+            "baseline.yaml",
+            {"days=90", "word_of_mouth.rate=0", "brands.rival.media=[]",
+             "brands.focal.media=[{channel: tv, spend_per_day: " + std::to_string(spend) + "}]"});
+        aware.push_back(mean_final(run_scenario(s), "aware"));
+    }
+    for (std::size_t k = 1; k < spends.size(); ++k) {
+        EXPECT_GT(aware[k], aware[k - 1] + 100) << "spend " << spends[k];
+    }
+    // Each doubling of spend buys less awareness per unit spent than the doubling before.
+    for (std::size_t k = 3; k < spends.size(); ++k) {
+        const double before = (aware[k - 1] - aware[k - 2]) / (spends[k - 1] - spends[k - 2]);
+        const double now = (aware[k] - aware[k - 1]) / (spends[k] - spends[k - 1]);
+        EXPECT_LT(now, before) << "spend " << spends[k];
+    }
+}
+
+TEST(StylisedFacts, NoSpendAndNoSeedsGiveNoAdoption) {
+    const auto s = small("baseline.yaml", {"brands.focal.media=[]", "brands.focal.initial_share=0",
+                                           "brands.focal.initial_awareness=0", "seeds.count=0"});
+    const auto r = run_scenario(s);
+    EXPECT_EQ(mean_final(r, "adopted"), 0);
+    EXPECT_EQ(mean_final(r, "aware"), 0);
+    EXPECT_EQ(mean_final(r, "revenue"), 0);
+    // The rival still sells: the market is alive, the focal brand just never enters it.
+    EXPECT_GT(r.brands.at("customers").back(), 1000);
+}
+
+TEST(StylisedFacts, CallCentreCapacityCutsUnresolvedComplaintsAndChurnAndRaisesNps) {
+    const std::vector<std::string> troubled = {"brands.focal.problem_rate=0.25"};
+    auto lean = troubled, staffed = troubled;
+    lean.push_back("brands.focal.service.agents=0.5");
+    staffed.push_back("brands.focal.service.agents=6");
+    const auto a = run_scenario(small("baseline.yaml", lean));
+    const auto b = run_scenario(small("baseline.yaml", staffed));
+    EXPECT_LT(mean_final(b, "complaints_unresolved"), 0.5 * mean_final(a, "complaints_unresolved"));
+    EXPECT_LT(mean_final(b, "churned"), mean_final(a, "churned"));
+    EXPECT_GT(mean_final(b, "nps"), mean_final(a, "nps") + 5);
+}
+
+TEST(StylisedFacts, NegativeWordOfMouthSlowsAcquisition) {
+    const std::vector<std::string> troubled = {"brands.focal.problem_rate=0.3",
+                                               "brands.focal.service.agents=0.5"};
+    auto mild = troubled, harsh = troubled;
+    mild.push_back("word_of_mouth.negativity=0");
+    harsh.push_back("word_of_mouth.negativity=4");
+    const auto a = run_scenario(small("baseline.yaml", mild));
+    const auto b = run_scenario(small("baseline.yaml", harsh));
+    EXPECT_GT(mean_final(b, "wom_negative"), 0);
+    EXPECT_LT(mean_final(b, "adopted"), 0.97 * mean_final(a, "adopted"));
+}
+
+TEST(StylisedFacts, PersonalisationWithConsentRaisesConversion) {
+    const auto plain = run_scenario(small("baseline.yaml"));
+    const auto personal = run_scenario(small("personalisation_consented.yaml"));
+    EXPECT_GT(mean_final(personal, "purchases"), 1.01 * mean_final(plain, "purchases"));
+    EXPECT_GT(mean_final(personal, "revenue"), 1.01 * mean_final(plain, "revenue"));
+}
+
+TEST(StylisedFacts, PersonalisationWithoutConsentLowersAttitude) {
+    const auto asked = small("personalisation_consented.yaml", {"replicates=1"});
+    const auto assumed = small("personalisation_assumed.yaml", {"replicates=1"});
+    double with_consent = 0, without = 0;
+    for (std::uint32_t r = 0; r < 3; ++r) {
+        with_consent += focal_attitude(asked, r, 120);
+        without += focal_attitude(assumed, r, 120);
+    }
+    EXPECT_LT(without, with_consent - 0.01 * 3);
+    const auto a = run_scenario(asked);
+    const auto b = run_scenario(assumed);
+    EXPECT_GT(mean_final(b, "complaints_opened"), mean_final(a, "complaints_opened"));
+}
+
+TEST(StylisedFacts, StrictPrivacyBluntsDataTargetedAds) {
+    const std::vector<std::string> social_only = {
+        "days=90", "word_of_mouth.rate=0", "brands.rival.media=[]",
+        "brands.focal.media=[{channel: social, spend_per_day: 60}]"};
+    auto none = social_only, open = social_only, strict = social_only;
+    none.back() = "brands.focal.media=[]";
+    strict.push_back("markets.home.strict_privacy=true");
+    const double base = mean_final(run_scenario(small("baseline.yaml", none)), "aware");
+    const double a = mean_final(run_scenario(small("baseline.yaml", open)), "aware") - base;
+    const double b = mean_final(run_scenario(small("baseline.yaml", strict)), "aware") - base;
+    // Two thirds of the memory per exposure gone: much less than two thirds of the reach left.
+    EXPECT_GT(b, 0);
+    EXPECT_LT(b, 0.67 * a) << "awareness gained: open " << a << ", strict " << b;
+}
+
+TEST(StylisedFacts, PeakDemandAgainstItCapacityLosesSales) {
+    // Size the site for 1.5 times the orders of the month before the peak, as the scenario does.
+    auto base = small("peak_season.yaml", {"days=365", "replicates=2", "events=[]",
+                                           "brands.focal.service.it_capacity=.inf"});
+    const auto unlimited = run_scenario(base);
+    const double daily =
+        (unlimited.at("purchases", 0, 329) - unlimited.at("purchases", 0, 299)) / 30;
+    base = small("peak_season.yaml", {"days=365", "replicates=2"});
+    base.brands[0].service.it_capacity = 1.5 * daily;
+    const auto r = run_scenario(base);
+    EXPECT_GT(mean_final(r, "lost_sales"), 100);
+    const std::size_t before_peak = 329; // day 329: nothing lost before the peak starts
+    EXPECT_EQ(r.at("lost_sales", 0, before_peak), 0);
+    base.brands[0].service.it_capacity *= 4;
+    const auto bigger = run_scenario(base);
+    EXPECT_LT(mean_final(bigger, "lost_sales"), 0.2 * mean_final(r, "lost_sales"));
+    EXPECT_GT(mean_final(bigger, "revenue"), mean_final(r, "revenue"));
+}
+
+TEST(StylisedFacts, ProductDefectRaisesComplaintsAndLowersNps) {
+    const auto calm = run_scenario(small("baseline.yaml"));
+    const auto crisis = run_scenario(small("product_crisis.yaml"));
+    EXPECT_GT(mean_final(crisis, "complaints_opened"), 1.5 * mean_final(calm, "complaints_opened"));
+    EXPECT_LT(mean_final(crisis, "nps"), mean_final(calm, "nps"));
+    EXPECT_LT(mean_final(crisis, "profit"), mean_final(calm, "profit"));
+}
