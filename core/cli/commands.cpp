@@ -61,8 +61,10 @@ int run(const RunArgs& args) {
             by_wom = row.kpi == "adopted_by_wom" ? row.mean : by_wom;
         }
         if (by_ads + by_wom > 0) {
-            std::printf("  adoptions through channels %.1f%%, through word of mouth %.1f%%\n",
-                        100 * by_ads / (by_ads + by_wom), 100 * by_wom / (by_ads + by_wom));
+            std::printf(
+                "  new customers who found the brand through channels %.1f%%, through word of "
+                "mouth %.1f%%\n",
+                100 * by_ads / (by_ads + by_wom), 100 * by_wom / (by_ads + by_wom));
         }
         std::printf("results: %s (%.1f s)\n", output.c_str(), seconds_since(start));
     }

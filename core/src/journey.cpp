@@ -210,6 +210,7 @@ void Simulation::start_journey() {
     c.brand.assign(n, no_brand);
     c.flags.assign(n, 0);
     c.last_touch.assign(n, touch_none);
+    c.source.assign(n, touch_none);
     c.awareness.assign(std::size_t(n) * B, 0.0f);
     c.attitude.assign(std::size_t(n) * B, 0.0f);
     c.satisfaction.assign(n, 0.0f);
@@ -317,6 +318,7 @@ void Simulation::start_journey() {
     kpis_.channel_spend.assign(C, 0);
     kpis_.channel_exposures.assign(C, 0);
     kpis_.channel_conversions.assign(C, 0);
+    kpis_.channel_acquisitions.assign(C, 0);
     kpis_.brand_aware.assign(B, 0);
     kpis_.brand_customers.assign(B, 0);
     kpis_.market_aware.assign(M, 0);
@@ -438,16 +440,16 @@ void Simulation::step_journey(bool dry) {
 
     // Raw column pointers: the step loop writes through them without re-reading vectors.
     struct Columns {
-        std::uint8_t *market, *segment, *brand, *flags, *last_touch, *stage;
+        std::uint8_t *market, *segment, *brand, *flags, *last_touch, *source, *stage;
         float *awareness, *attitude, *satisfaction, *experience, *buzz, *revenue, *adopted_day;
         const std::uint16_t* reachable;
         const float* attention;
     };
-    const Columns columns{c.market.data(),      c.segment.data(),    c.brand.data(),
-                          c.flags.data(),       c.last_touch.data(), c.stage.data(),
-                          c.awareness.data(),   c.attitude.data(),   c.satisfaction.data(),
-                          c.experience.data(),  c.buzz.data(),       c.revenue.data(),
-                          c.adopted_day.data(), c.reachable.data(),  c.attention.data()};
+    const Columns columns{
+        c.market.data(),     c.segment.data(),      c.brand.data(),      c.flags.data(),
+        c.last_touch.data(), c.source.data(),       c.stage.data(),      c.awareness.data(),
+        c.attitude.data(),   c.satisfaction.data(), c.experience.data(), c.buzz.data(),
+        c.revenue.data(),    c.adopted_day.data(),  c.reachable.data(),  c.attention.data()};
     std::vector<JourneyTally> blocks;
     for_each_block(
         graph.num_customers(), threads_, blocks,
@@ -476,6 +478,7 @@ void Simulation::step_journey(bool dry) {
                 float* at = col.attitude + std::size_t(i) * B;
                 float sat = col.satisfaction[i];
                 std::uint8_t touch = col.last_touch[i];
+                std::uint8_t source = col.source[i];
                 const bool strict = market.strict_privacy;
                 const unsigned reachable = col.reachable[i];
                 const double attention = col.attention[i];
@@ -565,6 +568,9 @@ void Simulation::step_journey(bool dry) {
                         }
                         t.exposures[ch] += times;
                         touch = std::uint8_t(ch);
+                        if (aw[0] >= threshold && source == touch_none) {
+                            source = std::uint8_t(ch); // how the customer found the brand
+                        }
                         if (personalised && data_channel && !(f & Flag::consented)) {
                             // Personal data used without consent (Aguirre et al. 2015).
                             at[0] =
@@ -661,6 +667,9 @@ void Simulation::step_journey(bool dry) {
                             if (!negative) {
                                 touch = touch_word_of_mouth;
                             }
+                            if (aw[0] >= threshold && source == touch_none) {
+                                source = touch_word_of_mouth;
+                            }
                         }
                     }
                 }
@@ -687,10 +696,14 @@ void Simulation::step_journey(bool dry) {
                         f |= Flag::ever_focal;
                         col.adopted_day[i] = float(now);
                         t.new_focal += 1;
-                        if (touch == touch_word_of_mouth) {
+                        // Acquisition is credited to what made the customer aware of the brand.
+                        if (source == touch_word_of_mouth) {
                             t.new_by_wom += 1;
                         } else {
                             t.new_by_ads += 1;
+                            if (source < C) {
+                                t.acquisitions[source] += 1;
+                            }
                         }
                     }
                     if (b == 0 && touch < C) {
@@ -740,7 +753,7 @@ void Simulation::step_journey(bool dry) {
                         float best = -3;
                         bool knows_any = false;
                         for (std::size_t b = 0; b < B; ++b) {
-                            if (aw[b] >= threshold) {
+                            if (aw[b] >= threshold && at[b] > j.reject_attitude) {
                                 knows_any = true;
                                 best = std::max(best, at[b]);
                             }
@@ -763,7 +776,7 @@ void Simulation::step_journey(bool dry) {
                             std::array<double, max_brands> weight{};
                             double total = 1;
                             for (std::size_t b = 0; b < B; ++b) {
-                                if (aw[b] >= threshold) {
+                                if (aw[b] >= threshold && at[b] > j.reject_attitude) {
                                     double utility = x.quality_utility[b * G + g] +
                                                      j.attitude_weight * at[b] +
                                                      j.reputation_weight * x.reputation[b];
@@ -932,6 +945,8 @@ void Simulation::step_journey(bool dry) {
                 col.brand[i] = cb;
                 col.satisfaction[i] = sat;
                 col.last_touch[i] = touch;
+                // Forgotten brands are found again, perhaps another way.
+                col.source[i] = aw[0] >= threshold || (f & Flag::ever_focal) ? source : touch_none;
             }
             out = t;
         });
@@ -958,6 +973,7 @@ void Simulation::tally_journey(std::span<const JourneyTally> blocks, bool first)
         for (std::size_t ch = 0; ch < C; ++ch) {
             total.exposures[ch] += t.exposures[ch];
             total.conversions[ch] += t.conversions[ch];
+            total.acquisitions[ch] += t.acquisitions[ch];
         }
         for (std::size_t b = 0; b < B; ++b) {
             total.aware[b] += t.aware[b];
@@ -1072,6 +1088,7 @@ void Simulation::tally_journey(std::span<const JourneyTally> blocks, bool first)
     for (std::size_t ch = 0; ch < C; ++ch) {
         k.channel_exposures[ch] += total.exposures[ch];
         k.channel_conversions[ch] += total.conversions[ch];
+        k.channel_acquisitions[ch] += total.acquisitions[ch];
     }
     for (std::size_t p = 0; p < x.planned.size(); ++p) {
         const auto [b, ch] = x.planned[p];

@@ -52,7 +52,7 @@ struct Simulation::Model {
 /// Partial sums of one block of customers, merged in block order.
 struct alignas(64) Simulation::JourneyTally {
     std::vector<double> reach_count; ///< [(b * M * G + m * G + g) * classes + class]: attention
-    std::array<double, max_channels> exposures{}, conversions{};
+    std::array<double, max_channels> exposures{}, conversions{}, acquisitions{};
     std::array<std::int64_t, max_brands> aware{}, customers{}, attempts{}, lost{}, purchases{},
         opened{}, resolved{}, unresolved{}, churned{}, open{};
     std::array<double, max_brands> revenue{}, satisfaction{};

@@ -67,7 +67,13 @@ std::string format_number(double value) {
     }
     char buffer[64];
     const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return std::string(buffer, end);
+    std::string text(buffer, end);
+    // YAML 1.1 readers (PyYAML) take 5e-04 for text: write 5.0e-04.
+    const auto e = text.find('e');
+    if (e != std::string::npos && text.find('.') == std::string::npos) {
+        text.insert(e, ".0");
+    }
+    return text;
 }
 
 /// Reads one YAML map against the schema: each key asked for is known; whatever is left when
@@ -414,6 +420,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("quality_weight", j.quality_weight);
         io.number("attitude_weight", j.attitude_weight);
         io.number("reputation_weight", j.reputation_weight);
+        io.number("reject_attitude", j.reject_attitude);
         io.number("problem_drop", j.problem_drop);
         io.number("complaint_share", j.complaint_share);
         io.number("satisfaction_days", j.satisfaction_days);
@@ -641,6 +648,10 @@ void validate_journey(const Scenario& s, Fail&& fail, Positive&& positive, Rate&
     rate("journey.quality_weight", j.quality_weight);
     rate("journey.attitude_weight", j.attitude_weight);
     rate("journey.reputation_weight", j.reputation_weight);
+    if (!(j.reject_attitude >= -3 && j.reject_attitude <= 3)) {
+        fail("journey.reject_attitude",
+             "must be from -3 to 3 (-3: never reject), got " + format_number(j.reject_attitude));
+    }
     rate("journey.problem_drop", j.problem_drop);
     share("journey.complaint_share", j.complaint_share);
     positive("journey.satisfaction_days", j.satisfaction_days);

@@ -268,7 +268,8 @@ const std::pair<const char*, Getter> journey_kpis[] = {CUSTSIM_KPI(considering),
 using Cube = std::pair<const char*, const std::vector<double> Kpis::*>;
 const Cube channel_kpis[] = {{"spend", &Kpis::channel_spend},
                              {"exposures", &Kpis::channel_exposures},
-                             {"last_touch_conversions", &Kpis::channel_conversions}};
+                             {"last_touch_conversions", &Kpis::channel_conversions},
+                             {"acquisitions", &Kpis::channel_acquisitions}};
 const Cube brand_kpis[] = {{"aware", &Kpis::brand_aware}, {"customers", &Kpis::brand_customers}};
 const Cube market_kpis[] = {{"aware", &Kpis::market_aware},
                             {"customers", &Kpis::market_customers},

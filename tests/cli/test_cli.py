@@ -141,3 +141,133 @@ def test_bench_reports_rates():
     rows = [line.split() for line in done.stdout.splitlines() if line.strip()[:1] in "12"]
     assert [row[0] for row in rows] == ["1", "2"]
     assert all(float(row[2]) > 0 for row in rows)
+
+
+# The journey model's results file: /channels, /brands and /markets next to /timeseries.
+CHANNELS = ["tv", "search", "social", "influencer", "email", "store", "packaging"]
+BRANDS = ["focal", "rival"]
+JOURNEY_KPIS = ("aware", "considering", "customers", "adopted", "market_share", "revenue",
+                "media_cost", "service_cost", "profit", "nps", "wom_positive", "wom_negative",
+                "complaints_opened", "complaints_resolved", "churned", "consented", "known")
+COSTS = ("media_cost", "service_cost", "it_cost", "data_cost", "ambassador_cost")
+CUMULATIVE = ("revenue", "media_cost", "complaints_opened", "churned")
+SMALL = ("--set", "population.customers=5000", "--set", "days=30", "--replicates", 2,
+         "--seed", 3, "--quiet")
+
+
+def run_small(scenario, out):
+    done = custsim("run", scenario, "-o", out, *SMALL)
+    assert done.returncode == 0, done.stderr
+    return h5py.File(out, "r")
+
+
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory):
+    with run_small("scenarios/baseline.yaml", tmp_path_factory.mktemp("journey") / "b.h5") as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def two_markets(tmp_path_factory):
+    with run_small("scenarios/two_markets.yaml", tmp_path_factory.mktemp("two") / "t.h5") as f:
+        yield f
+
+
+def names(attribute):
+    return [n.decode() if isinstance(n, bytes) else str(n) for n in attribute]
+
+
+def test_journey_file_has_the_root_attributes_and_time(journey):
+    assert journey.attrs["custsim_version"]
+    assert isinstance(journey.attrs["scenario_yaml"], str)
+    assert "name: baseline" in journey.attrs["scenario_yaml"]
+    assert journey.attrs["seed"] == 3
+    assert journey.attrs["replicates"] == 2
+    assert journey.attrs["population"] == 5000
+    time_ = journey["time"][:]
+    assert time_.shape == (31,) and time_[0] == 0 and time_[-1] == 30
+    assert np.all(np.diff(time_) > 0)
+
+
+def test_journey_datasets_have_the_documented_shapes(journey):
+    points = journey["time"].shape[0]
+    for kpi in JOURNEY_KPIS:
+        assert journey["timeseries"][kpi].shape == (2, points), kpi
+        assert journey["timeseries"][kpi].dtype == np.float64, kpi
+    for kpi in ("spend", "exposures", "last_touch_conversions"):
+        assert journey["channels"][kpi].shape == (2, points, len(CHANNELS)), kpi
+    for kpi in ("aware", "customers"):
+        assert journey["brands"][kpi].shape == (2, points, len(BRANDS)), kpi
+    for kpi in ("aware", "customers", "revenue"):
+        assert journey["markets"][kpi].shape == (2, points, 1), kpi
+    for kpi in ("clv", "roi", "cac", *CUMULATIVE):
+        assert journey["final"][kpi].shape == (2,), kpi
+        assert np.all(np.isfinite(journey["final"][kpi][:])), kpi
+
+
+def test_journey_names_attributes_follow_the_scenario_order(journey, two_markets):
+    assert names(journey["channels"].attrs["names"]) == CHANNELS
+    for kpi in ("spend", "exposures", "last_touch_conversions"):
+        assert names(journey["channels"][kpi].attrs["channels"]) == CHANNELS, kpi
+    assert names(journey["brands"].attrs["names"]) == BRANDS
+    for kpi in ("aware", "customers"):
+        assert names(journey["brands"][kpi].attrs["brands"]) == BRANDS, kpi
+    assert names(journey["markets"].attrs["names"]) == ["home"]
+    assert names(two_markets["markets"].attrs["names"]) == ["home", "abroad"]
+    for kpi in ("aware", "customers", "revenue"):
+        assert names(two_markets["markets"][kpi].attrs["markets"]) == ["home", "abroad"], kpi
+        assert two_markets["markets"][kpi].shape == (2, two_markets["time"].shape[0], 2), kpi
+
+
+def test_journey_cumulative_kpis_never_decrease(journey):
+    for kpi in CUMULATIVE:
+        series = journey["timeseries"][kpi][:]
+        assert np.all(np.diff(series, axis=1) >= 0), kpi
+    for kpi in ("spend", "exposures"):
+        series = journey["channels"][kpi][:]
+        assert np.all(np.diff(series, axis=1) >= 0), kpi
+    # the runs must actually spend and sell, or the checks above prove little
+    assert np.all(journey["timeseries/media_cost"][:, -1] > 0)
+    assert np.all(journey["timeseries/revenue"][:, -1] > 0)
+
+
+def test_journey_media_cost_is_the_spend_summed_over_channels(journey):
+    spend = journey["channels/spend"][:].sum(axis=2)
+    np.testing.assert_allclose(journey["timeseries/media_cost"][:], spend, rtol=1e-9, atol=0)
+
+
+def test_journey_focal_brand_customers_are_the_customers(journey):
+    np.testing.assert_array_equal(journey["brands/customers"][:, :, 0],
+                                  journey["timeseries/customers"][:])
+
+
+def test_journey_market_customers_add_up_to_the_customers(two_markets):
+    by_market = two_markets["markets/customers"][:]
+    assert np.all(by_market[:, -1, :] > 0), "both markets should have customers by day 30"
+    np.testing.assert_allclose(by_market.sum(axis=2), two_markets["timeseries/customers"][:],
+                               rtol=1e-9, atol=0)
+
+
+def test_journey_profit_is_margin_minus_costs(journey):
+    series = journey["timeseries"]
+    costs = sum(series[kpi][:, -1] for kpi in COSTS)
+    np.testing.assert_allclose(series["profit"][:, -1], series["margin"][:, -1] - costs,
+                               rtol=1e-9, atol=1e-9)
+    costs = sum(journey["final"][kpi][:] for kpi in COSTS)
+    np.testing.assert_allclose(journey["final/profit"][:], journey["final/margin"][:] - costs,
+                               rtol=1e-9, atol=1e-9)
+
+
+def test_journey_final_values_are_the_last_point_of_cumulative_kpis(journey):
+    for kpi in (*CUMULATIVE, *COSTS, "margin", "profit"):
+        np.testing.assert_array_equal(journey["final"][kpi][:],
+                                      journey["timeseries"][kpi][:, -1], err_msg=kpi)
+
+
+def test_bass_run_keeps_the_old_layout_without_channels(tmp_path):
+    out = tmp_path / "bass.h5"
+    done = custsim("run", "scenarios/bass.yaml", "-o", out, "--set", "days=5", "--quiet")
+    assert done.returncode == 0, done.stderr
+    with h5py.File(out) as f:
+        assert "channels" not in f
+        assert "timeseries" in f and "final" in f

@@ -101,11 +101,11 @@ struct Segment {
     double need_rate = 1.0 / 60;       ///< hazard per day of entering the market (purchase cycle)
     double repurchase_rate = 1.0 / 45; ///< hazard per day a customer buys again
     double churn_rate = 1.0 / 730;     ///< baseline hazard per day a satisfied customer leaves
-    double price_sensitivity = 1;      ///< utility lost per unit of price over the market's mean
-    double talkativeness = 1;          ///< multiplies talk rates
-    double privacy_sensitivity = 0.2;  ///< 0..1: lowers consent, raises the cost of intrusion
-    double service_expectation = 7;    ///< 0..10: satisfaction falls short by quality below it
-    double mobile_share = 0.6;         ///< share reachable by mobile-only channels
+    double price_sensitivity = 1;     ///< utility lost per unit of price / (brands' mean price) - 1
+    double talkativeness = 1;         ///< multiplies talk rates
+    double privacy_sensitivity = 0.2; ///< 0..1: lowers consent, raises the cost of intrusion
+    double service_expectation = 7;   ///< 0..10: satisfaction falls short by quality below it
+    double mobile_share = 0.6;        ///< share reachable by mobile-only channels
 };
 
 /// A period of spend on one channel: the media plan is a list of flights.
@@ -174,7 +174,8 @@ enum class EventKind { peak, defect };
 struct Event {
     EventKind kind = EventKind::peak;
     std::string brand; ///< defect: which brand; empty: the focal brand
-    double from = 0, until = 0;
+    double from = 0;
+    double until = forever;    ///< day it ends; .inf: to the end of the run
     double demand = 1;         ///< peak: multiplies need and repurchase rates
     double problem_rate = 0;   ///< defect: chance a purchase goes wrong while it lasts
     double problem_hazard = 0; ///< defect: hazard per day that a current customer hits it
@@ -199,6 +200,7 @@ struct Journey {
     double quality_weight = 2;       ///< utility per unit quality above 0.5, doubled
     double attitude_weight = 1;      ///< utility per unit attitude
     double reputation_weight = 0.5;  ///< utility per unit reputation
+    double reject_attitude = -1;     ///< a known brand with attitude at or below is not considered
     double problem_drop = 4;         ///< satisfaction lost by a problem
     double complaint_share = 0.5;    ///< chance a problem becomes a complaint
     double satisfaction_days = 60;   ///< satisfaction returns to the experience this slowly

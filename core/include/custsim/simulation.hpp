@@ -61,6 +61,7 @@ struct Customers {
     std::vector<std::uint8_t> brand;      ///< current or last brand, or no_brand
     std::vector<std::uint8_t> flags;      ///< Flag bits
     std::vector<std::uint8_t> last_touch; ///< focal brand: last channel, or touch_*
+    std::vector<std::uint8_t> source;     ///< focal brand: what made the customer aware
     std::vector<float> awareness;         ///< per brand: memory (individual adstock)
     std::vector<float> attitude;          ///< per brand: -3..3
     std::vector<float> satisfaction;      ///< 0..10, "would you recommend"
@@ -79,8 +80,8 @@ struct Kpis {
     std::int64_t adopted = 0;        ///< customers who ever bought the focal brand (cumulative)
     std::int64_t customers = 0;      ///< current customers
     std::int64_t aware = 0;          ///< customers who know the focal brand
-    std::int64_t adopted_by_ads = 0; ///< first purchases whose last touch was a channel
-    std::int64_t adopted_by_wom = 0; ///< first purchases whose last touch was word of mouth
+    std::int64_t adopted_by_ads = 0; ///< first purchases not found through word of mouth
+    std::int64_t adopted_by_wom = 0; ///< first purchases of customers who heard of it from peers
     // The journey model's.
     double considering = 0, market_share = 0, purchases = 0, lost_sales = 0;
     double revenue = 0, margin = 0, media_cost = 0, service_cost = 0, it_cost = 0, data_cost = 0,
@@ -88,8 +89,9 @@ struct Kpis {
     double nps = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0;
     double complaints_opened = 0, complaints_resolved = 0, complaints_unresolved = 0;
     double churned = 0, consented = 0, known = 0, customer_days = 0;
-    std::vector<double> channel_spend, channel_exposures, channel_conversions; ///< per channel
-    std::vector<double> brand_aware, brand_customers;                          ///< per brand
+    std::vector<double> channel_spend, channel_exposures, channel_conversions,
+        channel_acquisitions;                                           ///< per channel
+    std::vector<double> brand_aware, brand_customers;                   ///< per brand
     std::vector<double> market_aware, market_customers, market_revenue; ///< focal, per market
 };
 
