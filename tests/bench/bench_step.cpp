@@ -1,4 +1,5 @@
-// Google Benchmark of the step loop: per-tie Bass on a Watts-Strogatz graph, and mean field.
+// Google Benchmark of the step loop: the journey baseline, per-tie Bass on a Watts-Strogatz
+// graph, and mean field.
 #include "custsim/simulation.hpp"
 
 #include <benchmark/benchmark.h>
@@ -31,6 +32,23 @@ void step_loop(benchmark::State& state, GraphKind kind) {
         benchmark::Counter(double(sim.work().edge_reads), benchmark::Counter::kIsRate);
 }
 
+/// scenarios/baseline.yaml (the journey model) at range(0) customers, mean degree 20.
+void journey_step(benchmark::State& state) {
+    const auto s = load_scenario(
+        std::string(CUSTSIM_SOURCE_DIR) + "/scenarios/baseline.yaml",
+        {"population.customers=" + std::to_string(state.range(0)), "graph.mean_degree=20",
+         "days=1000000", "replicates=1"});
+    const auto graph = build_graph(s);
+    Simulation sim(s, graph, 0, static_cast<int>(state.range(1)));
+    for (auto _ : state) {
+        sim.step();
+    }
+    state.counters["agent_steps/s"] =
+        benchmark::Counter(double(sim.work().agent_steps), benchmark::Counter::kIsRate);
+    state.counters["edge_reads/s"] =
+        benchmark::Counter(double(sim.work().edge_reads), benchmark::Counter::kIsRate);
+}
+
 void graph_build(benchmark::State& state) {
     const auto s =
         bench_scenario(static_cast<std::uint32_t>(state.range(0)), GraphKind::watts_strogatz);
@@ -46,6 +64,10 @@ BENCHMARK_CAPTURE(step_loop, per_tie_watts_strogatz, GraphKind::watts_strogatz)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK_CAPTURE(step_loop, mean_field, GraphKind::mean_field)
+    ->ArgsProduct({{1000000}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(journey_step)
     ->ArgsProduct({{1000000}, {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
