@@ -19,8 +19,8 @@ Scenario bench_scenario(std::uint32_t customers, GraphKind kind) {
     return s;
 }
 
-void step_loop(benchmark::State& state, GraphKind kind) {
-    const auto s = bench_scenario(static_cast<std::uint32_t>(state.range(0)), kind);
+/// Steps one replicate of `s` on range(1) threads; counts agent-steps and edge reads per second.
+void time_steps(benchmark::State& state, const Scenario& s) {
     const auto graph = build_graph(s);
     Simulation sim(s, graph, 0, static_cast<int>(state.range(1)));
     for (auto _ : state) {
@@ -32,21 +32,15 @@ void step_loop(benchmark::State& state, GraphKind kind) {
         benchmark::Counter(double(sim.work().edge_reads), benchmark::Counter::kIsRate);
 }
 
+void step_loop(benchmark::State& state, GraphKind kind) {
+    time_steps(state, bench_scenario(static_cast<std::uint32_t>(state.range(0)), kind));
+}
+
 /// scenarios/baseline.yaml (the journey model) at range(0) customers, mean degree 20.
 void journey_step(benchmark::State& state) {
-    const auto s = load_scenario(
-        std::string(CUSTSIM_SOURCE_DIR) + "/scenarios/baseline.yaml",
-        {"population.customers=" + std::to_string(state.range(0)), "graph.mean_degree=20",
-         "days=1000000", "replicates=1"});
-    const auto graph = build_graph(s);
-    Simulation sim(s, graph, 0, static_cast<int>(state.range(1)));
-    for (auto _ : state) {
-        sim.step();
-    }
-    state.counters["agent_steps/s"] =
-        benchmark::Counter(double(sim.work().agent_steps), benchmark::Counter::kIsRate);
-    state.counters["edge_reads/s"] =
-        benchmark::Counter(double(sim.work().edge_reads), benchmark::Counter::kIsRate);
+    time_steps(state, load_scenario(std::string(CUSTSIM_SOURCE_DIR) + "/scenarios/baseline.yaml",
+                                    {"population.customers=" + std::to_string(state.range(0)),
+                                     "graph.mean_degree=20", "days=1000000", "replicates=1"}));
 }
 
 void graph_build(benchmark::State& state) {
