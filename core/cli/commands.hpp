@@ -22,7 +22,21 @@ struct BenchArgs {
     std::vector<std::string> overrides;
 };
 
+/// compare, attribute and response: several runs of scenarios sharing a seed.
+struct ExperimentArgs {
+    std::vector<std::string> scenarios; ///< compare: A and B; attribute, response: one
+    std::string output;                 ///< HDF5 file; empty: none
+    std::vector<std::string> overrides; ///< applied to every scenario
+    int threads = 0;
+    bool quiet = false;
+    std::string channel; ///< response
+    std::string spend;   ///< response: FROM:TO:STEPS
+};
+
 int run(const RunArgs& args);
+int compare(const ExperimentArgs& args);
+int attribute(const ExperimentArgs& args);
+int response(const ExperimentArgs& args);
 int validate(const std::string& scenario, const std::vector<std::string>& overrides);
 int graph_stats(const std::string& input, const std::vector<std::string>& overrides);
 int bench(const BenchArgs& args);

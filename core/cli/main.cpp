@@ -55,6 +55,47 @@ int main(int argc, char** argv) {
         ->delimiter(',');
     bench_cmd->add_option("--set", bench.overrides, "Override a scenario key: key.path=value");
 
+    // Experiments: several runs sharing a seed (common random numbers).
+    cli::ExperimentArgs experiment;
+    std::uint32_t experiment_replicates = 0;
+    std::uint64_t experiment_seed = 0;
+    auto experiment_options = [&](CLI::App* command) {
+        command->add_option("-o,--output", experiment.output, "Also write the results as HDF5");
+        command->add_option("--replicates", experiment_replicates, "Replicates of every run")
+            ->check(CLI::PositiveNumber);
+        command->add_option("--seed", experiment_seed, "Random seed shared by every run");
+        command->add_option("--threads", experiment.threads, "Threads (default: all cores)")
+            ->check(CLI::NonNegativeNumber);
+        command->add_option("--set", experiment.overrides,
+                            "Override a key of every scenario: key.path=value");
+        command->add_flag("--quiet", experiment.quiet, "No progress bar");
+    };
+    auto* compare_cmd = app.add_subcommand(
+        "compare", "Is B better than A, and by how much? Paired differences of every KPI under "
+                   "common random numbers");
+    compare_cmd->add_option("a", experiment.scenarios, "Scenario A and scenario B (YAML)")
+        ->required()
+        ->expected(2);
+    experiment_options(compare_cmd);
+    auto* attribute_cmd = app.add_subcommand(
+        "attribute", "What each channel really adds: the run without it, beside last-touch "
+                     "attribution");
+    attribute_cmd->add_option("scenario", experiment.scenarios, "Scenario (YAML)")
+        ->required()
+        ->expected(1);
+    experiment_options(attribute_cmd);
+    auto* response_cmd = app.add_subcommand(
+        "response", "Response curve: incremental KPIs against one channel's daily spend");
+    response_cmd->add_option("scenario", experiment.scenarios, "Scenario (YAML)")
+        ->required()
+        ->expected(1);
+    response_cmd->add_option("--channel", experiment.channel, "The focal brand's channel")
+        ->required();
+    response_cmd
+        ->add_option("--spend", experiment.spend, "Spend per day FROM:TO:STEPS, e.g. 0:200:5")
+        ->required();
+    experiment_options(response_cmd);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -82,6 +123,22 @@ int main(int argc, char** argv) {
         }
         if (*bench_cmd) {
             return cli::bench(bench);
+        }
+        if (*compare_cmd || *attribute_cmd || *response_cmd) {
+            if (experiment_replicates > 0) {
+                experiment.overrides.push_back("replicates=" +
+                                               std::to_string(experiment_replicates));
+            }
+            const bool seeded = (*compare_cmd     ? compare_cmd
+                                 : *attribute_cmd ? attribute_cmd
+                                                  : response_cmd)
+                                    ->count("--seed") > 0;
+            if (seeded) {
+                experiment.overrides.push_back("seed=" + std::to_string(experiment_seed));
+            }
+            return *compare_cmd     ? cli::compare(experiment)
+                   : *attribute_cmd ? cli::attribute(experiment)
+                                    : cli::response(experiment);
         }
     } catch (const InputError& e) {
         std::fprintf(stderr, "custsim: %s\n", e.what());

@@ -194,14 +194,14 @@ unsigned long read_number_attribute(hid_t file, const char* name) {
     return value;
 }
 
-} // namespace
-
-void write_results(const Results& results, const std::filesystem::path& path) {
+/// Runs write(temporary path), makes the file durable, then renames it over `path`; on any
+/// failure removes the temporary and leaves `path` as it was.
+template <class Write> void write_atomically(const std::filesystem::path& path, Write&& write) {
     quiet_hdf5();
     const auto temporary =
         std::filesystem::path(path.string() + ".tmp." + std::to_string(::getpid()));
     try {
-        write_file(results, temporary.string());
+        write(temporary.string());
         // Durable before it is visible under the real name.
         const int fd = ::open(temporary.c_str(), O_RDONLY);
         if (fd >= 0) {
@@ -214,6 +214,37 @@ void write_results(const Results& results, const std::filesystem::path& path) {
         std::filesystem::remove(temporary, ignored);
         throw;
     }
+}
+
+} // namespace
+
+void write_results(const Results& results, const std::filesystem::path& path) {
+    write_atomically(path, [&](const std::string& temporary) { write_file(results, temporary); });
+}
+
+void write_datasets(const std::filesystem::path& path,
+                    const std::map<std::string, std::vector<double>>& datasets,
+                    const std::map<std::string, std::string>& attributes) {
+    write_atomically(path, [&](const std::string& temporary) {
+        Handle file(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                    "create " + temporary);
+        for (const auto& [name, value] : attributes) {
+            write_string_attribute(file, name.c_str(), value);
+        }
+        Handle links(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "make a property list");
+        check(H5Pset_create_intermediate_group(links, 1), "make a property list");
+        for (const auto& [name, values] : datasets) {
+            const hsize_t count = values.size();
+            Handle space(H5Screate_simple(1, &count, nullptr), H5Sclose, "make a space");
+            Handle dataset(H5Dcreate2(file, name.c_str(), H5T_IEEE_F64LE, space, links, H5P_DEFAULT,
+                                      H5P_DEFAULT),
+                           H5Dclose, "create " + name);
+            check(
+                H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+                "write " + name);
+        }
+        check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + temporary);
+    });
 }
 
 Results read_results(const std::filesystem::path& path) {

@@ -272,9 +272,9 @@ TEST(StylisedFacts, ProductDefectRaisesComplaintsAndLowersNps) {
 
 TEST(StylisedFacts, AmbassadorsSpreadWordOfMouth) {
     const auto plain = run_scenario(small("baseline.yaml"));
-    const auto programme = run_scenario(small(
-        "baseline.yaml", {"ambassadors.count=200", "ambassadors.by=degree",
-                          "ambassadors.reward_per_day=0.5", "ambassadors.talk=3"}));
+    const auto programme = run_scenario(
+        small("baseline.yaml", {"ambassadors.count=200", "ambassadors.by=degree",
+                                "ambassadors.reward_per_day=0.5", "ambassadors.talk=3"}));
     EXPECT_GT(mean_final(programme, "wom_positive"), 1.1 * mean_final(plain, "wom_positive"));
     EXPECT_GT(mean_final(programme, "adopted_by_wom"), mean_final(plain, "adopted_by_wom"));
     // Rewards are paid per ambassador still a customer, at most 200 x 0.5 a day.

@@ -32,6 +32,11 @@ struct Results {
 /// Writes results as HDF5: a temporary file beside `path`, renamed over it only when complete,
 /// so a failed or interrupted write never leaves a broken file where a good one was.
 void write_results(const Results& results, const std::filesystem::path& path);
+/// Writes 1-d datasets named by their path ("/difference/profit"; groups are created) and text
+/// attributes of the root, with write_results's guarantee: a temporary file renamed when done.
+void write_datasets(const std::filesystem::path& path,
+                    const std::map<std::string, std::vector<double>>& datasets,
+                    const std::map<std::string, std::string>& attributes = {});
 /// Reads a results file written by write_results.
 Results read_results(const std::filesystem::path& path);
 

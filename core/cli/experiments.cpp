@@ -1,0 +1,231 @@
+// custsim compare, attribute and response: experiments made of several runs that share a seed.
+#include "commands.hpp"
+
+#include "progress.hpp"
+
+#include "custsim/error.hpp"
+#include "custsim/experiment.hpp"
+#include "custsim/results.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace custsim::cli {
+
+namespace {
+
+/// One progress bar over several runs of `replicates` each: a new run starts when the
+/// (replicate, day) a run reports goes back.
+class RunsProgress {
+  public:
+    RunsProgress(std::uint32_t runs, std::uint32_t replicates, double days, bool enabled)
+        : bar_(runs * replicates, days, enabled), replicates_(replicates) {}
+    bool operator()(std::uint32_t replicate, double day) {
+        if (replicate < last_replicate_ || (replicate == last_replicate_ && day < last_day_)) {
+            ++run_;
+        }
+        last_replicate_ = replicate;
+        last_day_ = day;
+        bar_.update(run_ * replicates_ + replicate, day);
+        return !interrupted();
+    }
+
+  private:
+    ProgressBar bar_;
+    std::uint32_t replicates_, run_ = 0, last_replicate_ = 0;
+    double last_day_ = 0;
+};
+
+std::string interval(const Difference& d) {
+    char text[96];
+    std::snprintf(text, sizeof text, "[%.4g, %.4g]", d.low, d.high);
+    return text;
+}
+
+std::vector<double> parse_spends(const std::string& text) {
+    double from = 0, to = 0;
+    unsigned steps = 0;
+    char colon1 = 0, colon2 = 0;
+    std::istringstream in(text);
+    if (!(in >> from >> colon1 >> to >> colon2 >> steps) || colon1 != ':' || colon2 != ':' ||
+        !in.eof() || steps < 2 || from < 0 || to <= from) {
+        throw InputError("--spend: expected FROM:TO:STEPS with 0 <= FROM < TO and STEPS >= 2, "
+                         "e.g. 0:200:5; got '" +
+                         text + "'");
+    }
+    std::vector<double> spends;
+    for (unsigned k = 0; k < steps; ++k) {
+        spends.push_back(from + (to - from) * k / (steps - 1));
+    }
+    return spends;
+}
+
+void put(std::map<std::string, std::vector<double>>& out, const std::string& name,
+         const Difference& d, std::size_t at, std::size_t size) {
+    for (const char* part : {"_mean", "_low", "_high"}) {
+        out[name + part].resize(size, 0.0);
+    }
+    out[name + "_mean"][at] = d.mean;
+    out[name + "_low"][at] = d.low;
+    out[name + "_high"][at] = d.high;
+}
+
+} // namespace
+
+int compare(const ExperimentArgs& args) {
+    const Scenario a = load_scenario(args.scenarios.at(0), args.overrides);
+    const Scenario b = load_scenario(args.scenarios.at(1), args.overrides);
+    catch_interrupts();
+    Comparison result;
+    {
+        RunsProgress progress(3, a.replicates, a.days, !args.quiet);
+        result = custsim::compare(a, b, args.threads, std::ref(progress));
+    }
+    if (!args.output.empty()) {
+        std::map<std::string, std::vector<double>> datasets;
+        for (const auto& row : result.rows) {
+            datasets["/a/" + row.kpi] = result.a.final.at(row.kpi);
+            datasets["/b/" + row.kpi] = result.b.final.at(row.kpi);
+            const auto& va = result.a.final.at(row.kpi);
+            const auto& vb = result.b.final.at(row.kpi);
+            std::vector<double> d(va.size());
+            for (std::size_t r = 0; r < va.size(); ++r) {
+                d[r] = vb[r] - va[r];
+            }
+            datasets["/difference/" + row.kpi] = d;
+            datasets["/summary/" + row.kpi] = {row.a,
+                                               row.b,
+                                               row.difference.mean,
+                                               row.difference.low,
+                                               row.difference.high,
+                                               row.variance_ratio};
+        }
+        write_datasets(args.output, datasets,
+                       {{"custsim_version", CUSTSIM_VERSION},
+                        {"a_yaml", result.a.scenario_yaml},
+                        {"b_yaml", result.b.scenario_yaml},
+                        {"summary_columns", "a, b, b_minus_a, low, high, variance_ratio"}});
+    }
+    std::printf("%s vs %s: %u paired replicates (common random numbers), seed %llu\n",
+                a.name.c_str(), b.name.c_str(), a.replicates,
+                static_cast<unsigned long long>(a.seed));
+    std::printf("  %-22s %13s %13s %13s  %-29s %5s %10s\n", "KPI (final)", "A", "B", "B - A",
+                "95% interval of B - A", "sure", "var ratio");
+    for (const auto& row : result.rows) {
+        char ratio[32] = "-";
+        if (std::isfinite(row.variance_ratio)) {
+            std::snprintf(ratio, sizeof ratio, "%.1f", row.variance_ratio);
+        }
+        std::printf("  %-22s %13.5g %13.5g %13.5g  %-29s %5s %10s\n", row.kpi.c_str(), row.a, row.b,
+                    row.difference.mean, interval(row.difference).c_str(),
+                    row.difference.sign_certain() ? (row.difference.mean > 0 ? "B>A" : "B<A")
+                                                  : "no",
+                    ratio);
+    }
+    std::printf("  var ratio: variance of B - A with independent seeds over that with common "
+                "random numbers\n");
+    if (!args.output.empty()) {
+        std::printf("results: %s\n", args.output.c_str());
+    }
+    return 0;
+}
+
+int attribute(const ExperimentArgs& args) {
+    const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
+    std::uint32_t runs = 1;
+    if (!s.brands.empty()) {
+        for (const auto& c : s.channels) {
+            for (const auto& f : s.brands[0].media) {
+                if (f.channel == c.name) {
+                    ++runs;
+                    break;
+                }
+            }
+        }
+    }
+    catch_interrupts();
+    std::vector<ChannelAttribution> rows;
+    {
+        RunsProgress progress(runs, s.replicates, s.days, !args.quiet);
+        rows = custsim::attribute(s, args.threads, std::ref(progress));
+    }
+    std::printf("%s: what each channel adds (run without it, same seed, %u replicates)\n",
+                s.name.c_str(), s.replicates);
+    std::printf("  %-12s %10s %12s %9s %14s %-24s %14s %-24s %8s\n", "channel", "spend",
+                "last-touch", "found by", "+customers", "95% interval", "+profit", "95% interval",
+                "ROI");
+    std::map<std::string, std::vector<double>> datasets;
+    std::string names;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        const auto& row = rows[k];
+        std::printf("  %-12s %10.0f %12.0f %9.0f %14.0f %-24s %14.0f %-24s %8.2f\n",
+                    row.channel.c_str(), row.spend, row.last_touch, row.found_by,
+                    row.customers.mean, interval(row.customers).c_str(), row.profit.mean,
+                    interval(row.profit).c_str(), row.roi);
+        names += (names.empty() ? "" : ",") + row.channel;
+        for (const auto& [name, value] :
+             {std::pair{"spend", row.spend}, std::pair{"last_touch_conversions", row.last_touch},
+              std::pair{"found_by", row.found_by}, std::pair{"roi", row.roi}}) {
+            datasets[std::string("/attribution/") + name].push_back(value);
+        }
+        put(datasets, "/attribution/incremental_customers", row.customers, k, rows.size());
+        put(datasets, "/attribution/incremental_adopted", row.adopted, k, rows.size());
+        put(datasets, "/attribution/incremental_purchases", row.purchases, k, rows.size());
+        put(datasets, "/attribution/incremental_revenue", row.revenue, k, rows.size());
+        put(datasets, "/attribution/incremental_margin", row.margin, k, rows.size());
+        put(datasets, "/attribution/incremental_profit", row.profit, k, rows.size());
+    }
+    std::printf("  ROI: (incremental margin - spend) / spend; last-touch: purchases credited by "
+                "last-touch attribution in the same run\n");
+    if (!args.output.empty()) {
+        write_datasets(args.output, datasets,
+                       {{"custsim_version", CUSTSIM_VERSION}, {"channels", names}});
+        std::printf("results: %s\n", args.output.c_str());
+    }
+    return 0;
+}
+
+int response(const ExperimentArgs& args) {
+    const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
+    const auto spends = parse_spends(args.spend);
+    with_channel_spend(s, args.channel, 0); // checks the channel before the long runs
+    catch_interrupts();
+    std::vector<ResponsePoint> points;
+    {
+        RunsProgress progress(std::uint32_t(spends.size() + 1), s.replicates, s.days, !args.quiet);
+        points = custsim::response(s, args.channel, spends, args.threads, std::ref(progress));
+    }
+    std::printf("%s: response to %s spend, against none (same seed, %u replicates, %g days)\n",
+                s.name.c_str(), args.channel.c_str(), s.replicates, s.days);
+    std::printf("  %10s %14s %-24s %14s %14s %-24s %12s\n", "per day", "+adopted", "95% interval",
+                "+revenue", "+profit", "95% interval", "marginal ROI");
+    std::map<std::string, std::vector<double>> datasets;
+    for (std::size_t k = 0; k < points.size(); ++k) {
+        const auto& p = points[k];
+        char marginal[32] = "-";
+        if (std::isfinite(p.marginal_roi)) {
+            std::snprintf(marginal, sizeof marginal, "%.2f", p.marginal_roi);
+        }
+        std::printf("  %10.4g %14.0f %-24s %14.0f %14.0f %-24s %12s\n", p.spend_per_day,
+                    p.adopted.mean, interval(p.adopted).c_str(), p.revenue.mean, p.profit.mean,
+                    interval(p.profit).c_str(), marginal);
+        datasets["/response/spend_per_day"].push_back(p.spend_per_day);
+        datasets["/response/marginal_roi"].push_back(p.marginal_roi);
+        put(datasets, "/response/incremental_adopted", p.adopted, k, points.size());
+        put(datasets, "/response/incremental_purchases", p.purchases, k, points.size());
+        put(datasets, "/response/incremental_revenue", p.revenue, k, points.size());
+        put(datasets, "/response/incremental_margin", p.margin, k, points.size());
+        put(datasets, "/response/incremental_profit", p.profit, k, points.size());
+    }
+    std::printf(
+        "  marginal ROI: extra margin per extra unit spent since the level above, minus 1\n");
+    if (!args.output.empty()) {
+        write_datasets(args.output, datasets,
+                       {{"custsim_version", CUSTSIM_VERSION}, {"channel", args.channel}});
+        std::printf("results: %s\n", args.output.c_str());
+    }
+    return 0;
+}
+
+} // namespace custsim::cli

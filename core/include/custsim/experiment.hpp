@@ -1,0 +1,65 @@
+#pragma once
+#include "custsim/scenario.hpp"
+#include "custsim/simulation.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace custsim {
+
+/// The mean of paired differences over replicates with its 95 % interval (Student t).
+struct Difference {
+    double mean = 0, low = 0, high = 0;
+    /// The interval excludes zero: B is surely above (or below) A.
+    bool sign_certain() const { return low > 0 || high < 0; }
+};
+Difference paired_difference(const std::vector<double>& a, const std::vector<double>& b);
+
+/// "Is B better than A, and by how much?": both run with the same seed, so every draw their
+/// policies do not change is shared (common random numbers) and the differences per replicate
+/// measure the policy. B is run again with another seed to measure what that buys.
+struct Comparison {
+    struct Row {
+        std::string kpi;
+        double a = 0, b = 0; ///< means over replicates
+        Difference difference;
+        /// Variance of B - A with independent seeds over that with common random numbers;
+        /// NaN when the paired variance is zero.
+        double variance_ratio = 0;
+    };
+    std::vector<Row> rows;
+    Results a, b, b_independent;
+};
+Comparison compare(const Scenario& a, const Scenario& b, int threads = 0,
+                   const Progress& progress = {});
+
+/// What each of the focal brand's channels really adds: the run without the channel (same seed)
+/// against the run with it, beside what last-touch attribution credits it with.
+struct ChannelAttribution {
+    std::string channel;
+    double spend = 0;      ///< over the run, mean over replicates
+    double last_touch = 0; ///< purchases whose last touch was the channel
+    double found_by = 0;   ///< new customers who found the brand through it
+    Difference customers, adopted, purchases, revenue, margin, profit; ///< with - without
+    double roi = 0; ///< (incremental margin - spend) / spend; NaN without spend
+};
+std::vector<ChannelAttribution> attribute(const Scenario& scenario, int threads = 0,
+                                          const Progress& progress = {});
+
+/// Incremental KPIs of one channel's daily spend against no spend on it, at several levels.
+struct ResponsePoint {
+    double spend_per_day = 0;
+    Difference adopted, purchases, revenue, margin, profit; ///< against spend 0
+    double marginal_roi = 0; ///< extra margin per extra unit spent since the last level, minus 1
+};
+std::vector<ResponsePoint> response(const Scenario& scenario, const std::string& channel,
+                                    const std::vector<double>& spends_per_day, int threads = 0,
+                                    const Progress& progress = {});
+
+/// The scenario with the focal brand's flights on `channel` replaced by one always-on flight of
+/// `spend_per_day` (none at 0). Throws ScenarioError if the channel does not exist.
+Scenario with_channel_spend(const Scenario& scenario, const std::string& channel,
+                            double spend_per_day);
+
+} // namespace custsim

@@ -1,0 +1,111 @@
+// Experiments: paired differences, comparison under common random numbers, counterfactual
+// attribution and response curves.
+#include "custsim/experiment.hpp"
+
+#include "custsim/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace custsim;
+
+namespace {
+
+Scenario small(const std::string& file, const std::vector<std::string>& more = {}) {
+    std::vector<std::string> overrides = {"population.customers=10000", "days=90", "replicates=4"};
+    overrides.insert(overrides.end(), more.begin(), more.end());
+    return load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios" / file, overrides);
+}
+
+const Comparison::Row& row(const Comparison& c, const std::string& kpi) {
+    for (const auto& r : c.rows) {
+        if (r.kpi == kpi) {
+            return r;
+        }
+    }
+    throw std::runtime_error("no KPI " + kpi);
+}
+
+} // namespace
+
+TEST(Experiment, PairedDifferenceIsTheStudentInterval) {
+    const auto d = paired_difference({1, 2, 3}, {2, 4, 6}); // differences 1, 2, 3: sd 1
+    EXPECT_DOUBLE_EQ(d.mean, 2);
+    EXPECT_NEAR(d.high - d.mean, 4.303 / std::sqrt(3.0), 1e-9);
+    EXPECT_NEAR(d.mean - d.low, 4.303 / std::sqrt(3.0), 1e-9);
+    EXPECT_FALSE(d.sign_certain());                                       // 2 - 2.48 < 0
+    EXPECT_TRUE(paired_difference({1, 2, 3}, {3, 5, 7}).sign_certain());  // 3 - 2.48 > 0
+    EXPECT_FALSE(paired_difference({1, 2, 3}, {0, 4, 2}).sign_certain()); // -1, 2, -1
+}
+
+TEST(Experiment, AScenarioComparedWithItselfDiffersInNothing) {
+    const auto s = small("baseline.yaml", {"days=30"});
+    const auto c = compare(s, s);
+    ASSERT_GT(c.rows.size(), 20u);
+    for (const auto& r : c.rows) {
+        EXPECT_EQ(r.difference.mean, 0) << r.kpi;
+        EXPECT_EQ(r.difference.low, 0) << r.kpi;
+        EXPECT_FALSE(r.difference.sign_certain()) << r.kpi;
+    }
+    // With another seed the same scenario does differ: the independent run is really independent.
+    EXPECT_NE(c.b_independent.final.at("customers"), c.a.final.at("customers"));
+}
+
+TEST(Experiment, CommonRandomNumbersShrinkTheVarianceOfADifference) {
+    const auto c = compare(small("baseline.yaml"), small("ads_heavy.yaml"));
+    // ads_heavy spends 150 a day more on media and 150 a day less on service, exactly.
+    EXPECT_DOUBLE_EQ(row(c, "media_cost").difference.mean, 150 * 90);
+    EXPECT_DOUBLE_EQ(row(c, "service_cost").difference.mean, -150 * 90);
+    const auto& customers = row(c, "customers");
+    EXPECT_TRUE(customers.difference.sign_certain());
+    EXPECT_GT(customers.difference.mean, 0);
+    EXPECT_GT(customers.variance_ratio, 2) << "common random numbers should pay off";
+    EXPECT_THROW(compare(small("baseline.yaml"), small("ads_heavy.yaml", {"seed=2"})),
+                 ScenarioError);
+}
+
+TEST(Experiment, WithChannelSpendReplacesTheFocalBrandsFlights) {
+    const auto s = small("baseline.yaml");
+    const auto none = with_channel_spend(s, "tv", 0);
+    for (const auto& f : none.brands[0].media) {
+        EXPECT_NE(f.channel, "tv");
+    }
+    EXPECT_EQ(none.brands[0].media.size() + 1, s.brands[0].media.size());
+    EXPECT_EQ(none.brands[1].media.size(), s.brands[1].media.size()) << "the rival keeps its TV";
+    const auto more = with_channel_spend(s, "tv", 500);
+    EXPECT_EQ(more.brands[0].media.back().spend_per_day, 500);
+    EXPECT_THROW(with_channel_spend(s, "radio", 1), ScenarioError);
+}
+
+TEST(Experiment, AttributionRunsEachChannelsCounterfactual) {
+    const auto s = small("baseline.yaml");
+    const auto rows = attribute(s);
+    ASSERT_EQ(rows.size(), s.brands[0].media.size());
+    for (const auto& r : rows) {
+        double planned = 0;
+        for (const auto& f : s.brands[0].media) {
+            planned += f.channel == r.channel ? f.spend_per_day * 90 : 0;
+        }
+        EXPECT_NEAR(r.spend, planned, 1e-9) << r.channel;
+        EXPECT_NEAR(r.roi, (r.margin.mean - r.spend) / r.spend, 1e-12) << r.channel;
+    }
+    // TV builds awareness: without it there are surely fewer customers.
+    EXPECT_EQ(rows[0].channel, "tv");
+    EXPECT_GT(rows[0].customers.low, 0);
+    EXPECT_GT(rows[0].found_by, 0);
+}
+
+TEST(Experiment, ResponseRisesWithSpendFromNothingAtZero) {
+    const auto s = small("baseline.yaml");
+    const auto points = response(s, "tv", {0, 50, 100, 200});
+    ASSERT_EQ(points.size(), 4u);
+    EXPECT_EQ(points[0].adopted.mean, 0); // the zero level is the reference run itself
+    EXPECT_EQ(points[0].adopted.high, 0);
+    for (std::size_t k = 1; k < points.size(); ++k) {
+        EXPECT_GT(points[k].adopted.mean, points[k - 1].adopted.mean) << points[k].spend_per_day;
+    }
+    const double extra = (points[2].margin.mean - points[1].margin.mean) / (50.0 * 90);
+    EXPECT_NEAR(points[2].marginal_roi, extra - 1, 1e-12);
+}
