@@ -33,7 +33,16 @@ struct ExperimentArgs {
     std::string spend;   ///< response: FROM:TO:STEPS
 };
 
+struct SweepArgs {
+    std::string sweep;  ///< sweep file (YAML)
+    std::string output; ///< HDF5 file; default: the sweep's name
+    int threads = 0;
+    bool quiet = false;
+    bool mpi = false; ///< MPI is initialised (launched by mpirun)
+};
+
 int run(const RunArgs& args);
+int sweep(const SweepArgs& args);
 int compare(const ExperimentArgs& args);
 int attribute(const ExperimentArgs& args);
 int response(const ExperimentArgs& args);

@@ -3,8 +3,10 @@
 #include "custsim/error.hpp"
 
 #include <CLI/CLI.hpp>
+#include <mpi.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 int main(int argc, char** argv) {
     using namespace custsim;
@@ -96,6 +98,15 @@ int main(int argc, char** argv) {
         ->required();
     experiment_options(response_cmd);
 
+    cli::SweepArgs sweep;
+    auto* sweep_cmd = app.add_subcommand(
+        "sweep", "Run every point of a sweep file; resumable; spread over ranks under mpirun");
+    sweep_cmd->add_option("sweep", sweep.sweep, "Sweep file (YAML)")->required();
+    sweep_cmd->add_option("-o,--output", sweep.output, "Results file (default: <sweep>.h5)");
+    sweep_cmd->add_option("--threads", sweep.threads, "Threads per rank (default: all cores)")
+        ->check(CLI::NonNegativeNumber);
+    sweep_cmd->add_flag("--quiet", sweep.quiet, "No progress bar and no messages");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -123,6 +134,39 @@ int main(int argc, char** argv) {
         }
         if (*bench_cmd) {
             return cli::bench(bench);
+        }
+        if (*sweep_cmd) {
+            // Under mpirun (OpenMPI sets OMPI_COMM_WORLD_SIZE, PMIx PMIX_RANK) the ranks share
+            // the points; otherwise the sweep runs in this process without touching MPI.
+            sweep.mpi = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK");
+            if (sweep.mpi) {
+                MPI_Init(&argc, &argv);
+            }
+            int code = 0;
+            try {
+                code = cli::sweep(sweep);
+            } catch (...) {
+                int ranks = 1;
+                if (sweep.mpi) {
+                    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+                }
+                if (ranks > 1) { // one rank failing would leave the others waiting
+                    try {
+                        throw;
+                    } catch (const std::exception& e) {
+                        std::fprintf(stderr, "custsim: %s\n", e.what());
+                    }
+                    MPI_Abort(MPI_COMM_WORLD, 1);
+                }
+                if (sweep.mpi) {
+                    MPI_Finalize();
+                }
+                throw;
+            }
+            if (sweep.mpi) {
+                MPI_Finalize();
+            }
+            return code;
         }
         if (*compare_cmd || *attribute_cmd || *response_cmd) {
             if (experiment_replicates > 0) {

@@ -225,6 +225,15 @@ void write_results(const Results& results, const std::filesystem::path& path) {
 void write_datasets(const std::filesystem::path& path,
                     const std::map<std::string, std::vector<double>>& datasets,
                     const std::map<std::string, std::string>& attributes) {
+    std::map<std::string, Array> arrays;
+    for (const auto& [name, values] : datasets) {
+        arrays[name] = Array{{values.size()}, values};
+    }
+    write_arrays(path, arrays, attributes);
+}
+
+void write_arrays(const std::filesystem::path& path, const std::map<std::string, Array>& arrays,
+                  const std::map<std::string, std::string>& attributes) {
     write_atomically(path, [&](const std::string& temporary) {
         Handle file(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
                     "create " + temporary);
@@ -233,9 +242,11 @@ void write_datasets(const std::filesystem::path& path,
         }
         Handle links(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "make a property list");
         check(H5Pset_create_intermediate_group(links, 1), "make a property list");
-        for (const auto& [name, values] : datasets) {
-            const hsize_t count = values.size();
-            Handle space(H5Screate_simple(1, &count, nullptr), H5Sclose, "make a space");
+        for (const auto& [name, array] : arrays) {
+            const auto& values = array.values;
+            const std::vector<hsize_t> dims(array.shape.begin(), array.shape.end());
+            Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose,
+                         "make a space");
             Handle dataset(H5Dcreate2(file, name.c_str(), H5T_IEEE_F64LE, space, links, H5P_DEFAULT,
                                       H5P_DEFAULT),
                            H5Dclose, "create " + name);

@@ -32,6 +32,15 @@ struct Results {
 /// Writes results as HDF5: a temporary file beside `path`, renamed over it only when complete,
 /// so a failed or interrupted write never leaves a broken file where a good one was.
 void write_results(const Results& results, const std::filesystem::path& path);
+/// An n-dimensional array of doubles, row-major.
+struct Array {
+    std::vector<std::uint64_t> shape;
+    std::vector<double> values;
+};
+/// Writes arrays named by their path ("/final/profit"; groups are created) and text attributes
+/// of the root, with write_results's guarantee: a temporary file renamed when done.
+void write_arrays(const std::filesystem::path& path, const std::map<std::string, Array>& arrays,
+                  const std::map<std::string, std::string>& attributes = {});
 /// Writes 1-d datasets named by their path ("/difference/profit"; groups are created) and text
 /// attributes of the root, with write_results's guarantee: a temporary file renamed when done.
 void write_datasets(const std::filesystem::path& path,

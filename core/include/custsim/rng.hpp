@@ -16,6 +16,7 @@ enum class Process : std::uint32_t {
     experience = 6,    ///< journey: problems, data pool, consent
     service = 7,       ///< journey: complaint handling
     ambassadors = 8,   ///< journey: ties among equally ranked ambassadors
+    sweep = 9,         ///< a sweep's Latin hypercube design
     exposure = 16,     ///< journey: exposure + brand index, one stream per brand
 };
 
