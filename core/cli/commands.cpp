@@ -8,6 +8,7 @@
 #include "custsim/simulation.hpp"
 #include "custsim/social_graph.hpp"
 #include "custsim/summary.hpp"
+#include "custsim/sweep.hpp"
 
 #include <sys/resource.h>
 
@@ -72,6 +73,16 @@ int run(const RunArgs& args) {
 }
 
 int validate(const std::string& path, const std::vector<std::string>& overrides) {
+    if (is_sweep_file(path)) {
+        if (!overrides.empty()) {
+            throw InputError("--set does not apply to a sweep file; put overrides in its `set:`");
+        }
+        const Sweep sweep = load_sweep(path);
+        std::printf("%s: valid sweep of %s (%zu points, %zu parameters)\n", path.c_str(),
+                    sweep.base.filename().c_str(), sweep_points(sweep).size(),
+                    sweep.parameters.size());
+        return 0;
+    }
     const Scenario scenario = load_scenario(path, overrides);
     std::printf("%s: valid scenario '%s' (%u customers, %g days, dt %g, %s graph)\n", path.c_str(),
                 scenario.name.c_str(), scenario.customers, scenario.days, scenario.dt,

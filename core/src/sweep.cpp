@@ -161,6 +161,11 @@ double evaluate(const std::string& expression, const std::map<std::string, doubl
     return Expression(expression, names).parse();
 }
 
+bool is_sweep_file(const std::filesystem::path& path) {
+    const YamlNode root = read_yaml_file(path);
+    return root.kind == YamlNode::Kind::map && root.find("base") != nullptr;
+}
+
 Sweep load_sweep(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) {

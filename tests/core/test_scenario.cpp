@@ -1,5 +1,6 @@
 #include "custsim/error.hpp"
 #include "custsim/scenario.hpp"
+#include "custsim/sweep.hpp"
 
 #include <gtest/gtest.h>
 
@@ -36,7 +37,11 @@ TEST(Scenario, EveryShippedScenarioLoads) {
     int count = 0;
     for (const auto& entry : std::filesystem::directory_iterator(scenarios())) {
         if (entry.path().extension() == ".yaml") {
-            EXPECT_NO_THROW(load_scenario(entry.path())) << entry.path();
+            if (is_sweep_file(entry.path())) {
+                EXPECT_NO_THROW(load_sweep(entry.path())) << entry.path();
+            } else {
+                EXPECT_NO_THROW(load_scenario(entry.path())) << entry.path();
+            }
             ++count;
         }
     }

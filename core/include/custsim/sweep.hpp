@@ -39,6 +39,9 @@ struct Sweep {
     std::string text;         ///< the file as read, to recognise the same sweep when resuming
 };
 
+/// Whether a YAML file is a sweep (it has a top-level `base:`) rather than a scenario.
+bool is_sweep_file(const std::filesystem::path& path);
+
 /// Reads a sweep file; errors name the file, line and key (ScenarioError).
 Sweep load_sweep(const std::filesystem::path& path);
 
