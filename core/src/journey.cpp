@@ -2,6 +2,8 @@
 // scenario has brands. The instant funnel (Bass) lives in simulation.cpp.
 #include "custsim/simulation.hpp"
 
+#include "custsim/error.hpp"
+
 #include "journey.hpp"
 #include "parallel.hpp"
 
@@ -155,9 +157,12 @@ void Simulation::start_journey() {
     for (std::size_t b = 0; b < B; ++b) {
         x.planned_from[b] = x.planned.size();
         for (std::size_t c = 0; c < C; ++c) {
-            const bool used =
-                std::any_of(s.brands[b].media.begin(), s.brands[b].media.end(),
-                            [&](const Flight& f) { return f.channel == s.channels[c].name; });
+            // The focal brand can buy any channel (a policy may move budget into it); competitors
+            // only those their scripted plans name.
+            const bool used = b == 0 || std::any_of(s.brands[b].media.begin(),
+                                                    s.brands[b].media.end(), [&](const Flight& f) {
+                                                        return f.channel == s.channels[c].name;
+                                                    });
             if (used) {
                 x.planned.emplace_back(std::uint8_t(b), std::uint8_t(c));
             }
@@ -327,6 +332,24 @@ void Simulation::start_journey() {
     step_journey(true);
 }
 
+void Simulation::set_focal_spend(const std::vector<double>& spend_per_day) {
+    if (!model_) {
+        throw ScenarioError("set_focal_spend: the instant funnel (no brands) has no media plan");
+    }
+    if (!spend_per_day.empty() && spend_per_day.size() != scenario_.channels.size()) {
+        throw ScenarioError("set_focal_spend: expected " +
+                            std::to_string(scenario_.channels.size()) +
+                            " spends (one per channel, in the scenario's order), got " +
+                            std::to_string(spend_per_day.size()));
+    }
+    for (double spend : spend_per_day) {
+        if (!(spend >= 0) || !std::isfinite(spend)) {
+            throw ScenarioError("set_focal_spend: spend per day must be finite and >= 0");
+        }
+    }
+    model_->focal_spend = spend_per_day;
+}
+
 void Simulation::plan_step(double day) {
     Model& x = *model_;
     const auto& s = scenario_;
@@ -338,7 +361,17 @@ void Simulation::plan_step(double day) {
         for (std::size_t m = 0; m < M; ++m) {
             available_share += x.available[m * C + c] ? x.market[m].share : 0.0;
         }
+        if (b == 0 && !x.focal_spend.empty()) { // a policy's spend replaces the plan
+            for (std::size_t m = 0; m < M; ++m) {
+                if (x.available[m * C + c] && available_share > 0) {
+                    x.spend[p * M + m] = x.focal_spend[c] * x.market[m].share / available_share;
+                }
+            }
+        }
         for (const auto& flight : s.brands[b].media) {
+            if (b == 0 && !x.focal_spend.empty()) {
+                break;
+            }
             if (flight.channel != s.channels[c].name || day < flight.from || day >= flight.until) {
                 continue;
             }

@@ -44,6 +44,7 @@ struct Simulation::Model {
         problem_hazard{}, open{};
     std::array<double, 2 * max_brands> talk{}; ///< mean field: sum of talk per (brand, valence)
     double demand = 1;
+    std::vector<double> focal_spend; ///< per channel; when set, replaces the focal media plan
     double relevance = 0;     ///< utility added to the focal brand for personalised customers
     double response_lift = 0; ///< effect added to data exposures of personalised customers
     double repeat_lift = 0;   ///< repeat prompts added by personalising an owned data channel

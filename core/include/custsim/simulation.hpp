@@ -115,6 +115,10 @@ class Simulation {
                std::uint32_t replicate = 0, int threads = 0);
 
     void step();
+    /// Replaces the focal brand's media plan from the next step on with a spend per day per
+    /// channel (scenario order), split over markets by share where the channel exists; an empty
+    /// vector goes back to the plan. This is how a policy written elsewhere (Python) steers.
+    void set_focal_spend(const std::vector<double>& spend_per_day);
     std::uint64_t step_index() const { return step_; }
     double day() const { return double(step_) * scenario_.dt; }
     const Customers& customers() const { return state_; }

@@ -1,0 +1,380 @@
+"""custsim: simulate connected customers on their journey, from Python.
+
+    import custsim
+    s = custsim.load_scenario("scenarios/baseline.yaml")
+    s["brands.focal.price"] = 14
+    r = custsim.run(s, replicates=3)
+    r.to_pandas()            # tidy: replicate, day, kpi, value
+    r.summary()              # final KPIs: mean and 95 % interval
+
+The engine is the private extension ``custsim._core``; this module is the API. Bad input raises
+``ValueError`` with the command line's message. Long calls release the GIL.
+"""
+from __future__ import annotations
+
+import math
+import time as _time
+from pathlib import Path
+
+import numpy as np
+
+from . import _core
+
+__version__ = _core.__version__
+__all__ = ["Scenario", "Results", "Simulation", "load_scenario", "run", "read_results",
+           "compare", "attribute", "response", "sweep", "read_sweep"]
+
+_T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060,
+        2.056, 2.052, 2.048, 2.045, 2.042]
+
+
+def _t95(df):
+    return _T95[df - 1] if 1 <= df <= 30 else 1.96
+
+
+def _yaml_scalar(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple, dict)):
+        import json
+        return json.dumps(value)  # JSON is YAML
+    if isinstance(value, float) and math.isinf(value):
+        return ".inf"
+    return str(value)
+
+
+def _split_key(key):
+    parts = []
+    for piece in key.replace("[", ".[").split("."):
+        if piece:
+            parts.append(piece)
+    return parts
+
+
+class Scenario:
+    """A scenario file plus changes, read and changed by dotted key.
+
+    ``s["brands.focal.price"]``, ``s["channels[0].cpm"]`` or ``s["channels.tv.cpm"]`` read a value;
+    assigning one checks the whole scenario again (a bad value raises ValueError at once).
+    """
+
+    def __init__(self, path, overrides=()):
+        self.path = str(path)
+        self._overrides = list(overrides)
+        self._core = _core.load_scenario(self.path, self._overrides)
+
+    def __getitem__(self, key):
+        import yaml
+        node = yaml.safe_load(self._core.to_yaml())
+        for part in _split_key(key):
+            if part.startswith("["):
+                node = node[int(part[1:-1])]
+            elif isinstance(node, list):
+                matches = [item for item in node if isinstance(item, dict)
+                           and item.get("name") == part]
+                if not matches:
+                    raise KeyError(f"{key}: no item named '{part}'")
+                node = matches[0]
+            else:
+                if part not in node:
+                    raise KeyError(f"{key}: no key '{part}'")
+                node = node[part]
+        return node
+
+    def __setitem__(self, key, value):
+        overrides = self._overrides + [f"{key}={_yaml_scalar(value)}"]
+        self._core = _core.load_scenario(self.path, overrides)
+        self._overrides = overrides
+
+    def copy(self):
+        return Scenario(self.path, self._overrides)
+
+    @property
+    def overrides(self):
+        return list(self._overrides)
+
+    def to_yaml(self):
+        return self._core.to_yaml()
+
+    name = property(lambda self: self._core.name)
+    seed = property(lambda self: self._core.seed)
+    replicates = property(lambda self: self._core.replicates)
+    days = property(lambda self: self._core.days)
+    customers = property(lambda self: self._core.customers)
+    channels = property(lambda self: list(self._core.channels))
+    brands = property(lambda self: list(self._core.brands))
+
+    def __repr__(self):
+        return f"Scenario({self.path!r}, {len(self._overrides)} changes: {self.name})"
+
+
+def load_scenario(path, **changes):
+    """Reads a scenario file; keyword changes use ``__`` for dots: ``days=90``."""
+    s = Scenario(path)
+    for key, value in changes.items():
+        s[key.replace("__", ".")] = value
+    return s
+
+
+class Results:
+    """The KPIs of a run: arrays shaped as in the HDF5 file."""
+
+    def __init__(self, time, timeseries, final, channels=None, brands=None, markets=None,
+                 channel_names=(), brand_names=(), market_names=(), scenario_yaml="", seed=0,
+                 population=0):
+        self.time = np.asarray(time)
+        self._timeseries = timeseries
+        self._final = final
+        self._channels = channels or {}
+        self._brands = brands or {}
+        self._markets = markets or {}
+        self.channel_names = list(channel_names)
+        self.brand_names = list(brand_names)
+        self.market_names = list(market_names)
+        self.scenario_yaml = scenario_yaml
+        self.seed = seed
+        self.population = population
+
+    @classmethod
+    def _from_core(cls, r):
+        return cls(r.time, r.timeseries, r.final, r.channels, r.brands, r.markets,
+                   r.channel_names, r.brand_names, r.market_names, r.scenario_yaml, r.seed,
+                   r.population)
+
+    @property
+    def replicates(self):
+        return next(iter(self._final.values())).shape[0]
+
+    @property
+    def kpis(self):
+        return sorted(self._timeseries)
+
+    def timeseries(self, kpi):
+        """[replicates, points]"""
+        return self._timeseries[kpi]
+
+    def final(self, kpi):
+        """[replicates]: the last day, and the end-of-run ratios (clv, roi, ...)"""
+        return self._final[kpi]
+
+    def channels(self, kpi):
+        """[replicates, points, channels]"""
+        return self._channels[kpi]
+
+    def brands(self, kpi):
+        """[replicates, points, brands]"""
+        return self._brands[kpi]
+
+    def markets(self, kpi):
+        """[replicates, points, markets]"""
+        return self._markets[kpi]
+
+    def to_pandas(self):
+        """A tidy frame: replicate, day, kpi, value."""
+        import pandas as pd
+        frames = []
+        for kpi, values in self._timeseries.items():
+            r, p = values.shape
+            frames.append(pd.DataFrame({"replicate": np.repeat(np.arange(r), p),
+                                        "day": np.tile(self.time, r), "kpi": kpi,
+                                        "value": values.reshape(-1)}))
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self):
+        """Final KPIs: mean and the 95 % interval of the mean over replicates."""
+        import pandas as pd
+        rows = []
+        for kpi, values in sorted(self._final.items()):
+            n = len(values)
+            mean = float(np.mean(values))
+            half = _t95(n - 1) * float(np.std(values, ddof=1)) / math.sqrt(n) if n > 1 else 0.0
+            rows.append({"kpi": kpi, "mean": mean, "low": mean - half, "high": mean + half})
+        return pd.DataFrame(rows).set_index("kpi")
+
+    def __repr__(self):
+        return (f"Results({self.replicates} replicates, {len(self.time)} points, "
+                f"{len(self._timeseries)} KPIs)")
+
+
+def _resolve(scenario, replicates=None, seed=None):
+    if isinstance(scenario, (str, Path)):
+        scenario = Scenario(scenario)
+    s = scenario.copy()
+    if replicates is not None:
+        s["replicates"] = replicates
+    if seed is not None:
+        s["seed"] = seed
+    return s
+
+
+def run(scenario, replicates=None, seed=None, threads=0, policy=None, every=7):
+    """Runs every replicate. ``policy(kpis, day)`` (optional) is called every ``every`` days
+    with the current KPIs and returns the focal brand's spend per day by channel name."""
+    s = _resolve(scenario, replicates, seed)
+    if policy is None:
+        return Results._from_core(_core.run_scenario(s._core, threads))
+    return _run_with_policy(s, threads, policy, every)
+
+
+class Simulation:
+    """One replicate, stepped: ``step(n)``, ``day``, ``kpis`` and read-only zero-copy numpy
+    views of the customer columns (``columns["awareness"]`` is [customers, brands])."""
+
+    def __init__(self, scenario, replicate=0, threads=0):
+        self.scenario = _resolve(scenario)
+        self._sim = _core.Simulation(self.scenario._core, replicate, threads)
+
+    def step(self, n=1):
+        self._sim.step(n)
+        return self
+
+    day = property(lambda self: self._sim.day)
+    kpis = property(lambda self: self._sim.kpis)
+    columns = property(lambda self: self._sim.columns)
+
+    def set_spend(self, spend):
+        """The focal brand's spend per day by channel name from the next step on (others 0);
+        None goes back to the scenario's media plan."""
+        if spend is None:
+            self._sim.set_focal_spend([])
+            return
+        unknown = set(spend) - set(self.scenario.channels)
+        if unknown:
+            raise ValueError(f"unknown channels {sorted(unknown)}; "
+                             f"the scenario has {self.scenario.channels}")
+        self._sim.set_focal_spend([float(spend.get(c, 0.0)) for c in self.scenario.channels])
+
+
+def _run_with_policy(s, threads, policy, every):
+    days = s.days
+    dt = float(s["dt"])
+    record_every = float(s["record_every"])
+    steps = int(round(days / dt))
+    per_record = int(round(record_every / dt))
+    per_policy = max(1, int(round(every / dt)))
+    times = [k * dt for k in range(0, steps + 1, per_record)]
+    scalar = None
+    series, cubes, finals = {}, {}, {}
+    calls, spent = 0, 0.0
+    for r in range(s.replicates):
+        sim = Simulation(s, replicate=r, threads=threads)
+        rows = []
+        for k in range(steps + 1):
+            if k % per_record == 0:
+                rows.append(sim.kpis)
+            if k == steps:
+                break
+            if k % per_policy == 0:
+                start = _time.perf_counter()
+                spend = policy(sim.kpis, sim.day)
+                sim.set_spend(spend)
+                spent += _time.perf_counter() - start
+                calls += 1
+            sim.step()
+        if scalar is None:
+            scalar = [key for key, v in rows[0].items() if not isinstance(v, list) and key != "day"]
+            for key in scalar:
+                series[key] = np.zeros((s.replicates, len(times)))
+            for key in ("channel_spend", "channel_exposures", "channel_conversions",
+                        "channel_acquisitions", "brand_aware", "brand_customers"):
+                cubes[key] = np.zeros((s.replicates, len(times), len(rows[0][key])))
+        for p, row in enumerate(rows):
+            for key in scalar:
+                series[key][r, p] = row[key]
+            for key in cubes:
+                cubes[key][r, p, :] = row[key]
+        for key, value in sim._sim.ratios().items():
+            finals.setdefault(key, np.zeros(s.replicates))[r] = value
+    final = {key: values[:, -1].copy() for key, values in series.items()}
+    final.update(finals)
+    names = {"channel_spend": "spend", "channel_exposures": "exposures",
+             "channel_conversions": "last_touch_conversions",
+             "channel_acquisitions": "acquisitions"}
+    results = Results(times, series, final,
+                      channels={names[k]: v for k, v in cubes.items() if k in names},
+                      brands={"aware": cubes["brand_aware"],
+                              "customers": cubes["brand_customers"]},
+                      channel_names=s.channels, brand_names=s.brands,
+                      scenario_yaml=s.to_yaml(), seed=s.seed, population=s.customers)
+    results.policy_calls = calls
+    results.policy_seconds_per_call = spent / max(calls, 1)
+    return results
+
+
+def read_results(path):
+    """Any results file written by ``custsim run`` (or ``Results`` written by the engine)."""
+    return Results._from_core(_core.read_results(str(path)))
+
+
+def _frame(rows):
+    import pandas as pd
+    flat = []
+    for row in rows:
+        out = {}
+        for key, value in row.items():
+            if isinstance(value, dict):
+                for part, v in value.items():
+                    out[f"{key}_{part}"] = v
+            else:
+                out[key] = value
+        flat.append(out)
+    return pd.DataFrame(flat)
+
+
+def compare(a, b, replicates=None, seed=None, threads=0):
+    """Paired differences B - A of every final KPI under common random numbers (a DataFrame
+    indexed by KPI: a, b, mean, low, high, sign_certain, variance_ratio)."""
+    sa, sb = _resolve(a, replicates, seed), _resolve(b, replicates, seed)
+    rows, _, _ = _core.compare(sa._core, sb._core, threads)
+    return _frame(rows).set_index("kpi")
+
+
+def attribute(scenario, replicates=None, seed=None, threads=0):
+    """Each bought channel's incremental effect (run without it, same seed) beside last touch."""
+    s = _resolve(scenario, replicates, seed)
+    return _frame(_core.attribute(s._core, threads)).set_index("channel")
+
+
+def response(scenario, channel, spends_per_day, replicates=None, seed=None, threads=0):
+    """Incremental KPIs of one channel's spend per day against none, with marginal ROI."""
+    s = _resolve(scenario, replicates, seed)
+    return _frame(_core.response(s._core, channel, [float(x) for x in spends_per_day], threads))
+
+
+def sweep(path, threads=0):
+    """Runs a sweep file in this process: a DataFrame of parameters and final KPIs, one row
+    per point and replicate (``custsim sweep`` runs the same over MPI, resumably)."""
+    import pandas as pd
+    spec = _core.load_sweep(str(path))
+    rows = []
+    for i, values in enumerate(_core.sweep_points(spec)):
+        scenario = _core.load_scenario(str(spec.base), _core.point_overrides(spec, values))
+        r = _core.run_scenario(scenario, threads)
+        final = r.final
+        for rep in range(r.replicates):
+            row = {"point": i, "replicate": rep}
+            row.update(dict(zip(spec.parameters, values)))
+            row.update({kpi: float(v[rep]) for kpi, v in final.items()})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def read_sweep(path):
+    """A sweep's results file (from ``custsim sweep``, on any number of ranks) as a tidy
+    DataFrame: point, replicate, the parameters and every final KPI."""
+    import h5py
+    import pandas as pd
+    with h5py.File(path) as f:
+        params = {k: f["points"][k][:] for k in f["points"]}
+        finals = {k: f["final"][k][:] for k in f["final"]}
+        done = f["done"][:]
+    points, reps = next(iter(finals.values())).shape
+    frame = pd.DataFrame({"point": np.repeat(np.arange(points), reps),
+                          "replicate": np.tile(np.arange(reps), points)})
+    for k, v in params.items():
+        frame[k] = np.repeat(v, reps)
+    for k, v in finals.items():
+        frame[k] = v.reshape(-1)
+    frame["done"] = np.repeat(done, reps).astype(bool)
+    return frame

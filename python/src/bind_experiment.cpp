@@ -1,0 +1,100 @@
+// compare, attribute and response: several runs sharing a seed, without the GIL.
+#include "bindings.hpp"
+
+#include "custsim/experiment.hpp"
+
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+namespace custsim::python {
+
+namespace {
+py::dict difference(const Difference& d) {
+    py::dict out;
+    out["mean"] = d.mean;
+    out["low"] = d.low;
+    out["high"] = d.high;
+    out["sign_certain"] = d.sign_certain();
+    return out;
+}
+} // namespace
+
+void bind_experiment(py::module_& m) {
+    m.def(
+        "compare",
+        [](const Scenario& a, const Scenario& b, int threads) {
+            Comparison c;
+            {
+                py::gil_scoped_release release;
+                c = compare(a, b, threads);
+            }
+            py::list rows;
+            for (const auto& r : c.rows) {
+                py::dict row = difference(r.difference);
+                row["kpi"] = r.kpi;
+                row["a"] = r.a;
+                row["b"] = r.b;
+                row["variance_ratio"] = r.variance_ratio;
+                rows.append(row);
+            }
+            return py::make_tuple(rows, c.a, c.b);
+        },
+        py::arg("a"), py::arg("b"), py::arg("threads") = 0);
+    m.def(
+        "attribute",
+        [](const Scenario& s, int threads) {
+            std::vector<ChannelAttribution> rows;
+            {
+                py::gil_scoped_release release;
+                rows = attribute(s, threads);
+            }
+            py::list out;
+            for (const auto& r : rows) {
+                py::dict row;
+                row["channel"] = r.channel;
+                row["spend"] = r.spend;
+                row["last_touch_conversions"] = r.last_touch;
+                row["found_by"] = r.found_by;
+                row["roi"] = r.roi;
+                for (const auto& [name, d] :
+                     {std::pair{"customers", &r.customers}, std::pair{"adopted", &r.adopted},
+                      std::pair{"purchases", &r.purchases}, std::pair{"revenue", &r.revenue},
+                      std::pair{"margin", &r.margin}, std::pair{"profit", &r.profit}}) {
+                    row[py::str(std::string("incremental_") + name)] = difference(*d);
+                }
+                out.append(row);
+            }
+            return out;
+        },
+        py::arg("scenario"), py::arg("threads") = 0);
+    m.def(
+        "response",
+        [](const Scenario& s, const std::string& channel, const std::vector<double>& spends,
+           int threads) {
+            std::vector<ResponsePoint> points;
+            {
+                py::gil_scoped_release release;
+                points = response(s, channel, spends, threads);
+            }
+            py::list out;
+            for (const auto& p : points) {
+                py::dict row;
+                row["spend_per_day"] = p.spend_per_day;
+                row["marginal_roi"] = p.marginal_roi;
+                for (const auto& [name, d] :
+                     {std::pair{"adopted", &p.adopted}, std::pair{"purchases", &p.purchases},
+                      std::pair{"revenue", &p.revenue}, std::pair{"margin", &p.margin},
+                      std::pair{"profit", &p.profit}}) {
+                    row[py::str(std::string("incremental_") + name)] = difference(*d);
+                }
+                out.append(row);
+            }
+            return out;
+        },
+        py::arg("scenario"), py::arg("channel"), py::arg("spends_per_day"), py::arg("threads") = 0);
+    m.def("with_channel_spend", &with_channel_spend, py::arg("scenario"), py::arg("channel"),
+          py::arg("spend_per_day"));
+}
+
+} // namespace custsim::python

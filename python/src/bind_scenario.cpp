@@ -1,0 +1,69 @@
+// Scenarios and sweep files: loaded and checked by the engine, so Python gets the same errors.
+#include "bindings.hpp"
+
+#include "custsim/scenario.hpp"
+#include "custsim/sweep.hpp"
+
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+namespace py = pybind11;
+
+namespace custsim::python {
+
+void bind_scenario(py::module_& m) {
+    py::class_<Scenario>(m, "Scenario", "A resolved, validated scenario (engine side)")
+        .def_readonly("name", &Scenario::name)
+        .def_readonly("seed", &Scenario::seed)
+        .def_readonly("replicates", &Scenario::replicates)
+        .def_readonly("days", &Scenario::days)
+        .def_readonly("dt", &Scenario::dt)
+        .def_readonly("customers", &Scenario::customers)
+        .def_property_readonly("channels",
+                               [](const Scenario& s) {
+                                   std::vector<std::string> names;
+                                   for (const auto& c : s.channels) {
+                                       names.push_back(c.name);
+                                   }
+                                   return names;
+                               })
+        .def_property_readonly("brands",
+                               [](const Scenario& s) {
+                                   std::vector<std::string> names;
+                                   for (const auto& b : s.brands) {
+                                       names.push_back(b.name);
+                                   }
+                                   return names;
+                               })
+        .def("to_yaml", [](const Scenario& s) { return to_yaml(s); });
+    m.def("load_scenario", &load_scenario, py::arg("path"),
+          py::arg("overrides") = std::vector<std::string>{});
+    m.def("parse_scenario", &parse_scenario, py::arg("text"), py::arg("name"),
+          py::arg("overrides") = std::vector<std::string>{},
+          py::arg("base_dir") = std::filesystem::path("."));
+
+    py::class_<Sweep>(m, "Sweep", "A sweep file (engine side)")
+        .def_property_readonly("base", [](const Sweep& s) { return s.base; })
+        .def_readonly("set", &Sweep::set)
+        .def_readonly("timeseries", &Sweep::timeseries)
+        .def_property_readonly("parameters",
+                               [](const Sweep& s) {
+                                   std::vector<std::string> names;
+                                   for (const auto& p : s.parameters) {
+                                       names.push_back(p.name);
+                                   }
+                                   return names;
+                               })
+        .def_property_readonly("derived", [](const Sweep& s) {
+            std::vector<std::string> keys;
+            for (const auto& d : s.derived) {
+                keys.push_back(d.first);
+            }
+            return keys;
+        });
+    m.def("load_sweep", &load_sweep, py::arg("path"));
+    m.def("sweep_points", &sweep_points, py::arg("sweep"));
+    m.def("point_overrides", &point_overrides, py::arg("sweep"), py::arg("values"));
+}
+
+} // namespace custsim::python
