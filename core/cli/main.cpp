@@ -139,6 +139,14 @@ int main(int argc, char** argv) {
             // Under mpirun (OpenMPI sets OMPI_COMM_WORLD_SIZE, PMIx PMIX_RANK) the ranks share
             // the points; otherwise the sweep runs in this process without touching MPI.
             sweep.mpi = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK");
+            // srun without an MPI plugin starts independent copies that would all run (and
+            // write) every point: refuse instead.
+            const char* tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+            if (!sweep.mpi && tasks && std::atoi(tasks) > 1) {
+                throw InputError(std::string("started by srun as ") + tasks +
+                                 " tasks without MPI; use mpirun, or srun --mpi=pmix "
+                                 "(docs/cluster.md)");
+            }
             if (sweep.mpi) {
                 MPI_Init(&argc, &argv);
             }
