@@ -153,11 +153,16 @@ int bench(const BenchArgs& args) {
                 scenario.graph.mean_degree, scenario.days, scenario.dt);
     auto start = std::chrono::steady_clock::now();
     const auto graph = build_graph(scenario);
-    std::printf("  graph build    %.2f s, %llu ties, %.1f MB\n", seconds_since(start),
-                static_cast<unsigned long long>(graph->num_ties()),
-                double(graph->memory_bytes()) / 1e6);
+    const double graph_seconds = seconds_since(start);
+    const double directed_edges = 2.0 * double(graph->num_ties());
+    std::printf("  graph build    %.2f s, %llu ties, %.1f MB (%.2f bytes per directed edge, "
+                "row starts included)\n",
+                graph_seconds, static_cast<unsigned long long>(graph->num_ties()),
+                double(graph->memory_bytes()) / 1e6,
+                directed_edges > 0 ? double(graph->memory_bytes()) / directed_edges : 0.0);
     std::printf("  %7s %10s %18s %18s %10s\n", "threads", "seconds", "agent-steps/s",
                 "edge-reads/s", "adopted");
+    double customer_bytes = 0;
     for (int threads : args.threads) {
         Simulation simulation(scenario, graph, 0, threads);
         start = std::chrono::steady_clock::now();
@@ -169,7 +174,10 @@ int bench(const BenchArgs& args) {
         std::printf("  %7d %10.3f %18.4g %18.4g %9.2f%%\n", threads, seconds,
                     double(work.agent_steps) / seconds, double(work.edge_reads) / seconds,
                     100.0 * double(simulation.kpis().adopted) / graph->num_customers());
+        customer_bytes = double(simulation.memory_bytes()) / graph->num_customers();
     }
+    std::printf("  customers      %.1f bytes per customer (columns and step buffers)\n",
+                customer_bytes);
     std::printf("  peak memory    %.0f MB\n", peak_memory_mb());
     return 0;
 }

@@ -202,6 +202,18 @@ void Simulation::step() {
     tally(blocks);
 }
 
+std::uint64_t Simulation::memory_bytes() const {
+    std::uint64_t bytes = 0;
+    auto add = [&](const auto& column) { bytes += column.capacity() * sizeof(column[0]); };
+    const Customers& c = state_;
+    add(c.stage), add(c.adopted_day), add(c.talk), add(c.market), add(c.segment), add(c.brand);
+    add(c.flags), add(c.last_touch), add(c.source), add(c.awareness), add(c.attitude);
+    add(c.satisfaction), add(c.experience), add(c.buzz), add(c.revenue), add(c.reachable);
+    add(c.attention), add(c.voice), add(next_talk_), add(next_voice_), add(lanes_);
+    add(next_lanes_);
+    return bytes;
+}
+
 void Simulation::tally(std::span<const BlockTally> blocks) {
     BlockTally total;
     for (const auto& block : blocks) { // block order: the same sums on any thread count

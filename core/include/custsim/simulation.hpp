@@ -126,6 +126,8 @@ class Simulation {
     const Work& work() const { return work_; }
     const Scenario& scenario() const { return scenario_; }
     const SocialGraph& graph() const { return *graph_; }
+    /// Bytes held by the customers' columns and the step's buffers (not the graph).
+    std::uint64_t memory_bytes() const;
 
     ~Simulation();
 
