@@ -431,6 +431,13 @@ void Simulation::plan_step(double day) {
 // counter-based stream, so a policy that changes one process leaves the others' numbers alone
 // (common random numbers). Block tallies are merged in block order into the KPIs.
 void Simulation::step_journey(bool dry) {
+    // Which processes run: all of them, none on the dry pass of day 0, or what a benchmark chose.
+    const std::uint8_t on = dry ? 0 : processes_;
+    constexpr std::uint8_t memory_on = std::uint8_t(StepProcess::memory),
+                           exposure_on = std::uint8_t(StepProcess::exposure),
+                           wom_on = std::uint8_t(StepProcess::word_of_mouth),
+                           journey_on = std::uint8_t(StepProcess::journey),
+                           service_on = std::uint8_t(StepProcess::service);
     Model& x = *model_;
     const Scenario& s = scenario_;
     const double dt = s.dt;
@@ -520,7 +527,7 @@ void Simulation::step_journey(bool dry) {
                     ((f & Flag::consented) || (per.consent == ConsentStrategy::assume && !strict));
 
                 // Memory and attitude fade; a brand in use stays in mind.
-                for (std::size_t b = 0; b < B && !dry; ++b) {
+                for (std::size_t b = 0; b < B && (on & memory_on); ++b) {
                     aw[b] *= memory_decay;
                     at[b] *= attitude_decay;
                 }
@@ -559,7 +566,7 @@ void Simulation::step_journey(bool dry) {
                                        : 0.0;
                         total += rates[p];
                     }
-                    if (total <= 0 || dry) {
+                    if (total <= 0 || !(on & exposure_on)) {
                         continue;
                     }
                     const std::uint32_t k = poisson(total * dt, exposure.uniform_at(2 * b));
@@ -635,7 +642,7 @@ void Simulation::step_journey(bool dry) {
                 // Word of mouth, pulled from the neighbours' voices of the last step.
                 std::array<double, 2 * max_brands> beta{};
                 double beta_total = 0;
-                if (dry) {
+                if (!(on & wom_on)) {
                 } else if (mean_field) {
                     for (std::size_t k = 0; k < 2 * B; ++k) {
                         beta[k] = mean_field_beta[k];
@@ -780,7 +787,7 @@ void Simulation::step_journey(bool dry) {
                     t.lost[b] += 1; // the shop or site could not serve the order
                     return false;
                 };
-                if (dry) {
+                if (!(on & journey_on)) {
                 } else if (!(f & Flag::active)) {
                     if (!(f & Flag::in_market)) {
                         float best = -3;
@@ -893,7 +900,7 @@ void Simulation::step_journey(bool dry) {
                 }
 
                 // Service: open complaints are handled within the call centre's capacity.
-                if ((f & Flag::complaint) && (f & Flag::active) && !dry) {
+                if ((f & Flag::complaint) && (f & Flag::active) && (on & service_on)) {
                     t.open[cb] += 1; // the call centre's demand this step
                     Draws service(key_, step, Process::service, i);
                     if (service.uniform() < x.handle[cb]) {
@@ -915,7 +922,8 @@ void Simulation::step_journey(bool dry) {
                         t.unresolved[cb] += 1;
                     }
                 }
-                if ((f & Flag::active) && !(f & (Flag::complaint | Flag::unresolved)) && !dry) {
+                if ((f & Flag::active) && !(f & (Flag::complaint | Flag::unresolved)) &&
+                    (on & journey_on)) {
                     sat = float(sat + (col.experience[i] - sat) * relax);
                 }
 

@@ -20,9 +20,11 @@ Scenario bench_scenario(std::uint32_t customers, GraphKind kind) {
 }
 
 /// Steps one replicate of `s` on range(1) threads; counts agent-steps and edge reads per second.
-void time_steps(benchmark::State& state, const Scenario& s) {
+void time_steps(benchmark::State& state, const Scenario& s,
+                std::uint8_t processes = std::uint8_t(StepProcess::all)) {
     const auto graph = build_graph(s);
     Simulation sim(s, graph, 0, static_cast<int>(state.range(1)));
+    sim.set_processes(processes);
     for (auto _ : state) {
         sim.step();
     }
@@ -41,6 +43,16 @@ void journey_step(benchmark::State& state) {
     time_steps(state, load_scenario(std::string(CUSTSIM_SOURCE_DIR) + "/scenarios/baseline.yaml",
                                     {"population.customers=" + std::to_string(state.range(0)),
                                      "graph.mean_degree=20", "days=1000000", "replicates=1"}));
+}
+
+/// The journey step without one process (range(2): the StepProcess bit left out, 0 for none):
+/// what a process costs is the whole step's time minus the time without it.
+void journey_without(benchmark::State& state) {
+    const auto s = load_scenario(std::string(CUSTSIM_SOURCE_DIR) + "/scenarios/baseline.yaml",
+                                 {"population.customers=" + std::to_string(state.range(0)),
+                                  "graph.mean_degree=20", "days=1000000", "replicates=1"});
+    const auto left_out = static_cast<std::uint8_t>(state.range(2));
+    time_steps(state, s, std::uint8_t(std::uint8_t(StepProcess::all) & ~left_out));
 }
 
 void graph_build(benchmark::State& state) {
@@ -63,6 +75,12 @@ BENCHMARK_CAPTURE(step_loop, mean_field, GraphKind::mean_field)
     ->UseRealTime();
 BENCHMARK(journey_step)
     ->ArgsProduct({{1000000}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+// Left out: 0 nothing, 1 memory, 2 exposure, 4 word of mouth, 8 journey, 16 service, 31 all
+// (what remains then is the skeleton: reach classes, voices, stages and tallies).
+BENCHMARK(journey_without)
+    ->ArgsProduct({{1000000}, {2}, {0, 1, 2, 4, 8, 16, 31}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(graph_build)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();

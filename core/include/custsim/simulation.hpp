@@ -101,6 +101,16 @@ struct Work {
     std::uint64_t edge_reads = 0;
 };
 
+/// The processes of a journey step, as bits (for benchmarks that time them apart).
+enum class StepProcess : std::uint8_t {
+    memory = 1,        ///< decay of memory and attitude
+    exposure = 2,      ///< exposure draws and their effects (reach weights are always tallied)
+    word_of_mouth = 4, ///< pulling and hearing messages
+    journey = 8,       ///< need, choice, purchase, experience, repurchase, churn, satisfaction
+    service = 16,      ///< complaint handling
+    all = 31,
+};
+
 /// One replicate of one scenario, stepped in time.
 ///
 /// A step reads the state left by the previous step and writes only its own customer: word of
@@ -119,6 +129,9 @@ class Simulation {
     /// channel (scenario order), split over markets by share where the channel exists; an empty
     /// vector goes back to the plan. This is how a policy written elsewhere (Python) steers.
     void set_focal_spend(const std::vector<double>& spend_per_day);
+    /// For benchmarks only: run only the journey processes in `mask` (StepProcess bits). The
+    /// results are then not the model's; voices, stages and tallies are always updated.
+    void set_processes(std::uint8_t mask) { processes_ = mask; }
     std::uint64_t step_index() const { return step_; }
     double day() const { return double(step_) * scenario_.dt; }
     const Customers& customers() const { return state_; }
@@ -156,6 +169,7 @@ class Simulation {
     Kpis kpis_;
     Work work_;
     std::unique_ptr<Model> model_; ///< journey model: resolved tables and last step's aggregates
+    std::uint8_t processes_ = std::uint8_t(StepProcess::all);
     std::vector<Voice> next_voice_;
     /// Two brands or fewer: each voice as four 16-bit lanes, level in lane 2 x brand + negative.
     std::vector<std::uint64_t> lanes_, next_lanes_;
