@@ -55,6 +55,18 @@ void journey_without(benchmark::State& state) {
     time_steps(state, s, std::uint8_t(std::uint8_t(StepProcess::all) & ~left_out));
 }
 
+/// The counter-based draws every process takes: a fresh stream per customer, two uniforms.
+void philox_draws(benchmark::State& state) {
+    std::uint32_t customer = 0;
+    double sum = 0;
+    for (auto _ : state) {
+        Draws draws({1, 0}, 7, Process::journey, customer++);
+        sum += draws.uniform() + draws.uniform();
+    }
+    benchmark::DoNotOptimize(sum);
+    state.SetItemsProcessed(state.iterations());
+}
+
 void graph_build(benchmark::State& state) {
     const auto s =
         bench_scenario(static_cast<std::uint32_t>(state.range(0)), GraphKind::watts_strogatz);
@@ -83,6 +95,7 @@ BENCHMARK(journey_without)
     ->ArgsProduct({{1000000}, {2}, {0, 1, 2, 4, 8, 16, 31}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(philox_draws);
 BENCHMARK(graph_build)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();
