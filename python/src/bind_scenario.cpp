@@ -11,6 +11,17 @@ namespace py = pybind11;
 
 namespace custsim::python {
 
+namespace {
+/// The `name` of every item, in order.
+template <class Items> std::vector<std::string> names_of(const Items& items) {
+    std::vector<std::string> names;
+    for (const auto& item : items) {
+        names.push_back(item.name);
+    }
+    return names;
+}
+} // namespace
+
 void bind_scenario(py::module_& m) {
     py::class_<Scenario>(m, "Scenario", "A resolved, validated scenario (engine side)")
         .def_readonly("name", &Scenario::name)
@@ -19,22 +30,8 @@ void bind_scenario(py::module_& m) {
         .def_readonly("days", &Scenario::days)
         .def_readonly("dt", &Scenario::dt)
         .def_readonly("customers", &Scenario::customers)
-        .def_property_readonly("channels",
-                               [](const Scenario& s) {
-                                   std::vector<std::string> names;
-                                   for (const auto& c : s.channels) {
-                                       names.push_back(c.name);
-                                   }
-                                   return names;
-                               })
-        .def_property_readonly("brands",
-                               [](const Scenario& s) {
-                                   std::vector<std::string> names;
-                                   for (const auto& b : s.brands) {
-                                       names.push_back(b.name);
-                                   }
-                                   return names;
-                               })
+        .def_property_readonly("channels", [](const Scenario& s) { return names_of(s.channels); })
+        .def_property_readonly("brands", [](const Scenario& s) { return names_of(s.brands); })
         .def("to_yaml", [](const Scenario& s) { return to_yaml(s); });
     m.def("load_scenario", &load_scenario, py::arg("path"),
           py::arg("overrides") = std::vector<std::string>{});
@@ -46,14 +43,7 @@ void bind_scenario(py::module_& m) {
         .def_property_readonly("base", [](const Sweep& s) { return s.base; })
         .def_readonly("set", &Sweep::set)
         .def_readonly("timeseries", &Sweep::timeseries)
-        .def_property_readonly("parameters",
-                               [](const Sweep& s) {
-                                   std::vector<std::string> names;
-                                   for (const auto& p : s.parameters) {
-                                       names.push_back(p.name);
-                                   }
-                                   return names;
-                               })
+        .def_property_readonly("parameters", [](const Sweep& s) { return names_of(s.parameters); })
         .def_property_readonly("derived", [](const Sweep& s) {
             std::vector<std::string> keys;
             for (const auto& d : s.derived) {
