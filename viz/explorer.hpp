@@ -1,0 +1,73 @@
+#pragma once
+// The explorer's state and panels; uses custsim's public API only.
+#include "custsim/scenario.hpp"
+#include "custsim/simulation.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace custsim::viz {
+
+/// What a run recorded, day by day: the KPIs the plots show.
+struct History {
+    std::vector<double> day;
+    std::map<std::string, std::vector<double>> kpi;
+    std::vector<std::vector<double>> channel_spend; ///< [channel][point], cumulative
+};
+
+/// A sampled neighbourhood of the social graph, laid out once, coloured by stage as it runs.
+struct Neighbourhood {
+    std::vector<std::uint32_t> customers;
+    std::vector<std::pair<int, int>> ties; ///< indices into customers
+    std::vector<float> x, y;               ///< layout in [0, 1]
+};
+
+class Explorer {
+  public:
+    ~Explorer();
+    void open(const std::string& path);
+    void start(); ///< the simulation thread
+    void stop();
+    void run_now(double days); ///< step in this thread (screenshots)
+    void draw(float width, float height);
+    void play(bool on) { playing_ = on; }
+    void set_days_per_second(int rate) { days_per_second_ = rate; }
+    double day(); ///< the simulation's day (takes the lock)
+
+  private:
+    void reset(const Scenario& s); ///< under the lock
+    void record();                 ///< under the lock
+    void loop();
+    void step_locked();
+    void levers_panel();
+    void controls_panel();
+    void plots_panel();
+    void network_panel();
+
+    std::string path_;
+    Scenario scenario_, edited_;
+    std::shared_ptr<const SocialGraph> graph_;
+    std::unique_ptr<Simulation> simulation_;
+    std::vector<double> spend_; ///< focal spend per day per channel (the sliders)
+    bool spend_changed_ = false;
+    History history_, pinned_;
+    History shown_; ///< the interface's copy, taken once per frame
+    std::vector<std::uint8_t> shown_stage_;
+    std::vector<double> shown_spend_;
+    double shown_day_ = 0;
+    bool has_pin_ = false;
+    Neighbourhood sample_;
+    std::vector<std::uint8_t> sample_stage_;
+    std::string message_;
+    std::mutex lock_;
+    std::thread thread_;
+    std::atomic<bool> playing_{false}, quit_{false};
+    std::atomic<int> days_per_second_{30};
+};
+
+} // namespace custsim::viz

@@ -1,0 +1,130 @@
+#include "plot.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace custsim::viz {
+
+namespace {
+/// A "nice" tick step (1, 2 or 5 times a power of ten) for about `ticks` ticks over `span`.
+double tick_step(double span, int ticks) {
+    const double raw = span / std::max(ticks, 1);
+    const double power = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double m : {1.0, 2.0, 5.0, 10.0}) {
+        if (raw <= m * power) {
+            return m * power;
+        }
+    }
+    return 10 * power;
+}
+
+void label(char* buffer, std::size_t size, double value) {
+    const double a = std::abs(value);
+    if (a >= 1e6) {
+        std::snprintf(buffer, size, "%.3gM", value / 1e6);
+    } else if (a >= 1e3) {
+        std::snprintf(buffer, size, "%.3gk", value / 1e3);
+    } else {
+        std::snprintf(buffer, size, "%.3g", value);
+    }
+}
+} // namespace
+
+void plot(const char* title, const std::vector<Series>& series, ImVec2 size) {
+    ImGui::PushID(title);
+    if (size.x <= 0) {
+        size.x = ImGui::GetContentRegionAvail().x;
+    }
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    ImGui::InvisibleButton("plot", size);
+    const bool hovered = ImGui::IsItemHovered();
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const ImVec2 end(origin.x + size.x, origin.y + size.y);
+    draw->AddRectFilled(origin, end, IM_COL32(250, 250, 250, 255));
+    draw->AddText(ImVec2(origin.x + 6, origin.y + 2), IM_COL32(20, 20, 20, 255), title);
+    const float left = 48, bottom = 18, top = 20, right = 8;
+    const ImVec2 a(origin.x + left, origin.y + top), b(end.x - right, end.y - bottom);
+
+    double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+    bool any = false;
+    for (const auto& s : series) {
+        for (std::size_t i = 0; i < s.y->size() && i < s.x->size(); ++i) {
+            const double x = (*s.x)[i], y = (*s.y)[i];
+            if (!any) {
+                x0 = x1 = x;
+                y0 = y1 = y;
+                any = true;
+            }
+            x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+        }
+    }
+    y0 = std::min(y0, 0.0);
+    if (x1 <= x0) {
+        x1 = x0 + 1;
+    }
+    if (y1 <= y0) {
+        y1 = y0 + 1;
+    }
+    auto to_screen = [&](double x, double y) {
+        return ImVec2(a.x + float((x - x0) / (x1 - x0)) * (b.x - a.x),
+                      b.y - float((y - y0) / (y1 - y0)) * (b.y - a.y));
+    };
+    char text[32];
+    const double ystep = tick_step(y1 - y0, 4);
+    for (double y = std::ceil(y0 / ystep) * ystep; y <= y1 + 1e-9; y += ystep) {
+        const ImVec2 p = to_screen(x0, y);
+        draw->AddLine(ImVec2(a.x, p.y), ImVec2(b.x, p.y), IM_COL32(220, 220, 220, 255));
+        label(text, sizeof text, y);
+        draw->AddText(ImVec2(origin.x + 2, p.y - 7), IM_COL32(80, 80, 80, 255), text);
+    }
+    const double xstep = tick_step(x1 - x0, 6);
+    for (double x = std::ceil(x0 / xstep) * xstep; x <= x1 + 1e-9; x += xstep) {
+        const ImVec2 p = to_screen(x, y0);
+        draw->AddLine(ImVec2(p.x, b.y), ImVec2(p.x, b.y + 4), IM_COL32(80, 80, 80, 255));
+        label(text, sizeof text, x);
+        draw->AddText(ImVec2(p.x - 8, b.y + 3), IM_COL32(80, 80, 80, 255), text);
+    }
+    draw->AddRect(a, b, IM_COL32(120, 120, 120, 255));
+    draw->PushClipRect(a, b, true);
+    for (const auto& s : series) {
+        const ImU32 colour = s.faded ? (s.colour & 0x00FFFFFF) | 0x60000000 : s.colour;
+        for (std::size_t i = 1; i < s.y->size() && i < s.x->size(); ++i) {
+            draw->AddLine(to_screen((*s.x)[i - 1], (*s.y)[i - 1]), to_screen((*s.x)[i], (*s.y)[i]),
+                          colour, s.faded ? 1.5f : 2.0f);
+        }
+    }
+    draw->PopClipRect();
+    // Legend, top right.
+    float ly = a.y + 4;
+    for (const auto& s : series) {
+        if (s.faded) {
+            continue;
+        }
+        const ImVec2 tsize = ImGui::CalcTextSize(s.name.c_str());
+        const float lx = b.x - tsize.x - 22;
+        draw->AddRectFilled(ImVec2(lx, ly + 4), ImVec2(lx + 12, ly + 10), s.colour);
+        draw->AddText(ImVec2(lx + 16, ly), IM_COL32(30, 30, 30, 255), s.name.c_str());
+        ly += tsize.y + 2;
+    }
+    // Hover read-out: the value of each series at the day under the mouse.
+    if (hovered && any) {
+        const double x = x0 + (ImGui::GetIO().MousePos.x - a.x) / (b.x - a.x) * (x1 - x0);
+        draw->AddLine(ImVec2(ImGui::GetIO().MousePos.x, a.y),
+                      ImVec2(ImGui::GetIO().MousePos.x, b.y), IM_COL32(100, 100, 100, 160));
+        ImGui::BeginTooltip();
+        ImGui::Text("day %.0f", x);
+        for (const auto& s : series) {
+            const auto it = std::lower_bound(s.x->begin(), s.x->end(), x);
+            if (it != s.x->end() && !s.y->empty()) {
+                const auto i = std::size_t(it - s.x->begin());
+                ImGui::Text("%s%s: %.4g", s.name.c_str(), s.faded ? " (pinned)" : "",
+                            (*s.y)[std::min(i, s.y->size() - 1)]);
+            }
+        }
+        ImGui::EndTooltip();
+    }
+    ImGui::PopID();
+}
+
+} // namespace custsim::viz
