@@ -204,6 +204,24 @@ double Explorer::day() {
     return simulation_->day();
 }
 
+void Explorer::run_batch_now(std::uint32_t replicates) {
+    Scenario s = edited_;
+    s.replicates = replicates;
+    s.days = std::min(s.days, std::max(1.0, simulation_->day()));
+    s.days = std::floor(s.days / s.record_every) * s.record_every;
+    batch_future_ = std::async(std::launch::async, [s] { return run_scenario(s, 0); });
+    batch_future_.wait();
+    take_batch();
+}
+
+bool Explorer::export_batch(const std::string& path) {
+    if (!batch_) {
+        return false;
+    }
+    write_results(*batch_, path);
+    return true;
+}
+
 void Explorer::start() {
     thread_ = std::thread([this] { loop(); });
 }
@@ -309,7 +327,7 @@ void Explorer::levers_panel() {
     double total = 0;
     for (std::size_t c = 0; c < shown_spend_.size(); ++c) {
         float value = float(shown_spend_[c]);
-        if (ImGui::SliderFloat(scenario_.channels[c].name.c_str(), &value, 0, 500, "%.0f")) {
+        if (ImGui::SliderFloat(scenario_.channels[c].name.c_str(), &value, 0, 500, "%.0f a day")) {
             shown_spend_[c] = value;
             std::lock_guard guard(lock_);
             spend_ = shown_spend_;
@@ -323,9 +341,9 @@ void Explorer::levers_panel() {
     auto& focal = edited_.brands[0];
     float price = float(focal.price), agents = float(focal.service.agents),
           quality = float(focal.service.quality);
-    if (ImGui::SliderFloat("price", &price, 1, 50, "%.1f"))
+    if (ImGui::SliderFloat("price", &price, 1, 50, "%.1f a purchase"))
         focal.price = price;
-    if (ImGui::SliderFloat("call-centre agents", &agents, 0, 20, "%.1f"))
+    if (ImGui::SliderFloat("call-centre agents", &agents, 0, 20, "%.1f agents"))
         focal.service.agents = agents;
     if (ImGui::SliderFloat("complaint handling quality", &quality, 0, 1, "%.2f"))
         focal.service.quality = quality;
@@ -337,11 +355,33 @@ void Explorer::levers_panel() {
     if (ImGui::Combo("consent", &consent, consents, 2))
         edited_.personalisation.consent = ConsentStrategy(consent);
     int ambassadors = int(edited_.ambassadors.count);
-    if (ImGui::SliderInt("ambassadors", &ambassadors, 0, 1000))
+    if (ImGui::SliderInt("ambassadors", &ambassadors, 0, 1000, "%d customers"))
         edited_.ambassadors.count = ambassadors;
     float degree = float(edited_.graph.mean_degree);
-    if (ImGui::SliderFloat("graph mean degree", &degree, 2, 40, "%.0f"))
+    if (ImGui::SliderFloat("graph mean degree", &degree, 2, 40, "%.0f ties"))
         edited_.graph.mean_degree = 2 * std::round(degree / 2);
+    if (ImGui::Button("Run 5 replicates")) {
+        if (!batch_future_.valid()) {
+            Scenario s = edited_;
+            s.replicates = 5;
+            batch_future_ = std::async(std::launch::async, [s] { return run_scenario(s, 1); });
+            message_ = "running 5 replicates beside the interface...";
+        }
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Export HDF5")) {
+        if (batch_) {
+            const std::string out = scenario_.name + "_explored.h5";
+            try {
+                export_batch(out);
+                message_ = "exported the batch to " + out;
+            } catch (const std::exception& e) {
+                message_ = e.what();
+            }
+        } else {
+            message_ = "run a batch of replicates first; its results are what is exported";
+        }
+    }
     if (ImGui::Button("Apply and restart")) {
         try {
             validate(edited_);
@@ -364,7 +404,44 @@ void Explorer::levers_panel() {
     }
 }
 
+void Explorer::take_batch() {
+    if (!batch_future_.valid() ||
+        batch_future_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        return;
+    }
+    try {
+        batch_ = batch_future_.get();
+    } catch (const std::exception& e) {
+        message_ = e.what();
+        return;
+    }
+    message_ = "5 replicates done: the plots show their mean and range";
+    const Results& r = *batch_;
+    band_mean_ = band_low_ = band_high_ = History{};
+    band_mean_.day = band_low_.day = band_high_.day = r.time;
+    for (const char* name : plotted) {
+        const auto found = r.timeseries.find(name);
+        if (found == r.timeseries.end()) {
+            continue;
+        }
+        const std::size_t P = r.points();
+        auto& mean = band_mean_.kpi[name];
+        auto& low = band_low_.kpi[name];
+        auto& high = band_high_.kpi[name];
+        mean.assign(P, 0), low.assign(P, 1e300), high.assign(P, -1e300);
+        for (std::uint32_t k = 0; k < r.replicates; ++k) {
+            for (std::size_t p = 0; p < P; ++p) {
+                const double v = found->second[k * P + p];
+                mean[p] += v / r.replicates;
+                low[p] = std::min(low[p], v);
+                high[p] = std::max(high[p], v);
+            }
+        }
+    }
+}
+
 void Explorer::plots_panel() {
+    take_batch();
     const float w = (ImGui::GetContentRegionAvail().x - 8) / 2;
     const float h = (ImGui::GetContentRegionAvail().y - 12) / 3;
     auto series = [&](std::initializer_list<const char*> names) {
@@ -373,6 +450,13 @@ void Explorer::plots_panel() {
         for (const char* name : names) {
             if (has_pin_) {
                 out.push_back({name, palette[colour % 8], &pinned_.day, &pinned_.kpi[name], true});
+            }
+            if (batch_ && band_mean_.kpi.count(name)) {
+                Series band{std::string(name) + " (5 replicates)", palette[colour % 8],
+                            &band_mean_.day, &band_mean_.kpi[name], true};
+                band.low = &band_low_.kpi[name];
+                band.high = &band_high_.kpi[name];
+                out.push_back(band);
             }
             out.push_back({name, palette[colour % 8], &shown_.day, &shown_.kpi[name]});
             ++colour;

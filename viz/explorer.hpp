@@ -3,10 +3,14 @@
 #include "custsim/scenario.hpp"
 #include "custsim/simulation.hpp"
 
+#include "custsim/results.hpp"
+
 #include <atomic>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,7 +37,10 @@ class Explorer {
     void open(const std::string& path);
     void start(); ///< the simulation thread
     void stop();
-    void run_now(double days); ///< step in this thread (screenshots)
+    void run_now(double days);                    ///< step in this thread (screenshots)
+    void run_batch_now(std::uint32_t replicates); ///< a batch, waited for (screenshots)
+    /// Writes the last batch's results (HDF5, as custsim run's); false without a batch.
+    bool export_batch(const std::string& path);
     void draw(float width, float height);
     void play(bool on) { playing_ = on; }
     void set_days_per_second(int rate) { days_per_second_ = rate; }
@@ -64,6 +71,11 @@ class Explorer {
     Neighbourhood sample_;
     std::vector<std::uint8_t> sample_stage_;
     std::string message_;
+    /// A batch of replicates of the current scenario, run beside the interface.
+    std::future<Results> batch_future_;
+    std::optional<Results> batch_;
+    History band_mean_, band_low_, band_high_;
+    void take_batch();
     std::mutex lock_;
     std::thread thread_;
     std::atomic<bool> playing_{false}, quit_{false};

@@ -36,8 +36,9 @@ bool save_png(const std::string& path, int width, int height) {
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string scenario = "scenarios/baseline.yaml", screenshot;
+    std::string scenario = "scenarios/baseline.yaml", screenshot, export_path;
     double run_days = 0, measure_seconds = 0;
+    unsigned replicates = 0;
     int width = 1600, height = 1000;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -54,13 +55,18 @@ int main(int argc, char** argv) {
             run_days = std::stod(value());
         } else if (arg == "--screenshot") {
             screenshot = value();
+        } else if (arg == "--export") {
+            export_path = value();
+        } else if (arg == "--replicates") {
+            replicates = unsigned(std::stoul(value()));
         } else if (arg == "--measure-fps") {
             measure_seconds = std::stod(value());
         } else if (arg == "--size") {
             std::sscanf(value().c_str(), "%dx%d", &width, &height);
         } else if (arg == "-h" || arg == "--help") {
             std::printf("custsim-explorer [SCENARIO] [--scenario F] [--run-days D] "
-                        "[--screenshot OUT.png] [--size WxH] [--measure-fps SECONDS]\n");
+                        "[--screenshot OUT.png] [--replicates R] [--export OUT.h5] [--size WxH] "
+                        "[--measure-fps SECONDS]\n");
             return 0;
         } else if (!arg.empty() && arg[0] != '-') {
             scenario = arg;
@@ -102,6 +108,12 @@ int main(int argc, char** argv) {
 
     if (!screenshot.empty()) {
         explorer.run_now(run_days); // synchronously, so the picture shows those days
+        if (replicates > 0) {
+            explorer.run_batch_now(replicates); // and a batch over the same days, as a band
+            if (!export_path.empty() && explorer.export_batch(export_path)) {
+                std::printf("wrote %s\n", export_path.c_str());
+            }
+        }
     } else {
         explorer.start();
     }

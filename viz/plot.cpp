@@ -57,6 +57,9 @@ void plot(const char* title, const std::vector<Series>& series, ImVec2 size) {
                 any = true;
             }
             x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+            if (s.low && s.high && i < s.low->size() && i < s.high->size()) {
+                y0 = std::min(y0, (*s.low)[i]), y1 = std::max(y1, (*s.high)[i]);
+            }
         }
     }
     y0 = std::min(y0, 0.0);
@@ -87,6 +90,19 @@ void plot(const char* title, const std::vector<Series>& series, ImVec2 size) {
     }
     draw->AddRect(a, b, IM_COL32(120, 120, 120, 255));
     draw->PushClipRect(a, b, true);
+    for (const auto& s : series) { // bands first, beneath the lines
+        if (!s.low || !s.high) {
+            continue;
+        }
+        const ImU32 fill = (s.colour & 0x00FFFFFF) | 0x40000000;
+        for (std::size_t i = 1; i < s.x->size() && i < s.low->size() && i < s.high->size(); ++i) {
+            const ImVec2 p0 = to_screen((*s.x)[i - 1], (*s.low)[i - 1]);
+            const ImVec2 p1 = to_screen((*s.x)[i], (*s.low)[i]);
+            const ImVec2 q1 = to_screen((*s.x)[i], (*s.high)[i]);
+            const ImVec2 q0 = to_screen((*s.x)[i - 1], (*s.high)[i - 1]);
+            draw->AddQuadFilled(p0, p1, q1, q0, fill);
+        }
+    }
     for (const auto& s : series) {
         const ImU32 colour = s.faded ? (s.colour & 0x00FFFFFF) | 0x60000000 : s.colour;
         for (std::size_t i = 1; i < s.y->size() && i < s.x->size(); ++i) {
@@ -118,7 +134,7 @@ void plot(const char* title, const std::vector<Series>& series, ImVec2 size) {
             const auto it = std::lower_bound(s.x->begin(), s.x->end(), x);
             if (it != s.x->end() && !s.y->empty()) {
                 const auto i = std::size_t(it - s.x->begin());
-                ImGui::Text("%s%s: %.4g", s.name.c_str(), s.faded ? " (pinned)" : "",
+                ImGui::Text("%s%s: %.4g", s.name.c_str(), s.faded && !s.low ? " (pinned)" : "",
                             (*s.y)[std::min(i, s.y->size() - 1)]);
             }
         }

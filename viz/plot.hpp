@@ -13,7 +13,9 @@ struct Series {
     ImU32 colour;
     const std::vector<double>* x;
     const std::vector<double>* y;
-    bool faded = false; ///< a pinned run drawn behind the live one
+    bool faded = false;                       ///< a pinned run drawn behind the live one
+    const std::vector<double>* low = nullptr; ///< a band from low to high (replicates)
+    const std::vector<double>* high = nullptr;
 };
 
 /// Draws `series` in a box of `size` (width -1: all available) titled `title`.

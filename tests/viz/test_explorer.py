@@ -19,6 +19,7 @@ def test_screenshot_shows_plots_with_data(tmp_path):
     out = tmp_path / "explorer.png"
     done = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", EXPLORER,
                            "--scenario", "scenarios/baseline.yaml", "--run-days", "60",
+                           "--replicates", "3", "--export", str(tmp_path / "batch.h5"),
                            "--screenshot", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
@@ -35,6 +36,12 @@ def test_screenshot_shows_plots_with_data(tmp_path):
     assert upper.std() > 0.05 and lower.std() > 0.05
     # Customers in the network panel, coloured by stage (aware blue, customer green).
     assert near(lower, (120, 170, 230)).sum() + near(lower, (40, 160, 60)).sum() > 50
+    # The batch of replicates is exported as a results file like custsim run's.
+    import h5py
+    with h5py.File(tmp_path / "batch.h5") as f:
+        assert f.attrs["replicates"] == 3
+        assert f["timeseries/customers"].shape == (3, 61)
+        assert list(f["channels"].attrs["names"])[0] == "tv"
 
 
 def test_bad_scenario_is_refused_before_any_window():
