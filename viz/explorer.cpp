@@ -335,7 +335,16 @@ void Explorer::levers_panel() {
         }
         total += shown_spend_[c];
     }
-    ImGui::Text("total %.0f a day", total);
+    // The total: scales every channel's spend, keeping the mix.
+    float wanted = float(total);
+    if (ImGui::SliderFloat("total budget", &wanted, 0, 2000, "%.0f a day") && total > 0) {
+        for (auto& spend : shown_spend_) {
+            spend *= wanted / total;
+        }
+        std::lock_guard guard(lock_);
+        spend_ = shown_spend_;
+        spend_changed_ = true;
+    }
     ImGui::Separator();
     ImGui::TextUnformatted("Levers (apply restarts the run)");
     auto& focal = edited_.brands[0];
