@@ -1,6 +1,6 @@
 #include "explorer.hpp"
 
-#include "plot.hpp"
+#include "palette.hpp"
 
 #include "custsim/error.hpp"
 
@@ -16,17 +16,6 @@
 namespace custsim::viz {
 
 namespace {
-
-const char* plotted[] = {"aware",      "considering", "customers",    "revenue",     "profit",
-                         "media_cost", "nps",         "wom_positive", "wom_negative"};
-constexpr ImU32 palette[] = {IM_COL32(31, 119, 180, 255),  IM_COL32(255, 127, 14, 255),
-                             IM_COL32(44, 160, 44, 255),   IM_COL32(214, 39, 40, 255),
-                             IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
-                             IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255)};
-constexpr ImU32 stage_colour[] = {IM_COL32(200, 200, 200, 255), IM_COL32(120, 170, 230, 255),
-                                  IM_COL32(250, 170, 60, 255), IM_COL32(40, 160, 60, 255),
-                                  IM_COL32(200, 40, 40, 255)};
-const char* stage_name[] = {"unaware", "aware", "considering", "customer", "lapsed"};
 
 double kpi_value(const Kpis& k, const std::string& name) {
     if (name == "aware")
@@ -291,128 +280,6 @@ void Explorer::draw(float width, float height) {
     ImGui::End();
 }
 
-void Explorer::controls_panel() {
-    ImGui::Text("%s", path_.c_str());
-    ImGui::Text("day %.0f of %.0f, %u customers", shown_day_, scenario_.days, scenario_.customers);
-    if (ImGui::Button(playing_ ? "Pause" : "Play")) {
-        playing_ = !playing_;
-    }
-    ImGui::SameLine();
-    if (ImGui::Button("Step") && !playing_) {
-        std::lock_guard guard(lock_);
-        if (simulation_->day() < scenario_.days) {
-            step_locked();
-        }
-    }
-    ImGui::SameLine();
-    if (ImGui::Button("Reset")) {
-        playing_ = false;
-        std::lock_guard guard(lock_);
-        reset(scenario_);
-    }
-    ImGui::SameLine();
-    if (ImGui::Button(has_pin_ ? "Re-pin" : "Pin run")) {
-        pinned_ = shown_;
-        has_pin_ = true;
-    }
-    int rate = days_per_second_;
-    if (ImGui::SliderInt("days/s", &rate, 1, 1000, rate >= 1000 ? "as fast as it goes" : "%d")) {
-        days_per_second_ = rate;
-    }
-    ImGui::Text("%.0f frames per second", ImGui::GetIO().Framerate);
-}
-
-void Explorer::levers_panel() {
-    ImGui::TextUnformatted("Focal brand's media, per day (live)");
-    double total = 0;
-    for (std::size_t c = 0; c < shown_spend_.size(); ++c) {
-        float value = float(shown_spend_[c]);
-        if (ImGui::SliderFloat(scenario_.channels[c].name.c_str(), &value, 0, 500, "%.0f a day")) {
-            shown_spend_[c] = value;
-            std::lock_guard guard(lock_);
-            spend_ = shown_spend_;
-            spend_changed_ = true;
-        }
-        total += shown_spend_[c];
-    }
-    // The total: scales every channel's spend, keeping the mix.
-    float wanted = float(total);
-    if (ImGui::SliderFloat("total budget", &wanted, 0, 2000, "%.0f a day") && total > 0) {
-        for (auto& spend : shown_spend_) {
-            spend *= wanted / total;
-        }
-        std::lock_guard guard(lock_);
-        spend_ = shown_spend_;
-        spend_changed_ = true;
-    }
-    ImGui::Separator();
-    ImGui::TextUnformatted("Levers (apply restarts the run)");
-    auto& focal = edited_.brands[0];
-    float price = float(focal.price), agents = float(focal.service.agents),
-          quality = float(focal.service.quality);
-    if (ImGui::SliderFloat("price", &price, 1, 50, "%.1f a purchase"))
-        focal.price = price;
-    if (ImGui::SliderFloat("call-centre agents", &agents, 0, 20, "%.1f agents"))
-        focal.service.agents = agents;
-    if (ImGui::SliderFloat("complaint handling quality", &quality, 0, 1, "%.2f"))
-        focal.service.quality = quality;
-    int level = int(edited_.personalisation.level), consent = int(edited_.personalisation.consent);
-    const char* levels[] = {"none", "segment", "individual"};
-    const char* consents[] = {"ask", "assume"};
-    if (ImGui::Combo("personalisation", &level, levels, 3))
-        edited_.personalisation.level = PersonalisationLevel(level);
-    if (ImGui::Combo("consent", &consent, consents, 2))
-        edited_.personalisation.consent = ConsentStrategy(consent);
-    int ambassadors = int(edited_.ambassadors.count);
-    if (ImGui::SliderInt("ambassadors", &ambassadors, 0, 1000, "%d customers"))
-        edited_.ambassadors.count = ambassadors;
-    float degree = float(edited_.graph.mean_degree);
-    if (ImGui::SliderFloat("graph mean degree", &degree, 2, 40, "%.0f ties"))
-        edited_.graph.mean_degree = 2 * std::round(degree / 2);
-    if (ImGui::Button("Run 5 replicates")) {
-        if (!batch_future_.valid()) {
-            Scenario s = edited_;
-            s.replicates = 5;
-            batch_future_ = std::async(std::launch::async, [s] { return run_scenario(s, 1); });
-            message_ = "running 5 replicates beside the interface...";
-        }
-    }
-    ImGui::SameLine();
-    if (ImGui::Button("Export HDF5")) {
-        if (batch_) {
-            const std::string out = scenario_.name + "_explored.h5";
-            try {
-                export_batch(out);
-                message_ = "exported the batch to " + out;
-            } catch (const std::exception& e) {
-                message_ = e.what();
-            }
-        } else {
-            message_ = "run a batch of replicates first; its results are what is exported";
-        }
-    }
-    if (ImGui::Button("Apply and restart")) {
-        try {
-            validate(edited_);
-            playing_ = false;
-            std::lock_guard guard(lock_);
-            reset(edited_);
-            message_ = "applied";
-        } catch (const std::exception& e) {
-            message_ = e.what();
-        }
-    }
-    ImGui::SameLine();
-    if (ImGui::Button("Save YAML")) {
-        const std::string out = scenario_.name + "_explored.yaml";
-        std::ofstream(out) << to_yaml(edited_);
-        message_ = "saved " + out;
-    }
-    if (!message_.empty()) {
-        ImGui::TextWrapped("%s", message_.c_str());
-    }
-}
-
 void Explorer::take_batch() {
     if (!batch_future_.valid() ||
         batch_future_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
@@ -447,82 +314,6 @@ void Explorer::take_batch() {
             }
         }
     }
-}
-
-void Explorer::plots_panel() {
-    take_batch();
-    const float w = (ImGui::GetContentRegionAvail().x - 8) / 2;
-    const float h = (ImGui::GetContentRegionAvail().y - 12) / 3;
-    auto series = [&](std::initializer_list<const char*> names) {
-        std::vector<Series> out;
-        int colour = 0;
-        for (const char* name : names) {
-            if (has_pin_) {
-                out.push_back({name, palette[colour % 8], &pinned_.day, &pinned_.kpi[name], true});
-            }
-            if (batch_ && band_mean_.kpi.count(name)) {
-                Series band{std::string(name) + " (5 replicates)", palette[colour % 8],
-                            &band_mean_.day, &band_mean_.kpi[name], true};
-                band.low = &band_low_.kpi[name];
-                band.high = &band_high_.kpi[name];
-                out.push_back(band);
-            }
-            out.push_back({name, palette[colour % 8], &shown_.day, &shown_.kpi[name]});
-            ++colour;
-        }
-        return out;
-    };
-    plot("Funnel (focal brand)", series({"aware", "considering", "customers"}), ImVec2(w, h));
-    ImGui::SameLine();
-    plot("Money (cumulative)", series({"revenue", "profit", "media_cost"}), ImVec2(w, h));
-    plot("NPS", series({"nps"}), ImVec2(w, h));
-    ImGui::SameLine();
-    plot("Word of mouth heard (cumulative)", series({"wom_positive", "wom_negative"}),
-         ImVec2(w, h));
-    std::vector<Series> spend;
-    for (std::size_t c = 0; c < shown_.channel_spend.size(); ++c) {
-        spend.push_back(
-            {scenario_.channels[c].name, palette[c % 8], &shown_.day, &shown_.channel_spend[c]});
-    }
-    plot("Spend by channel (cumulative)", spend, ImVec2(w, h));
-    ImGui::SameLine();
-    ImGui::BeginChild("difference", ImVec2(w, h));
-    if (has_pin_ && !pinned_.day.empty() && !shown_.day.empty()) {
-        ImGui::Text("Now against the pinned run, at day %.0f", shown_.day.back());
-        for (const char* name : plotted) {
-            const auto& now = shown_.kpi[name];
-            const auto& then = pinned_.kpi[name];
-            const std::size_t i = std::min(now.size(), then.size()) - 1;
-            ImGui::Text("%-14s %12.4g  %+12.4g", name, now[i], now[i] - then[i]);
-        }
-    } else {
-        ImGui::TextWrapped("Pin a run, change a lever, and the plots overlay the pinned run "
-                           "(faded) with the differences here.");
-    }
-    ImGui::EndChild();
-}
-
-void Explorer::network_panel() {
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const ImVec2 size = ImGui::GetContentRegionAvail();
-    ImDrawList* draw = ImGui::GetWindowDrawList();
-    const float side = std::min(size.x - 160, size.y);
-    auto at = [&](int i) {
-        return ImVec2(origin.x + 4 + sample_.x[i] * (side - 8),
-                      origin.y + 4 + sample_.y[i] * (side - 8));
-    };
-    for (const auto& [i, j] : sample_.ties) {
-        draw->AddLine(at(i), at(j), IM_COL32(180, 180, 180, 120));
-    }
-    for (std::size_t i = 0; i < sample_.customers.size(); ++i) {
-        draw->AddCircleFilled(at(int(i)), 3.5f, stage_colour[std::min<int>(shown_stage_[i], 4)]);
-    }
-    for (int s = 0; s < 5; ++s) {
-        const ImVec2 p(origin.x + side + 20, origin.y + 10 + s * 20.0f);
-        draw->AddCircleFilled(ImVec2(p.x, p.y + 7), 5, stage_colour[s]);
-        draw->AddText(ImVec2(p.x + 12, p.y), IM_COL32(30, 30, 30, 255), stage_name[s]);
-    }
-    ImGui::Dummy(size);
 }
 
 } // namespace custsim::viz

@@ -1,0 +1,20 @@
+#pragma once
+// What the explorer's panels and its core share: the KPIs plotted and the colours.
+#include <imgui.h>
+
+namespace custsim::viz {
+
+inline constexpr const char* plotted[] = {"aware",   "considering",  "customers",
+                                          "revenue", "profit",       "media_cost",
+                                          "nps",     "wom_positive", "wom_negative"};
+inline constexpr ImU32 palette[] = {IM_COL32(31, 119, 180, 255),  IM_COL32(255, 127, 14, 255),
+                                    IM_COL32(44, 160, 44, 255),   IM_COL32(214, 39, 40, 255),
+                                    IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
+                                    IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255)};
+inline constexpr ImU32 stage_colour[] = {IM_COL32(200, 200, 200, 255), IM_COL32(120, 170, 230, 255),
+                                         IM_COL32(250, 170, 60, 255), IM_COL32(40, 160, 60, 255),
+                                         IM_COL32(200, 40, 40, 255)};
+inline constexpr const char* stage_name[] = {"unaware", "aware", "considering", "customer",
+                                             "lapsed"};
+
+} // namespace custsim::viz
