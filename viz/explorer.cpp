@@ -128,8 +128,7 @@ void Explorer::open(const std::string& path) {
 }
 
 void Explorer::reset(const Scenario& s) {
-    const bool same_graph = graph_ && to_yaml(Scenario{}).size() > 0 &&
-                            s.customers == scenario_.customers &&
+    const bool same_graph = graph_ && s.customers == scenario_.customers &&
                             s.graph.kind == scenario_.graph.kind &&
                             s.graph.mean_degree == scenario_.graph.mean_degree &&
                             s.graph.rewire == scenario_.graph.rewire && s.seed == scenario_.seed;

@@ -18,7 +18,6 @@ namespace custsim {
 namespace {
 
 constexpr float voice_unit = 4096.0f; ///< Voice::level per unit of talk rate
-constexpr std::uint8_t reaches_all = 7;
 
 std::uint32_t mix32(std::uint32_t x) {
     x ^= x >> 16;
@@ -203,6 +202,13 @@ void Simulation::start_journey() {
                          : p.level == PersonalisationLevel::segment  ? 0.5
                                                                      : 0.0;
     x.relevance = level * std::log1p(p.conversion_lift);
+    x.consent.resize(M * G);
+    for (std::size_t m = 0; m < M; ++m) {
+        for (std::size_t g = 0; g < G; ++g) {
+            x.consent[m * G + g] =
+                x.market[m].consent_rate * (1 - 0.5 * x.segment[g].privacy_sensitivity);
+        }
+    }
     x.response_lift = level * p.response_lift;
     x.repeat_lift = level * p.conversion_lift;
     model_ = std::move(model);
@@ -224,15 +230,15 @@ void Simulation::start_journey() {
     c.reachable.assign(n, 0);
     c.attention.assign(n, 1.0f);
     c.revenue.assign(n, 0.0f);
-    c.voice.assign(n, Voice{});
-    next_voice_.assign(n, Voice{});
-    lanes_.assign(n, 0);
-    next_lanes_.assign(n, 0);
+    // Neighbours read one representation of a voice: packed lanes for up to two brands.
+    const bool lanes = B <= 2;
+    c.voice.assign(lanes ? 0 : n, Voice{});
+    next_voice_.assign(lanes ? 0 : n, Voice{});
+    lanes_.assign(lanes ? n : 0, 0);
+    next_lanes_.assign(lanes ? n : 0, 0);
     auto become_known = [&](std::uint32_t i, double u) {
         c.flags[i] |= Flag::known;
-        const auto& m = x.market[c.market[i]];
-        const auto& g = x.segment[c.segment[i]];
-        if (u < m.consent_rate * (1 - 0.5 * g.privacy_sensitivity)) {
+        if (u < x.consent[c.market[i] * G + c.segment[i]]) {
             c.flags[i] |= Flag::consented;
         }
     };
@@ -623,8 +629,7 @@ void Simulation::step_journey(bool dry) {
                         if (channel.data_capture > 0 && !(f & Flag::known) &&
                             draws.uniform() < 1 - std::pow(1 - channel.data_capture, times)) {
                             f |= Flag::known;
-                            if (draws.uniform() <
-                                market.consent_rate * (1 - 0.5 * segment.privacy_sensitivity)) {
+                            if (draws.uniform() < x.consent[m * G + g]) {
                                 f |= Flag::consented;
                             }
                         }
@@ -772,8 +777,7 @@ void Simulation::step_journey(bool dry) {
                     if (b == 0 && !(f & Flag::known) &&
                         experience.uniform() < j.data_from_purchase) {
                         f |= Flag::known;
-                        if (experience.uniform() <
-                            market.consent_rate * (1 - 0.5 * segment.privacy_sensitivity)) {
+                        if (experience.uniform() < x.consent[m * G + g]) {
                             f |= Flag::consented;
                         }
                     }
@@ -950,9 +954,12 @@ void Simulation::step_journey(bool dry) {
                     voice.negative = detractor && !((f & Flag::ambassador) && cb == 0);
                     t.talk[2 * cb + voice.negative] += voice.level;
                 }
-                next_voice[i] = voice;
-                next_lanes[i] = std::uint64_t(voice.level)
-                                << (16 * (2 * voice.brand + voice.negative) & 63);
+                if (B <= 2) {
+                    next_lanes[i] = std::uint64_t(voice.level)
+                                    << (16 * (2 * voice.brand + voice.negative));
+                } else {
+                    next_voice[i] = voice;
+                }
 
                 // Stage for the focal brand, and the tallies.
                 Stage stage = Stage::unaware;

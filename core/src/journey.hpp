@@ -27,6 +27,7 @@ struct Simulation::Model {
     std::vector<std::uint64_t> reach_below;  ///< [c]: reachable if mix32(i, c) < this
     std::vector<int> spill_into;             ///< [c], -1 for none
     std::vector<double> experience;          ///< [b * G + g]: satisfaction of a good purchase
+    std::vector<double> consent;             ///< [m * G + g]: chance of consent on joining the pool
     std::vector<double> quality_utility;     ///< [b * G + g]: choice utility without attitude
     /// (brand, channel) pairs that some flight ever spends on, grouped by brand.
     std::vector<std::pair<std::uint8_t, std::uint8_t>> planned;

@@ -70,7 +70,7 @@ struct Customers {
     std::vector<std::uint16_t> reachable; ///< bit c: channel c can reach this customer
     std::vector<float> attention;         ///< exposure multiplier: heavy and light media users
     std::vector<float> revenue;           ///< lifetime revenue
-    std::vector<Voice> voice;             ///< journey model: what neighbours hear
+    std::vector<Voice> voice;             ///< journey, three brands or more: what neighbours hear
 };
 
 /// The KPIs of one moment. Counts of customers are current; flows (revenue, costs, complaints,
