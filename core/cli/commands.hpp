@@ -49,5 +49,7 @@ int response(const ExperimentArgs& args);
 int validate(const std::string& scenario, const std::vector<std::string>& overrides);
 int graph_stats(const std::string& input, const std::vector<std::string>& overrides);
 int bench(const BenchArgs& args);
+/// Lists the registered KPIs; `markdown`: as docs/kpis.md's table.
+int kpis(bool markdown);
 
 } // namespace custsim::cli

@@ -98,6 +98,11 @@ int main(int argc, char** argv) {
         ->required();
     experiment_options(response_cmd);
 
+    bool kpis_markdown = false;
+    auto* kpis_cmd =
+        app.add_subcommand("kpis", "List the KPIs: results path, kind, model, unit, meaning");
+    kpis_cmd->add_flag("--markdown", kpis_markdown, "As the Markdown table in docs/kpis.md");
+
     cli::SweepArgs sweep;
     auto* sweep_cmd = app.add_subcommand(
         "sweep", "Run every point of a sweep file; resumable; spread over ranks under mpirun");
@@ -134,6 +139,9 @@ int main(int argc, char** argv) {
         }
         if (*bench_cmd) {
             return cli::bench(bench);
+        }
+        if (*kpis_cmd) {
+            return cli::kpis(kpis_markdown);
         }
         if (*sweep_cmd) {
             // Under mpirun (OpenMPI sets OMPI_COMM_WORLD_SIZE, PMIx PMIX_RANK) the ranks share

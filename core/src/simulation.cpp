@@ -1,6 +1,7 @@
 #include "custsim/simulation.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/kpis.hpp"
 #include "journey.hpp"
 #include "parallel.hpp"
 
@@ -242,53 +243,6 @@ std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario) {
     return std::make_shared<SocialGraph>(std::move(graph));
 }
 
-namespace {
-
-using Getter = double (*)(const Kpis&);
-#define CUSTSIM_KPI(name)                                                                          \
-    {                                                                                              \
-#name, [](const Kpis& k) { return double(k.name); }                                        \
-    }
-/// The KPIs every run records, and the journey model's besides.
-const std::pair<const char*, Getter> instant_kpis[] = {
-    CUSTSIM_KPI(adopted), CUSTSIM_KPI(customers), CUSTSIM_KPI(aware), CUSTSIM_KPI(adopted_by_ads),
-    CUSTSIM_KPI(adopted_by_wom)};
-const std::pair<const char*, Getter> journey_kpis[] = {CUSTSIM_KPI(considering),
-                                                       CUSTSIM_KPI(market_share),
-                                                       CUSTSIM_KPI(purchases),
-                                                       CUSTSIM_KPI(lost_sales),
-                                                       CUSTSIM_KPI(revenue),
-                                                       CUSTSIM_KPI(margin),
-                                                       CUSTSIM_KPI(media_cost),
-                                                       CUSTSIM_KPI(service_cost),
-                                                       CUSTSIM_KPI(it_cost),
-                                                       CUSTSIM_KPI(data_cost),
-                                                       CUSTSIM_KPI(ambassador_cost),
-                                                       CUSTSIM_KPI(profit),
-                                                       CUSTSIM_KPI(nps),
-                                                       CUSTSIM_KPI(promoters),
-                                                       CUSTSIM_KPI(detractors),
-                                                       CUSTSIM_KPI(wom_positive),
-                                                       CUSTSIM_KPI(wom_negative),
-                                                       CUSTSIM_KPI(complaints_opened),
-                                                       CUSTSIM_KPI(complaints_resolved),
-                                                       CUSTSIM_KPI(complaints_unresolved),
-                                                       CUSTSIM_KPI(churned),
-                                                       CUSTSIM_KPI(consented),
-                                                       CUSTSIM_KPI(known)};
-#undef CUSTSIM_KPI
-using Cube = std::pair<const char*, const std::vector<double> Kpis::*>;
-const Cube channel_kpis[] = {{"spend", &Kpis::channel_spend},
-                             {"exposures", &Kpis::channel_exposures},
-                             {"last_touch_conversions", &Kpis::channel_conversions},
-                             {"acquisitions", &Kpis::channel_acquisitions}};
-const Cube brand_kpis[] = {{"aware", &Kpis::brand_aware}, {"customers", &Kpis::brand_customers}};
-const Cube market_kpis[] = {{"aware", &Kpis::market_aware},
-                            {"customers", &Kpis::market_customers},
-                            {"revenue", &Kpis::market_revenue}};
-
-} // namespace
-
 JourneySummary summarise_journey(const Kpis& k, const Scenario& s) {
     JourneySummary out;
     const double costs =
@@ -308,6 +262,101 @@ JourneySummary summarise_journey(const Kpis& k, const Scenario& s) {
     return out;
 }
 
+namespace {
+
+/// Puts the KPIs the registry lists for a run's model into Results: scalars as time series and
+/// final values, breakdowns as [replicates, points, items] cubes, end-of-run ratios in /final.
+class Recorder {
+  public:
+    Recorder(Results& results, const Scenario& scenario) : results_(results) {
+        const bool journey = !scenario.instant();
+        for (const Kpi& kpi : kpi_registry()) {
+            if (kpi.in(journey)) {
+                recorded_.push_back(&kpi);
+            }
+        }
+        if (journey) {
+            for (const auto& c : scenario.channels) {
+                results.channel_names.push_back(c.name);
+            }
+            for (const auto& b : scenario.brands) {
+                results.brand_names.push_back(b.name);
+            }
+            for (const auto& m : scenario.markets) {
+                results.market_names.push_back(m.name);
+            }
+            if (results.market_names.empty()) {
+                results.market_names.push_back(Market{}.name);
+            }
+        }
+        const std::size_t R = results.replicates, points = results.points();
+        for (const Kpi* kpi : recorded_) {
+            if (kpi->per == KpiPer::scalar) {
+                results.final[kpi->name].assign(R, 0.0);
+            }
+            if (!kpi->final_only()) {
+                group(kpi->per)[kpi->name].assign(R * points * items(kpi->per), 0.0);
+            }
+        }
+    }
+
+    void record(const Kpis& k, std::uint32_t replicate, std::size_t point) {
+        const std::size_t at = replicate * results_.points() + point;
+        for (const Kpi* kpi : recorded_) {
+            if (kpi->value) {
+                results_.timeseries[kpi->name][at] = kpi->value(k);
+            } else if (kpi->values) {
+                const auto& values = k.*(kpi->values);
+                std::copy(values.begin(), values.end(),
+                          group(kpi->per)[kpi->name].begin() + at * values.size());
+            }
+        }
+    }
+
+    void finish(const Kpis& k, const Scenario& scenario, std::uint32_t replicate) {
+        for (const Kpi* kpi : recorded_) {
+            if (kpi->value) {
+                results_.final[kpi->name][replicate] = kpi->value(k);
+            } else if (kpi->ratio) {
+                results_.final[kpi->name][replicate] = kpi->ratio(k, scenario);
+            }
+        }
+    }
+
+  private:
+    std::map<std::string, std::vector<double>>& group(KpiPer per) {
+        switch (per) {
+        case KpiPer::channel:
+            return results_.channels;
+        case KpiPer::brand:
+            return results_.brands;
+        case KpiPer::market:
+            return results_.markets;
+        case KpiPer::scalar:
+            break;
+        }
+        return results_.timeseries;
+    }
+    std::size_t items(KpiPer per) const {
+        switch (per) {
+        case KpiPer::channel:
+            return results_.channel_names.size();
+        case KpiPer::brand:
+            return results_.brand_names.size();
+        case KpiPer::market:
+            return results_.market_names.size();
+        case KpiPer::scalar:
+            break;
+        }
+        return 1;
+    }
+
+    Results& results_;
+    std::vector<const Kpi*> recorded_;
+};
+
+} // namespace
+
 Results run_scenario(const Scenario& scenario, int threads, const Progress& progress,
                      std::shared_ptr<const SocialGraph> graph) {
     validate(scenario);
@@ -326,84 +375,20 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
     for (std::uint64_t s = 0; s <= steps; s += every) {
         results.time.push_back(double(s) * scenario.dt);
     }
-    const std::size_t points = results.time.size();
-    const std::size_t R = scenario.replicates;
-    const bool journey = !scenario.instant();
-    std::vector<std::pair<const char*, Getter>> recorded(std::begin(instant_kpis),
-                                                         std::end(instant_kpis));
-    if (journey) {
-        recorded.insert(recorded.end(), std::begin(journey_kpis), std::end(journey_kpis));
-        for (const auto& c : scenario.channels) {
-            results.channel_names.push_back(c.name);
-        }
-        for (const auto& b : scenario.brands) {
-            results.brand_names.push_back(b.name);
-        }
-        for (const auto& [name, member] : channel_kpis) {
-            results.channels[name].assign(R * points * results.channel_names.size(), 0.0);
-        }
-        for (const auto& [name, member] : brand_kpis) {
-            results.brands[name].assign(R * points * results.brand_names.size(), 0.0);
-        }
-        for (const auto& m : scenario.markets) {
-            results.market_names.push_back(m.name);
-        }
-        if (results.market_names.empty()) {
-            results.market_names.push_back(Market{}.name);
-        }
-        for (const auto& [name, member] : market_kpis) {
-            results.markets[name].assign(R * points * results.market_names.size(), 0.0);
-        }
-        for (const char* name : {"clv", "roi", "cac", "annual_margin", "retention"}) {
-            results.final[name].assign(R, 0.0);
-        }
-    }
-    for (const auto& [name, get] : recorded) {
-        results.timeseries[name].assign(R * points, 0.0);
-        results.final[name].assign(R, 0.0);
-    }
+    Recorder recorder(results, scenario);
     for (std::uint32_t r = 0; r < scenario.replicates; ++r) {
         Simulation simulation(scenario, graph, r, threads);
-        auto record = [&](std::size_t point) {
-            const Kpis& k = simulation.kpis();
-            for (const auto& [name, get] : recorded) {
-                results.timeseries[name][r * points + point] = get(k);
-            }
-            if (!journey) {
-                return;
-            }
-            auto cube = [&](auto& target, const auto& table) {
-                for (const auto& [name, member] : table) {
-                    const auto& values = k.*member;
-                    std::copy(values.begin(), values.end(),
-                              target[name].begin() + (r * points + point) * values.size());
-                }
-            };
-            cube(results.channels, channel_kpis);
-            cube(results.brands, brand_kpis);
-            cube(results.markets, market_kpis);
-        };
-        record(0);
+        recorder.record(simulation.kpis(), r, 0);
         for (std::uint64_t s = 1; s <= steps; ++s) {
             simulation.step();
             if (s % every == 0) {
-                record(s / every);
+                recorder.record(simulation.kpis(), r, s / every);
             }
             if (progress && !progress(r, simulation.day())) {
                 throw Cancelled();
             }
         }
-        for (const auto& [name, get] : recorded) {
-            results.final[name][r] = get(simulation.kpis());
-        }
-        if (journey) {
-            const auto summary = summarise_journey(simulation.kpis(), scenario);
-            results.final["clv"][r] = summary.clv;
-            results.final["roi"][r] = summary.roi;
-            results.final["cac"][r] = summary.cac;
-            results.final["annual_margin"][r] = summary.annual_margin;
-            results.final["retention"][r] = summary.retention;
-        }
+        recorder.finish(simulation.kpis(), scenario, r);
     }
     return results;
 }

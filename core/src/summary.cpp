@@ -1,8 +1,11 @@
 #include "custsim/summary.hpp"
 
+#include "custsim/kpis.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace custsim {
 
@@ -50,56 +53,10 @@ std::vector<KpiSummary> summarise(const Results& results) {
 
 namespace {
 
-struct Row {
-    const char* kpi;
-    bool share_of_customers; ///< also print as a percentage of the population
-    const char* format;      ///< printf format of mean and interval
-};
-
-/// The order a strategist reads a run in: the funnel, the experience, the money.
-constexpr Row rows_in_order[] = {
-    {"aware", true, "%14.0f"},
-    {"considering", true, "%14.0f"},
-    {"customers", true, "%14.0f"},
-    {"adopted", true, "%14.0f"},
-    {"adopted_by_ads", true, "%14.0f"},
-    {"adopted_by_wom", true, "%14.0f"},
-    {"market_share", false, "%14.3f"},
-    {"churned", true, "%14.0f"},
-    {"known", true, "%14.0f"},
-    {"consented", true, "%14.0f"},
-    {"nps", false, "%14.1f"},
-    {"promoters", true, "%14.0f"},
-    {"detractors", true, "%14.0f"},
-    {"wom_positive", false, "%14.0f"},
-    {"wom_negative", false, "%14.0f"},
-    {"complaints_opened", false, "%14.0f"},
-    {"complaints_resolved", false, "%14.0f"},
-    {"complaints_unresolved", false, "%14.0f"},
-    {"purchases", false, "%14.0f"},
-    {"lost_sales", false, "%14.0f"},
-    {"revenue", false, "%14.0f"},
-    {"margin", false, "%14.0f"},
-    {"media_cost", false, "%14.0f"},
-    {"service_cost", false, "%14.0f"},
-    {"it_cost", false, "%14.0f"},
-    {"data_cost", false, "%14.0f"},
-    {"ambassador_cost", false, "%14.0f"},
-    {"profit", false, "%14.0f"},
-    {"roi", false, "%14.3f"},
-    {"cac", false, "%14.2f"},
-    {"annual_margin", false, "%14.2f"},
-    {"retention", false, "%14.3f"},
-    {"clv", false, "%14.2f"},
-};
-
-const Row* row_of(const std::string& kpi) {
-    for (const auto& row : rows_in_order) {
-        if (kpi == row.kpi) {
-            return &row;
-        }
-    }
-    return nullptr;
+/// A KPI's place in the reading order: the registry's order; unregistered names come last.
+std::size_t rank(const std::string& name) {
+    const Kpi* kpi = find_kpi(name);
+    return kpi ? std::size_t(kpi - kpi_registry().data()) : kpi_registry().size();
 }
 
 /// Mean over replicates of the last point of a [replicates, points, items] cube.
@@ -112,6 +69,63 @@ std::vector<double> final_means(const std::vector<double>& cube, std::size_t rep
         }
     }
     return means;
+}
+
+/// `text` right-aligned in `width` characters.
+std::string right(std::string text, int width) {
+    if (int(text.size()) < width) {
+        text.insert(0, std::size_t(width) - text.size(), ' ');
+    }
+    return text;
+}
+
+/// A value right-aligned in `width` characters, with the KPI's format (or "%.1f").
+std::string cell(const Kpi* kpi, double value, int width) {
+    if (kpi) {
+        return right(format_kpi(*kpi, value), width);
+    }
+    char plain[64];
+    std::snprintf(plain, sizeof plain, "%.1f", value);
+    return right(plain, width);
+}
+
+/// The final line of every registered KPI of group `per` in the results, one row per item.
+std::string breakdown(const Results& results, KpiPer per, const char* title,
+                      const std::map<std::string, std::vector<double>>& cubes,
+                      const std::vector<std::string>& names) {
+    std::vector<const Kpi*> columns;
+    for (const Kpi& kpi : kpi_registry()) {
+        if (kpi.per == per && cubes.count(kpi.name)) {
+            columns.push_back(&kpi);
+        }
+    }
+    if (columns.empty()) {
+        return {};
+    }
+    const std::size_t R = results.replicates, points = results.points(), items = names.size();
+    std::vector<std::vector<double>> means;
+    std::string out = "  ";
+    out += title;
+    out.resize(std::max<std::size_t>(out.size(), 24), ' ');
+    std::vector<int> widths;
+    for (const Kpi* kpi : columns) {
+        widths.push_back(std::max(14, int(std::strlen(kpi->label)) + 2));
+        means.push_back(final_means(cubes.at(kpi->name), R, points, items));
+        out += ' ';
+        out += right(kpi->label, widths.back());
+    }
+    out += "\n";
+    for (std::size_t item = 0; item < items; ++item) {
+        std::string line = "  ";
+        line += names[item];
+        line.resize(std::max<std::size_t>(line.size(), 24), ' ');
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            line += ' ';
+            line += cell(columns[c], means[c][item], widths[c]);
+        }
+        out += line + "\n";
+    }
+    return out;
 }
 
 } // namespace
@@ -130,83 +144,38 @@ std::string format_summary(const Results& results, const std::string& title) {
     out += line;
     const double population = double(results.population);
     auto summaries = summarise(results);
-    // Known KPIs in reading order, then anything else alphabetically; costs that are zero in
-    // every replicate are left out.
-    std::stable_sort(summaries.begin(), summaries.end(), [](const auto& a, const auto& b) {
-        const Row* ra = row_of(a.kpi);
-        const Row* rb = row_of(b.kpi);
-        const auto rank = [](const Row* r) {
-            return r ? std::size_t(r - rows_in_order) : std::size_t(1000);
-        };
-        return rank(ra) < rank(rb);
-    });
+    // Registered KPIs in the registry's (reading) order, then anything else alphabetically;
+    // costs that are zero in every replicate are left out.
+    std::stable_sort(summaries.begin(), summaries.end(),
+                     [](const auto& a, const auto& b) { return rank(a.kpi) < rank(b.kpi); });
     for (const auto& summary : summaries) {
-        const Row* row = row_of(summary.kpi);
+        const Kpi* kpi = find_kpi(summary.kpi);
         const bool cost =
             summary.kpi.size() > 5 && summary.kpi.compare(summary.kpi.size() - 5, 5, "_cost") == 0;
         if (cost && summary.mean == 0 && summary.sd == 0) {
             continue;
         }
-        const char* format = row ? row->format : "%14.1f";
-        char mean[64], low[64], high[64];
-        std::snprintf(mean, sizeof mean, format, summary.mean);
-        std::snprintf(low, sizeof low, format, summary.low);
-        std::snprintf(high, sizeof high, format, summary.high);
-        const bool percent = row ? row->share_of_customers : true;
+        const bool percent = kpi ? kpi->counts_customers() : true;
         char share[32] = "";
         if (percent && population > 0) {
             std::snprintf(share, sizeof share, "%9.2f%%", 100.0 * summary.mean / population);
         }
-        std::snprintf(line, sizeof line, "  %-22s %s   [%s, %s] %10s\n", summary.kpi.c_str(), mean,
-                      low, high, share);
+        std::snprintf(line, sizeof line, "  %-22s %s   [%s, %s] %10s\n", summary.kpi.c_str(),
+                      cell(kpi, summary.mean, 14).c_str(), cell(kpi, summary.low, 14).c_str(),
+                      cell(kpi, summary.high, 14).c_str(), share);
         out += line;
     }
-    const std::size_t R = results.replicates, points = results.points();
-    if (!results.channel_names.empty() && results.channels.count("spend")) {
-        const std::size_t C = results.channel_names.size();
-        const auto spend = final_means(results.channels.at("spend"), R, points, C);
-        const auto exposures = final_means(results.channels.at("exposures"), R, points, C);
-        const auto conversions =
-            final_means(results.channels.at("last_touch_conversions"), R, points, C);
-        const auto acquired = results.channels.count("acquisitions")
-                                  ? final_means(results.channels.at("acquisitions"), R, points, C)
-                                  : std::vector<double>(C, 0.0);
-        std::snprintf(line, sizeof line, "  %-22s %14s %14s %18s %14s\n", "channel (mean, final)",
-                      "spend", "exposures", "last-touch sales", "found by");
-        out += line;
-        for (std::size_t c = 0; c < C; ++c) {
-            std::snprintf(line, sizeof line, "  %-22s %14.0f %14.0f %18.0f %14.0f\n",
-                          results.channel_names[c].c_str(), spend[c], exposures[c], conversions[c],
-                          acquired[c]);
-            out += line;
-        }
+    if (!results.channel_names.empty()) {
+        out += breakdown(results, KpiPer::channel, "channel (mean, final)", results.channels,
+                         results.channel_names);
     }
-    if (!results.brand_names.empty() && results.brands.count("customers")) {
-        const std::size_t B = results.brand_names.size();
-        const auto customers = final_means(results.brands.at("customers"), R, points, B);
-        const auto aware = final_means(results.brands.at("aware"), R, points, B);
-        std::snprintf(line, sizeof line, "  %-22s %14s %14s\n", "brand (mean, final)", "aware",
-                      "customers");
-        out += line;
-        for (std::size_t b = 0; b < B; ++b) {
-            std::snprintf(line, sizeof line, "  %-22s %14.0f %14.0f\n",
-                          results.brand_names[b].c_str(), aware[b], customers[b]);
-            out += line;
-        }
+    if (!results.brand_names.empty()) {
+        out += breakdown(results, KpiPer::brand, "brand (mean, final)", results.brands,
+                         results.brand_names);
     }
-    if (results.market_names.size() > 1 && results.markets.count("customers")) {
-        const std::size_t M = results.market_names.size();
-        const auto customers = final_means(results.markets.at("customers"), R, points, M);
-        const auto aware = final_means(results.markets.at("aware"), R, points, M);
-        const auto revenue = final_means(results.markets.at("revenue"), R, points, M);
-        std::snprintf(line, sizeof line, "  %-22s %14s %14s %14s\n", "market (focal, final)",
-                      "aware", "customers", "revenue");
-        out += line;
-        for (std::size_t m = 0; m < M; ++m) {
-            std::snprintf(line, sizeof line, "  %-22s %14.0f %14.0f %14.0f\n",
-                          results.market_names[m].c_str(), aware[m], customers[m], revenue[m]);
-            out += line;
-        }
+    if (results.market_names.size() > 1) {
+        out += breakdown(results, KpiPer::market, "market (focal, final)", results.markets,
+                         results.market_names);
     }
     return out;
 }

@@ -1,0 +1,70 @@
+#pragma once
+// The one list of KPIs. Every face (the results file, the CLI summary, Python, the explorer and
+// docs/kpis.md) reads its names, units and formats from here, so a KPI added here appears in
+// all of them; tests/core/test_kpis.cpp fails when one of them lacks a registered KPI.
+#include "custsim/scenario.hpp"
+#include "custsim/simulation.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace custsim {
+
+/// How a KPI moves in time.
+enum class KpiKind : std::uint8_t {
+    stock, ///< a level now: current customers, NPS
+    flow,  ///< cumulative since day 0: revenue, purchases
+    ratio  ///< derived from stocks and flows at the end of a run: in /final only
+};
+
+/// What a KPI is broken down by; also its group in the results file.
+enum class KpiPer : std::uint8_t { scalar, channel, brand, market };
+
+/// Which model computes a KPI: the instant funnel (Bass) or the journey.
+enum class KpiModel : std::uint8_t { instant = 1, journey = 2, both = 3 };
+
+/// One KPI: what it is, where it is recorded and how to read it from Kpis.
+struct Kpi {
+    const char* name; ///< dataset name in its group: /timeseries/<name>, /channels/<name>, ...
+    const char* key;  ///< Kpis member and Python's Simulation.kpis key (ratios: ratios() key)
+    KpiKind kind;
+    KpiPer per;
+    KpiModel model;
+    const char* unit;
+    const char* format;                     ///< printf format of one value, e.g. "%.0f"
+    const char* label;                      ///< short heading for tables and plot legends
+    const char* description;                ///< one line for docs/kpis.md
+    double (*value)(const Kpis&) = nullptr; ///< per scalar, stock or flow
+    const std::vector<double> Kpis::*values = nullptr;       ///< per channel, brand or market
+    double (*ratio)(const Kpis&, const Scenario&) = nullptr; ///< kind ratio
+
+    bool final_only() const { return kind == KpiKind::ratio; }
+    /// Whether the model (journey or instant funnel) computes and records it.
+    bool in(bool journey) const {
+        return (std::uint8_t(model) &
+                std::uint8_t(journey ? KpiModel::journey : KpiModel::instant)) != 0;
+    }
+    /// Customers counted: the summary also shows it as a share of the population.
+    bool counts_customers() const { return std::string_view(unit) == "customers"; }
+    /// Where the results file keeps it, e.g. "/timeseries/aware" or "/channels/spend".
+    std::string path() const;
+};
+
+/// Every KPI, in the order a strategist reads a run: the funnel, the experience, the money, the
+/// end-of-run ratios, then the breakdowns per channel, brand and market.
+std::span<const Kpi> kpi_registry();
+/// The KPI called `name` in group `per`, or nullptr.
+const Kpi* find_kpi(std::string_view name, KpiPer per = KpiPer::scalar);
+/// `value` printed with the KPI's format.
+std::string format_kpi(const Kpi& kpi, double value);
+
+const char* to_string(KpiKind kind);
+const char* to_string(KpiPer per);
+const char* to_string(KpiModel model);
+/// The registry as a Markdown table (docs/kpis.md holds a copy; a test compares them).
+std::string kpi_markdown();
+
+} // namespace custsim

@@ -1,0 +1,204 @@
+#include "custsim/kpis.hpp"
+
+#include <cstdio>
+
+namespace custsim {
+
+namespace {
+
+// A scalar KPI read from the Kpis member of the same name.
+#define CUSTSIM_SCALAR(member, kind, model, unit, format, label, description)                      \
+    Kpi {                                                                                          \
+#member, #member, KpiKind::kind, KpiPer::scalar, KpiModel::model, unit, format, label,     \
+            description, [](const Kpis& k) { return double(k.member); }                            \
+    }
+
+constexpr Kpi cube(const char* name, const std::vector<double> Kpis::*member, const char* key,
+                   KpiKind kind, KpiPer per, const char* unit, const char* label,
+                   const char* description) {
+    return {name,  key,         kind,    per,   KpiModel::journey, unit, "%.0f",
+            label, description, nullptr, member};
+}
+
+constexpr Kpi ratio(const char* name, const char* unit, const char* format, const char* label,
+                    const char* description, double (*value)(const Kpis&, const Scenario&)) {
+    return {name,   name,  KpiKind::ratio, KpiPer::scalar, KpiModel::journey, unit,
+            format, label, description,    nullptr,        nullptr,           value};
+}
+
+// The order is the summary's reading order: the funnel, the experience, the money, the ratios.
+const Kpi registry[] = {
+    CUSTSIM_SCALAR(aware, stock, both, "customers", "%.0f", "aware",
+                   "customers who know the focal brand"),
+    CUSTSIM_SCALAR(considering, stock, journey, "customers", "%.0f", "considering",
+                   "in the market and aware of the focal brand"),
+    CUSTSIM_SCALAR(customers, stock, both, "customers", "%.0f", "customers",
+                   "current customers of the focal brand"),
+    CUSTSIM_SCALAR(adopted, flow, both, "customers", "%.0f", "adopted",
+                   "customers who ever bought the focal brand, day-0 customers included"),
+    CUSTSIM_SCALAR(adopted_by_ads, flow, both, "customers", "%.0f", "adopted by ads",
+                   "first purchases not found through word of mouth (instant funnel: attributed "
+                   "by the deciding draw; journey: a channel or known before day 0)"),
+    CUSTSIM_SCALAR(adopted_by_wom, flow, both, "customers", "%.0f", "adopted by word of mouth",
+                   "first purchases of customers who heard of the brand from peers"),
+    CUSTSIM_SCALAR(market_share, stock, journey, "share", "%.3f", "market share",
+                   "focal share of all brands' current customers (0..1)"),
+    CUSTSIM_SCALAR(churned, flow, journey, "customers", "%.0f", "churned",
+                   "customers who left the focal brand (each time they left)"),
+    CUSTSIM_SCALAR(known, stock, journey, "customers", "%.0f", "known",
+                   "customers in the focal brand's data pool"),
+    CUSTSIM_SCALAR(consented, stock, journey, "customers", "%.0f", "consented",
+                   "known customers who agreed to the use of their data"),
+    CUSTSIM_SCALAR(nps, stock, journey, "score", "%.1f", "NPS",
+                   "net promoter score of current customers (-100..100)"),
+    CUSTSIM_SCALAR(promoters, stock, journey, "customers", "%.0f", "promoters",
+                   "current customers with satisfaction 9-10"),
+    CUSTSIM_SCALAR(detractors, stock, journey, "customers", "%.0f", "detractors",
+                   "current customers with satisfaction 0-6"),
+    CUSTSIM_SCALAR(wom_positive, flow, journey, "messages", "%.0f", "positive word of mouth",
+                   "positive messages heard about the focal brand"),
+    CUSTSIM_SCALAR(wom_negative, flow, journey, "messages", "%.0f", "negative word of mouth",
+                   "negative messages heard about the focal brand"),
+    CUSTSIM_SCALAR(complaints_opened, flow, journey, "complaints", "%.0f", "complaints opened",
+                   "complaints customers opened with the focal brand"),
+    CUSTSIM_SCALAR(complaints_resolved, flow, journey, "complaints", "%.0f", "complaints resolved",
+                   "complaints the service resolved"),
+    CUSTSIM_SCALAR(complaints_unresolved, flow, journey, "complaints", "%.0f",
+                   "complaints unresolved", "complaints that failed or were given up on"),
+    CUSTSIM_SCALAR(purchases, flow, journey, "purchases", "%.0f", "purchases",
+                   "purchases of the focal brand, first and repeat"),
+    CUSTSIM_SCALAR(lost_sales, flow, journey, "orders", "%.0f", "lost sales",
+                   "orders the site could not take"),
+    CUSTSIM_SCALAR(revenue, flow, journey, "money", "%.0f", "revenue",
+                   "price x market price level per purchase"),
+    CUSTSIM_SCALAR(margin, flow, journey, "money", "%.0f", "margin", "margin x revenue"),
+    CUSTSIM_SCALAR(media_cost, flow, journey, "money", "%.0f", "media cost",
+                   "the focal brand's media spend"),
+    CUSTSIM_SCALAR(service_cost, flow, journey, "money", "%.0f", "service cost",
+                   "agents x cost per agent-day + logistics"),
+    CUSTSIM_SCALAR(it_cost, flow, journey, "money", "%.0f", "IT cost", "IT cost per day"),
+    CUSTSIM_SCALAR(data_cost, flow, journey, "money", "%.0f", "data cost",
+                   "personalisation platform + cost per known customer-day"),
+    CUSTSIM_SCALAR(ambassador_cost, flow, journey, "money", "%.0f", "ambassador cost",
+                   "ambassador rewards"),
+    CUSTSIM_SCALAR(profit, flow, journey, "money", "%.0f", "profit", "margin minus all costs"),
+    ratio("roi", "ratio", "%.3f", "ROI", "profit / all costs",
+          [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).roi; }),
+    ratio("cac", "money per customer", "%.2f", "CAC", "media cost per customer acquired",
+          [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).cac; }),
+    ratio("annual_margin", "money per customer-year", "%.2f", "annual margin",
+          "m: margin per customer-year served",
+          [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).annual_margin; }),
+    ratio("retention", "share per year", "%.3f", "retention",
+          "r = exp(-churned / customer-years): share of customers kept over a year",
+          [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).retention; }),
+    ratio("clv", "money per customer", "%.2f", "CLV",
+          "m r / (1 + i - r), i the discount rate (Gupta & Lehmann 2003)",
+          [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).clv; }),
+    cube("spend", &Kpis::channel_spend, "channel_spend", KpiKind::flow, KpiPer::channel, "money",
+         "spend", "the focal brand's media spend"),
+    cube("exposures", &Kpis::channel_exposures, "channel_exposures", KpiKind::flow, KpiPer::channel,
+         "exposures", "exposures", "exposures, organic spill visits included"),
+    cube("last_touch_conversions", &Kpis::channel_conversions, "channel_conversions", KpiKind::flow,
+         KpiPer::channel, "purchases", "last-touch sales",
+         "purchases whose last touch was the channel"),
+    cube("acquisitions", &Kpis::channel_acquisitions, "channel_acquisitions", KpiKind::flow,
+         KpiPer::channel, "customers", "found by",
+         "first purchases of customers who found the brand through the channel"),
+    cube("aware", &Kpis::brand_aware, "brand_aware", KpiKind::stock, KpiPer::brand, "customers",
+         "aware", "customers who know the brand"),
+    cube("customers", &Kpis::brand_customers, "brand_customers", KpiKind::stock, KpiPer::brand,
+         "customers", "customers", "current customers of the brand"),
+    cube("aware", &Kpis::market_aware, "market_aware", KpiKind::stock, KpiPer::market, "customers",
+         "aware", "customers in the market who know the focal brand"),
+    cube("customers", &Kpis::market_customers, "market_customers", KpiKind::stock, KpiPer::market,
+         "customers", "customers", "current focal customers in the market"),
+    cube("revenue", &Kpis::market_revenue, "market_revenue", KpiKind::flow, KpiPer::market, "money",
+         "revenue", "focal revenue in the market"),
+};
+
+#undef CUSTSIM_SCALAR
+
+} // namespace
+
+std::span<const Kpi> kpi_registry() {
+    return registry;
+}
+
+const Kpi* find_kpi(std::string_view name, KpiPer per) {
+    for (const Kpi& kpi : registry) {
+        if (kpi.per == per && name == kpi.name) {
+            return &kpi;
+        }
+    }
+    return nullptr;
+}
+
+std::string Kpi::path() const {
+    const char* group = per == KpiPer::scalar ? (final_only() ? "/final/" : "/timeseries/")
+                                              : (per == KpiPer::channel ? "/channels/"
+                                                 : per == KpiPer::brand ? "/brands/"
+                                                                        : "/markets/");
+    std::string path = group;
+    return path + name;
+}
+
+std::string format_kpi(const Kpi& kpi, double value) {
+    char text[64];
+    std::snprintf(text, sizeof text, kpi.format, value);
+    return text;
+}
+
+const char* to_string(KpiKind kind) {
+    switch (kind) {
+    case KpiKind::stock:
+        return "stock";
+    case KpiKind::flow:
+        return "flow";
+    case KpiKind::ratio:
+        return "ratio";
+    }
+    return "";
+}
+
+const char* to_string(KpiPer per) {
+    switch (per) {
+    case KpiPer::scalar:
+        return "scalar";
+    case KpiPer::channel:
+        return "channel";
+    case KpiPer::brand:
+        return "brand";
+    case KpiPer::market:
+        return "market";
+    }
+    return "";
+}
+
+const char* to_string(KpiModel model) {
+    switch (model) {
+    case KpiModel::instant:
+        return "instant";
+    case KpiModel::journey:
+        return "journey";
+    case KpiModel::both:
+        return "both";
+    }
+    return "";
+}
+
+std::string kpi_markdown() {
+    std::string out = "| results file | Python `Simulation.kpis` | kind | per | model | unit | "
+                      "description |\n|---|---|---|---|---|---|---|\n";
+    for (const Kpi& kpi : registry) {
+        std::string key = kpi.key;
+        key = kpi.final_only() ? "`ratios()[\"" + key + "\"]`" : "`" + key + "`";
+        out += "| `";
+        out += kpi.path() + "` | " + key + " | " + to_string(kpi.kind) + " | " +
+               to_string(kpi.per) + " | " + to_string(kpi.model) + " | " + kpi.unit + " | " +
+               kpi.description + " |\n";
+    }
+    return out;
+}
+
+} // namespace custsim
