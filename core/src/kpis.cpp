@@ -143,6 +143,32 @@ std::string Kpi::path() const {
     return path + name;
 }
 
+std::vector<std::string> kpi_items(const Scenario& scenario, KpiPer per) {
+    std::vector<std::string> names;
+    auto add = [&](const auto& items) {
+        for (const auto& item : items) {
+            names.push_back(item.name);
+        }
+    };
+    switch (per) {
+    case KpiPer::channel:
+        add(scenario.channels);
+        break;
+    case KpiPer::brand:
+        add(scenario.brands);
+        break;
+    case KpiPer::market:
+        add(scenario.markets);
+        if (names.empty()) {
+            names.push_back(Market{}.name);
+        }
+        break;
+    case KpiPer::scalar:
+        break;
+    }
+    return names;
+}
+
 std::string format_kpi(const Kpi& kpi, double value) {
     char text[64];
     std::snprintf(text, sizeof text, kpi.format, value);

@@ -276,18 +276,9 @@ class Recorder {
             }
         }
         if (journey) {
-            for (const auto& c : scenario.channels) {
-                results.channel_names.push_back(c.name);
-            }
-            for (const auto& b : scenario.brands) {
-                results.brand_names.push_back(b.name);
-            }
-            for (const auto& m : scenario.markets) {
-                results.market_names.push_back(m.name);
-            }
-            if (results.market_names.empty()) {
-                results.market_names.push_back(Market{}.name);
-            }
+            results.channel_names = kpi_items(scenario, KpiPer::channel);
+            results.brand_names = kpi_items(scenario, KpiPer::brand);
+            results.market_names = kpi_items(scenario, KpiPer::market);
         }
         const std::size_t R = results.replicates, points = results.points();
         for (const Kpi* kpi : recorded_) {

@@ -22,7 +22,7 @@ from . import _core
 
 __version__ = _core.__version__
 __all__ = ["Scenario", "Results", "Simulation", "load_scenario", "run", "read_results",
-           "compare", "attribute", "response", "sweep", "read_sweep"]
+           "compare", "attribute", "response", "sweep", "read_sweep", "kpi_registry"]
 
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060,
@@ -31,6 +31,14 @@ _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2
 
 def _t95(df):
     return _T95[df - 1] if 1 <= df <= 30 else 1.96
+
+
+def kpi_registry():
+    """Every KPI the engine knows, as dicts: ``name`` (dataset name), ``key`` (key in
+    ``Simulation.kpis``, or in ``ratios`` for end-of-run ratios), ``kind`` (stock, flow, ratio),
+    ``per`` (scalar, channel, brand, market), ``model`` (instant, journey, both), ``unit``,
+    ``format``, ``label``, ``description``, ``path`` (in the results file), ``final_only``."""
+    return _core.kpi_registry()
 
 
 def _yaml_scalar(value):
@@ -254,8 +262,8 @@ def _run_with_policy(s, threads, policy, every):
     per_record = int(round(record_every / dt))
     per_policy = max(1, int(round(every / dt)))
     times = [k * dt for k in range(0, steps + 1, per_record)]
-    scalar = None
-    series, cubes, finals = {}, {}, {}
+    recorded = None
+    series, finals = {}, {}
     calls, spent = 0, 0.0
     for r in range(s.replicates):
         sim = Simulation(s, replicate=r, threads=threads)
@@ -272,30 +280,27 @@ def _run_with_policy(s, threads, policy, every):
                 spent += _time.perf_counter() - start
                 calls += 1
             sim.step()
-        if scalar is None:
-            scalar = [key for key, v in rows[0].items() if not isinstance(v, list) and key != "day"]
-            for key in scalar:
-                series[key] = np.zeros((s.replicates, len(times)))
-            for key in ("channel_spend", "channel_exposures", "channel_conversions",
-                        "channel_acquisitions", "brand_aware", "brand_customers"):
-                cubes[key] = np.zeros((s.replicates, len(times), len(rows[0][key])))
+        if recorded is None:
+            recorded = [k for k in kpi_registry() if k["key"] in rows[0]]
+            for k in recorded:
+                shape = (s.replicates, len(times)) + (() if k["per"] == "scalar"
+                                                      else (len(rows[0][k["key"]]),))
+                series[k["key"]] = np.zeros(shape)
         for p, row in enumerate(rows):
-            for key in scalar:
-                series[key][r, p] = row[key]
-            for key in cubes:
-                cubes[key][r, p, :] = row[key]
+            for k in recorded:
+                series[k["key"]][r, p, ...] = row[k["key"]]
         for key, value in sim._sim.ratios().items():
             finals.setdefault(key, np.zeros(s.replicates))[r] = value
-    final = {key: values[:, -1].copy() for key, values in series.items()}
+    groups = {per: {k["name"]: series[k["key"]] for k in recorded if k["per"] == per}
+              for per in ("scalar", "channel", "brand", "market")}
+    final = {name: values[:, -1].copy() for name, values in groups["scalar"].items()}
     final.update(finals)
-    names = {"channel_spend": "spend", "channel_exposures": "exposures",
-             "channel_conversions": "last_touch_conversions",
-             "channel_acquisitions": "acquisitions"}
-    results = Results(times, series, final,
-                      channels={names[k]: v for k, v in cubes.items() if k in names},
-                      brands={"aware": cubes["brand_aware"],
-                              "customers": cubes["brand_customers"]},
-                      channel_names=s.channels, brand_names=s.brands,
+    journey = bool(groups["channel"])
+    results = Results(times, groups["scalar"], final, channels=groups["channel"],
+                      brands=groups["brand"], markets=groups["market"],
+                      channel_names=s.channels if journey else (),
+                      brand_names=s.brands if journey else (),
+                      market_names=_core.kpi_items(s._core, "market") if journey else (),
                       scenario_yaml=s.to_yaml(), seed=s.seed, population=s.customers)
     results.policy_calls = calls
     results.policy_seconds_per_call = spent / max(calls, 1)

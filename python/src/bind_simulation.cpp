@@ -1,6 +1,7 @@
 // Runs, results and a steppable simulation whose customer columns are numpy views.
 #include "bindings.hpp"
 
+#include "custsim/kpis.hpp"
 #include "custsim/results.hpp"
 #include "custsim/simulation.hpp"
 
@@ -44,46 +45,64 @@ py::array view(const std::vector<T>& column, py::handle owner, py::ssize_t per_c
     return out;
 }
 
-py::dict kpis_of(const Kpis& k) {
+/// The registered KPIs of the simulation's model, keyed by Kpis member; breakdowns as lists.
+py::dict kpis_of(const Simulation& sim) {
+    const Kpis& k = sim.kpis();
+    const bool journey = !sim.scenario().instant();
     py::dict d;
     d["day"] = k.day;
-    d["adopted"] = k.adopted;
-    d["customers"] = k.customers;
-    d["aware"] = k.aware;
-    d["adopted_by_ads"] = k.adopted_by_ads;
-    d["adopted_by_wom"] = k.adopted_by_wom;
-#define CUSTSIM_KPI(name) d[#name] = k.name
-    CUSTSIM_KPI(considering);
-    CUSTSIM_KPI(market_share);
-    CUSTSIM_KPI(purchases);
-    CUSTSIM_KPI(lost_sales);
-    CUSTSIM_KPI(revenue);
-    CUSTSIM_KPI(margin);
-    CUSTSIM_KPI(media_cost);
-    CUSTSIM_KPI(service_cost);
-    CUSTSIM_KPI(it_cost);
-    CUSTSIM_KPI(data_cost);
-    CUSTSIM_KPI(ambassador_cost);
-    CUSTSIM_KPI(profit);
-    CUSTSIM_KPI(nps);
-    CUSTSIM_KPI(promoters);
-    CUSTSIM_KPI(detractors);
-    CUSTSIM_KPI(wom_positive);
-    CUSTSIM_KPI(wom_negative);
-    CUSTSIM_KPI(complaints_opened);
-    CUSTSIM_KPI(complaints_resolved);
-    CUSTSIM_KPI(complaints_unresolved);
-    CUSTSIM_KPI(churned);
-    CUSTSIM_KPI(consented);
-    CUSTSIM_KPI(known);
-    CUSTSIM_KPI(channel_spend);
-    CUSTSIM_KPI(channel_exposures);
-    CUSTSIM_KPI(channel_conversions);
-    CUSTSIM_KPI(channel_acquisitions);
-    CUSTSIM_KPI(brand_aware);
-    CUSTSIM_KPI(brand_customers);
-#undef CUSTSIM_KPI
+    for (const Kpi& kpi : kpi_registry()) {
+        if (!kpi.in(journey) || kpi.final_only()) {
+            continue;
+        }
+        if (kpi.value) {
+            d[kpi.key] = kpi.value(k);
+        } else {
+            d[kpi.key] = k.*kpi.values;
+        }
+    }
     return d;
+}
+
+/// The end-of-run ratios, as they would be recorded in /final now.
+py::dict ratios_of(const Simulation& sim) {
+    const bool journey = !sim.scenario().instant();
+    py::dict d;
+    for (const Kpi& kpi : kpi_registry()) {
+        if (kpi.ratio && kpi.in(journey)) {
+            d[kpi.key] = kpi.ratio(sim.kpis(), sim.scenario());
+        }
+    }
+    return d;
+}
+
+py::list registry() {
+    py::list out;
+    for (const Kpi& kpi : kpi_registry()) {
+        py::dict d;
+        d["name"] = kpi.name;
+        d["key"] = kpi.key;
+        d["kind"] = to_string(kpi.kind);
+        d["per"] = to_string(kpi.per);
+        d["model"] = to_string(kpi.model);
+        d["unit"] = kpi.unit;
+        d["format"] = kpi.format;
+        d["label"] = kpi.label;
+        d["description"] = kpi.description;
+        d["path"] = kpi.path();
+        d["final_only"] = kpi.final_only();
+        out.append(d);
+    }
+    return out;
+}
+
+KpiPer per_of(const std::string& per) {
+    for (KpiPer p : {KpiPer::scalar, KpiPer::channel, KpiPer::brand, KpiPer::market}) {
+        if (per == to_string(p)) {
+            return p;
+        }
+    }
+    throw py::value_error("per: one of scalar, channel, brand, market; got '" + per + "'");
 }
 
 } // namespace
@@ -129,6 +148,11 @@ void bind_simulation(py::module_& m) {
         },
         py::arg("scenario"), py::arg("threads") = 0, "Every replicate of a scenario");
     m.def("read_results", &read_results, py::arg("path"));
+    m.def("kpi_registry", &registry, "Every KPI: name, key, kind, per, model, unit, format, ...");
+    m.def(
+        "kpi_items",
+        [](const Scenario& s, const std::string& per) { return kpi_items(s, per_of(per)); },
+        py::arg("scenario"), py::arg("per"), "The channel, brand or market names of a breakdown");
     m.def(
         "write_results",
         [](const Results& r, const std::filesystem::path& path) {
@@ -154,19 +178,9 @@ void bind_simulation(py::module_& m) {
             py::arg("steps") = 1)
         .def_property_readonly("day", &Simulation::day)
         .def_property_readonly("step_index", &Simulation::step_index)
-        .def_property_readonly("kpis", [](const Simulation& sim) { return kpis_of(sim.kpis()); })
+        .def_property_readonly("kpis", &kpis_of)
         .def("set_focal_spend", &Simulation::set_focal_spend, py::arg("spend_per_day"))
-        .def("ratios",
-             [](const Simulation& sim) {
-                 const auto r = summarise_journey(sim.kpis(), sim.scenario());
-                 py::dict d;
-                 d["roi"] = r.roi;
-                 d["cac"] = r.cac;
-                 d["annual_margin"] = r.annual_margin;
-                 d["retention"] = r.retention;
-                 d["clv"] = r.clv;
-                 return d;
-             })
+        .def("ratios", &ratios_of)
         .def_property_readonly("columns", [](py::object self) {
             const Simulation& sim = self.cast<const Simulation&>();
             const Customers& c = sim.customers();

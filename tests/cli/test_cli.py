@@ -113,7 +113,7 @@ def test_missing_file_exits_2():
     assert "no/such.yaml: cannot open the scenario file" in done.stderr
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "graph-stats", "bench"])
+@pytest.mark.parametrize("command", ["run", "validate", "graph-stats", "bench", "kpis"])
 def test_every_command_has_help(command):
     done = custsim(command, "--help")
     assert done.returncode == 0
@@ -272,3 +272,39 @@ def test_bass_run_keeps_the_old_layout_without_channels(tmp_path):
     with h5py.File(out) as f:
         assert "channels" not in f
         assert "timeseries" in f and "final" in f
+
+
+def registered_paths(model):
+    """The results-file paths `custsim kpis` lists for a model ("instant" or "journey")."""
+    done = custsim("kpis")
+    assert done.returncode == 0, done.stderr
+    paths = set()
+    for line in done.stdout.splitlines()[1:]:
+        path, _kind, which = line.split()[:3]
+        if which in (model, "both"):
+            paths.add(path)
+            if path.startswith("/timeseries/"):
+                paths.add(path.replace("/timeseries/", "/final/"))
+    return paths
+
+
+def datasets(f):
+    out = set()
+    f.visititems(lambda name, item: out.add("/" + name) if isinstance(item, h5py.Dataset) else None)
+    return out - {"/time"}
+
+
+def test_the_results_file_holds_exactly_the_registered_kpis(journey, tmp_path):
+    assert datasets(journey) == registered_paths("journey")
+    out = tmp_path / "bass.h5"
+    assert custsim("run", "scenarios/bass.yaml", "-o", out, "--set", "days=2",
+                   "--quiet").returncode == 0
+    with h5py.File(out) as f:
+        assert datasets(f) == registered_paths("instant")
+
+
+def test_kpis_markdown_is_the_table_in_the_docs():
+    done = custsim("kpis", "--markdown")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("| results file |")
+    assert done.stdout in (ROOT / "docs" / "kpis.md").read_text()

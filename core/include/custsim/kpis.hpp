@@ -58,6 +58,9 @@ struct Kpi {
 std::span<const Kpi> kpi_registry();
 /// The KPI called `name` in group `per`, or nullptr.
 const Kpi* find_kpi(std::string_view name, KpiPer per = KpiPer::scalar);
+/// The items a breakdown is over, in scenario order: channel, brand or market names (a scenario
+/// without markets has one, the default market); empty for scalar.
+std::vector<std::string> kpi_items(const Scenario& scenario, KpiPer per);
 /// `value` printed with the KPI's format.
 std::string format_kpi(const Kpi& kpi, double value);
 

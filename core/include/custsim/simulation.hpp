@@ -75,6 +75,8 @@ struct Customers {
 
 /// The KPIs of one moment. Counts of customers are current; flows (revenue, costs, complaints,
 /// messages, churn) are cumulative since day 0. Focal brand unless a name says otherwise.
+/// Every member but `day` and `customer_days` is registered in custsim/kpis.hpp, which says
+/// its unit, model and meaning; a member added here must be added there (test_kpis.cpp checks).
 struct Kpis {
     double day = 0;
     std::int64_t adopted = 0;        ///< customers who ever bought the focal brand (cumulative)
@@ -88,7 +90,8 @@ struct Kpis {
            ambassador_cost = 0, profit = 0;
     double nps = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0;
     double complaints_opened = 0, complaints_resolved = 0, complaints_unresolved = 0;
-    double churned = 0, consented = 0, known = 0, customer_days = 0;
+    double churned = 0, consented = 0, known = 0;
+    double customer_days = 0; ///< not a KPI: customer-years x 365 served, for the ratios
     std::vector<double> channel_spend, channel_exposures, channel_conversions,
         channel_acquisitions;                                           ///< per channel
     std::vector<double> brand_aware, brand_customers;                   ///< per brand

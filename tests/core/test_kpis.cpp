@@ -1,0 +1,198 @@
+// The KPI registry against the faces that read it: what run_scenario records, what it reads from
+// Kpis, and the table in docs/kpis.md. The summary's side is in test_summary.cpp.
+#include "custsim/kpis.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace custsim;
+
+namespace {
+
+std::filesystem::path source() {
+    return std::filesystem::path(CUSTSIM_SOURCE_DIR);
+}
+
+template <class Map> std::set<std::string> keys(const Map& map) {
+    std::set<std::string> out;
+    for (const auto& [name, value] : map) {
+        out.insert(name);
+    }
+    return out;
+}
+
+/// The registered names a run of `model` records in group `per` (final: scalars and ratios).
+std::set<std::string> registered(bool journey, KpiPer per, bool final) {
+    std::set<std::string> out;
+    for (const Kpi& kpi : kpi_registry()) {
+        if (kpi.in(journey) && kpi.per == per && (final || !kpi.final_only())) {
+            out.insert(kpi.name);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST(Kpis, EveryEntryIsCompleteAndUniqueInItsGroup) {
+    std::set<std::pair<KpiPer, std::string>> names;
+    std::set<std::string> python_keys;
+    for (const Kpi& kpi : kpi_registry()) {
+        SCOPED_TRACE(kpi.name);
+        EXPECT_TRUE(names.insert({kpi.per, kpi.name}).second) << "twice in one group";
+        EXPECT_TRUE(python_keys.insert(kpi.key).second) << "two KPIs share a Python key";
+        EXPECT_GT(std::string(kpi.unit).size(), 0u);
+        EXPECT_GT(std::string(kpi.label).size(), 0u);
+        EXPECT_GT(std::string(kpi.description).size(), 0u);
+        EXPECT_EQ(format_kpi(kpi, 2.5).find('%'), std::string::npos) << kpi.format;
+        EXPECT_EQ(find_kpi(kpi.name, kpi.per), &kpi);
+        // Exactly the accessor its kind and group call for.
+        EXPECT_EQ(kpi.value != nullptr, kpi.per == KpiPer::scalar && !kpi.final_only());
+        EXPECT_EQ(kpi.values != nullptr, kpi.per != KpiPer::scalar);
+        EXPECT_EQ(kpi.ratio != nullptr, kpi.final_only());
+        if (kpi.final_only()) {
+            EXPECT_EQ(kpi.per, KpiPer::scalar);
+        }
+        EXPECT_TRUE(kpi.in(true) || kpi.in(false));
+    }
+    EXPECT_EQ(find_kpi("no_such_kpi"), nullptr);
+    EXPECT_EQ(find_kpi("spend"), nullptr) << "spend is per channel";
+    ASSERT_NE(find_kpi("spend", KpiPer::channel), nullptr);
+    EXPECT_EQ(find_kpi("spend", KpiPer::channel)->path(), "/channels/spend");
+    EXPECT_EQ(find_kpi("clv")->path(), "/final/clv");
+    EXPECT_EQ(find_kpi("aware")->path(), "/timeseries/aware");
+}
+
+TEST(Kpis, EveryMemberOfKpisIsRegistered) {
+    // A member added to Kpis changes its size: register it in kpis.cpp (then change this count
+    // of unregistered members only if the new one is no KPI, like `day` and `customer_days`).
+    const std::size_t unregistered_scalars = 2;
+    std::size_t scalars = 0, cubes = 0;
+    for (const Kpi& kpi : kpi_registry()) {
+        scalars += kpi.value != nullptr;
+        cubes += kpi.values != nullptr;
+    }
+    EXPECT_EQ(sizeof(Kpis), (scalars + unregistered_scalars) * sizeof(double) +
+                                cubes * sizeof(std::vector<double>));
+}
+
+TEST(Kpis, AccessorsReadDistinctMembers) {
+    Kpis k;
+    double next = 1;
+    // Every scalar member a different value, every vector a different length.
+    for (double* member : {&k.considering,
+                           &k.market_share,
+                           &k.purchases,
+                           &k.lost_sales,
+                           &k.revenue,
+                           &k.margin,
+                           &k.media_cost,
+                           &k.service_cost,
+                           &k.it_cost,
+                           &k.data_cost,
+                           &k.ambassador_cost,
+                           &k.profit,
+                           &k.nps,
+                           &k.promoters,
+                           &k.detractors,
+                           &k.wom_positive,
+                           &k.wom_negative,
+                           &k.complaints_opened,
+                           &k.complaints_resolved,
+                           &k.complaints_unresolved,
+                           &k.churned,
+                           &k.consented,
+                           &k.known}) {
+        *member = next++;
+    }
+    for (std::int64_t* member :
+         {&k.adopted, &k.customers, &k.aware, &k.adopted_by_ads, &k.adopted_by_wom}) {
+        *member = std::int64_t(next++);
+    }
+    std::size_t length = 1;
+    for (auto* member : {&k.channel_spend, &k.channel_exposures, &k.channel_conversions,
+                         &k.channel_acquisitions, &k.brand_aware, &k.brand_customers,
+                         &k.market_aware, &k.market_customers, &k.market_revenue}) {
+        member->assign(length++, 0.0);
+    }
+    std::set<double> seen;
+    std::set<std::size_t> lengths;
+    for (const Kpi& kpi : kpi_registry()) {
+        if (kpi.value) {
+            EXPECT_TRUE(seen.insert(kpi.value(k)).second) << kpi.name << " reads a taken member";
+        } else if (kpi.values) {
+            EXPECT_TRUE(lengths.insert((k.*kpi.values).size()).second) << kpi.name;
+        }
+    }
+    EXPECT_EQ(seen.size(), 28u);
+    EXPECT_EQ(lengths.size(), 9u);
+}
+
+TEST(Kpis, RunScenarioRecordsExactlyTheRegisteredKpis) {
+    for (const char* file : {"bass.yaml", "two_markets.yaml"}) {
+        SCOPED_TRACE(file);
+        const Scenario s = load_scenario(source() / "scenarios" / file,
+                                         {"population.customers=3000", "days=10", "replicates=1"});
+        const bool journey = !s.instant();
+        const Results r = run_scenario(s, 1);
+        EXPECT_EQ(keys(r.timeseries), registered(journey, KpiPer::scalar, false));
+        EXPECT_EQ(keys(r.final), registered(journey, KpiPer::scalar, true));
+        EXPECT_EQ(keys(r.channels), registered(journey, KpiPer::channel, false));
+        EXPECT_EQ(keys(r.brands), registered(journey, KpiPer::brand, false));
+        EXPECT_EQ(keys(r.markets), registered(journey, KpiPer::market, false));
+        EXPECT_EQ(journey, !r.markets.empty());
+
+        // The values are the accessors' on a simulation stepped alike.
+        Simulation sim(s, build_graph(s), 0, 1);
+        for (std::uint64_t step = 0; step < s.steps(); ++step) {
+            sim.step();
+        }
+        const std::size_t last = r.points() - 1;
+        for (const Kpi& kpi : kpi_registry()) {
+            if (!kpi.in(journey)) {
+                continue;
+            }
+            SCOPED_TRACE(kpi.name);
+            if (kpi.value) {
+                EXPECT_EQ(r.at(kpi.name, 0, last), kpi.value(sim.kpis()));
+                EXPECT_EQ(r.final.at(kpi.name)[0], kpi.value(sim.kpis()));
+            } else if (kpi.ratio) {
+                EXPECT_EQ(r.final.at(kpi.name)[0], kpi.ratio(sim.kpis(), s));
+            } else {
+                const auto& values = sim.kpis().*kpi.values;
+                const auto& group = kpi.per == KpiPer::channel ? r.channels
+                                    : kpi.per == KpiPer::brand ? r.brands
+                                                               : r.markets;
+                const auto& cube = group.at(kpi.name);
+                ASSERT_EQ(cube.size(), r.points() * values.size());
+                for (std::size_t i = 0; i < values.size(); ++i) {
+                    EXPECT_EQ(cube[last * values.size() + i], values[i]);
+                }
+            }
+        }
+    }
+}
+
+TEST(Kpis, DocsTableIsTheRegistrys) {
+    std::ifstream file(source() / "docs" / "kpis.md");
+    ASSERT_TRUE(file) << "docs/kpis.md";
+    std::stringstream text;
+    text << file.rdbuf();
+    const std::string begin = "<!-- custsim kpis --markdown -->\n", end = "<!-- end -->";
+    const std::string docs = text.str();
+    const auto from = docs.find(begin);
+    const auto to = docs.find(end, from);
+    ASSERT_NE(from, std::string::npos);
+    ASSERT_NE(to, std::string::npos);
+    EXPECT_EQ(docs.substr(from + begin.size(), to - from - begin.size()), kpi_markdown())
+        << "run `custsim kpis --markdown` and paste its output into docs/kpis.md";
+    for (const Kpi& kpi : kpi_registry()) {
+        std::string cell = "`";
+        cell += kpi.path() + "`";
+        EXPECT_NE(kpi_markdown().find(cell), std::string::npos) << kpi.name;
+    }
+}
