@@ -17,26 +17,23 @@ namespace custsim::viz {
 
 namespace {
 
-double kpi_value(const Kpis& k, const std::string& name) {
-    if (name == "aware")
-        return double(k.aware);
-    if (name == "considering")
-        return k.considering;
-    if (name == "customers")
-        return double(k.customers);
-    if (name == "revenue")
-        return k.revenue;
-    if (name == "profit")
-        return k.profit;
-    if (name == "media_cost")
-        return k.media_cost;
-    if (name == "nps")
-        return k.nps;
-    if (name == "wom_positive")
-        return k.wom_positive;
-    if (name == "wom_negative")
-        return k.wom_negative;
-    return 0;
+/// The registered KPIs the plots show, checked: each must be a journey KPI read from Kpis.
+std::vector<const Kpi*> plotted_kpis() {
+    std::vector<const Kpi*> out;
+    for (const auto& plot : kpi_plots) {
+        for (const char* name : plot.kpis) {
+            if (!name) {
+                continue;
+            }
+            const Kpi* kpi = find_kpi(name);
+            if (!kpi || !kpi->value || !kpi->in(true)) {
+                throw InputError(std::string("the explorer plots '") + name +
+                                 "', which is not a registered journey KPI (custsim kpis)");
+            }
+            out.push_back(kpi);
+        }
+    }
+    return out;
 }
 
 /// Up to `count` customers reached breadth-first from the middle of the population, laid out by
@@ -123,6 +120,7 @@ void Explorer::open(const std::string& path) {
         throw InputError(path + ": the explorer needs a journey scenario (with brands)");
     }
     edited_ = scenario_;
+    plotted_ = plotted_kpis();
     std::lock_guard guard(lock_);
     reset(scenario_);
 }
@@ -158,8 +156,8 @@ void Explorer::reset(const Scenario& s) {
 void Explorer::record() {
     const Kpis& k = simulation_->kpis();
     history_.day.push_back(k.day);
-    for (const char* name : plotted) {
-        history_.kpi[name].push_back(kpi_value(k, name));
+    for (const Kpi* kpi : plotted_) {
+        history_.kpi[kpi->name].push_back(kpi->value(k));
     }
     for (std::size_t c = 0; c < history_.channel_spend.size() && c < k.channel_spend.size(); ++c) {
         history_.channel_spend[c].push_back(k.channel_spend[c]);
@@ -294,7 +292,8 @@ void Explorer::take_batch() {
     const Results& r = *batch_;
     band_mean_ = band_low_ = band_high_ = History{};
     band_mean_.day = band_low_.day = band_high_.day = r.time;
-    for (const char* name : plotted) {
+    for (const Kpi* kpi : plotted_) {
+        const std::string name = kpi->name;
         const auto found = r.timeseries.find(name);
         if (found == r.timeseries.end()) {
             continue;

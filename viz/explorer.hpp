@@ -1,5 +1,6 @@
 #pragma once
 // The explorer's state and panels; uses custsim's public API only.
+#include "custsim/kpis.hpp"
 #include "custsim/scenario.hpp"
 #include "custsim/simulation.hpp"
 
@@ -60,7 +61,8 @@ class Explorer {
     Scenario scenario_, edited_;
     std::shared_ptr<const SocialGraph> graph_;
     std::unique_ptr<Simulation> simulation_;
-    std::vector<double> spend_; ///< focal spend per day per channel (the sliders)
+    std::vector<const Kpi*> plotted_; ///< the KPIs of kpi_plots, in order
+    std::vector<double> spend_;       ///< focal spend per day per channel (the sliders)
     bool spend_changed_ = false;
     History history_, pinned_;
     History shown_; ///< the interface's copy, taken once per frame

@@ -4,9 +4,18 @@
 
 namespace custsim::viz {
 
-inline constexpr const char* plotted[] = {"aware",   "considering",  "customers",
-                                          "revenue", "profit",       "media_cost",
-                                          "nps",     "wom_positive", "wom_negative"};
+/// The KPI plots: a title and the registered journey KPIs drawn in it (their labels, unit and
+/// format come from custsim/kpis.hpp; the explorer refuses to open with a name not registered).
+struct KpiPlot {
+    const char* title;
+    const char* kpis[3];
+};
+inline constexpr KpiPlot kpi_plots[] = {
+    {"Funnel (focal brand)", {"aware", "considering", "customers"}},
+    {"Money (cumulative)", {"revenue", "profit", "media_cost"}},
+    {"NPS", {"nps"}},
+    {"Word of mouth heard (cumulative)", {"wom_positive", "wom_negative"}},
+};
 inline constexpr ImU32 palette[] = {IM_COL32(31, 119, 180, 255),  IM_COL32(255, 127, 14, 255),
                                     IM_COL32(44, 160, 44, 255),   IM_COL32(214, 39, 40, 255),
                                     IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
