@@ -241,6 +241,11 @@ class Simulation:
     kpis = property(lambda self: self._sim.kpis)
     columns = property(lambda self: self._sim.columns)
 
+    def ratios(self):
+        """The end-of-run ratios (clv, roi, cac, annual_margin, retention) as of now: what
+        ``/final`` would hold if the run ended here (journey scenarios; empty otherwise)."""
+        return self._sim.ratios()
+
     def set_spend(self, spend):
         """The focal brand's spend per day by channel name from the next step on (others 0);
         None goes back to the scenario's media plan."""
@@ -289,7 +294,7 @@ def _run_with_policy(s, threads, policy, every):
         for p, row in enumerate(rows):
             for k in recorded:
                 series[k["key"]][r, p, ...] = row[k["key"]]
-        for key, value in sim._sim.ratios().items():
+        for key, value in sim.ratios().items():
             finals.setdefault(key, np.zeros(s.replicates))[r] = value
     groups = {per: {k["name"]: series[k["key"]] for k in recorded if k["per"] == per}
               for per in ("scalar", "channel", "brand", "market")}

@@ -36,7 +36,7 @@ def test_simulation_kpis_are_the_registered_kpis_of_its_model():
         sim = custsim.Simulation(small(path)).step(3)
         kpis = sim.kpis
         assert set(kpis) - {"day"} == set(registered(model, final_only=False)), model
-        assert set(sim._sim.ratios()) == set(registered(model, final_only=True)), model
+        assert set(sim.ratios()) == set(registered(model, final_only=True)), model
         for key, k in registered(model, final_only=False).items():
             if k["per"] == "scalar":
                 assert isinstance(kpis[key], float), key
