@@ -41,7 +41,7 @@ CUSTSIM_PROCESS void adopt_focal(const StepContext& x, Customer& c, JourneyTally
         t.new_by_wom += 1;
     } else {
         t.new_by_ads += 1;
-        if (c.source < x.channels) {
+        if (c.source < max_channels && c.source < x.channels) {
             t.acquisitions[c.source] += 1;
         }
     }
@@ -59,7 +59,7 @@ CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t
     if (b == 0 && !c.has(Flag::ever_focal)) {
         adopt_focal(x, c, t);
     }
-    if (b == 0 && c.touch < x.channels) {
+    if (b == 0 && c.touch < max_channels && c.touch < x.channels) {
         t.conversions[c.touch] += 1;
     }
     if (b == 0) {
