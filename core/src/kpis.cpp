@@ -6,12 +6,17 @@ namespace custsim {
 
 namespace {
 
+constexpr Kpi scalar(const char* name, double (*value)(const Kpis&), KpiKind kind, KpiModel model,
+                     const char* unit, const char* format, const char* label,
+                     const char* description) {
+    return {name, name, kind, KpiPer::scalar, model, unit, format, label, description, value};
+}
+
 // A scalar KPI read from the Kpis member of the same name.
-#define CUSTSIM_SCALAR(member, kind, model, unit, format, label, description)                      \
-    Kpi {                                                                                          \
-#member, #member, KpiKind::kind, KpiPer::scalar, KpiModel::model, unit, format, label,     \
-            description, [](const Kpis& k) { return double(k.member); }                            \
-    }
+#define CUSTSIM_SCALAR(member, kind, model, ...)                                                   \
+    scalar(                                                                                        \
+        #member, [](const Kpis& k) { return double(k.member); }, KpiKind::kind, KpiModel::model,   \
+        __VA_ARGS__)
 
 constexpr Kpi cube(const char* name, const std::vector<double> Kpis::*member, const char* key,
                    KpiKind kind, KpiPer per, const char* unit, const char* label,
