@@ -140,14 +140,7 @@ void Explorer::reset(const Scenario& s) {
     // One core fewer than the machine has: the interface (and a software renderer) needs one.
     const int threads = int(std::max(1u, std::thread::hardware_concurrency()) - 1);
     simulation_ = std::make_unique<Simulation>(scenario_, graph_, 0, std::max(threads, 1));
-    spend_.assign(scenario_.channels.size(), 0.0);
-    for (const auto& flight : scenario_.brands[0].media) {
-        for (std::size_t c = 0; c < scenario_.channels.size(); ++c) {
-            if (scenario_.channels[c].name == flight.channel && flight.from <= 0) {
-                spend_[c] += flight.spend_per_day;
-            }
-        }
-    }
+    spend_ = simulation_->planned_spend(simulation_->day()); // the levers start at the plan
     spend_changed_ = false;
     shown_spend_ = spend_;
     history_ = History{};
