@@ -2,6 +2,7 @@
 
 #include "custsim/error.hpp"
 #include "custsim/kpis.hpp"
+#include "custsim/run.hpp"
 #include "models.hpp"
 #include "parallel.hpp"
 
@@ -78,6 +79,9 @@ void Simulation::step() {
 }
 void Simulation::set_focal_spend(const std::vector<double>& spend_per_day) {
     model_->set_focal_spend(spend_per_day);
+}
+std::vector<double> Simulation::planned_spend(double day) const {
+    return model_->planned_spend(day);
 }
 void Simulation::set_processes(std::uint16_t mask) {
     model_->set_processes(mask);
@@ -241,7 +245,7 @@ class Recorder {
 } // namespace
 
 Results run_scenario(const Scenario& scenario, int threads, const Progress& progress,
-                     std::shared_ptr<const SocialGraph> graph) {
+                     std::shared_ptr<const SocialGraph> graph, const Observer& observer) {
     validate(scenario);
     if (!graph) {
         graph = build_graph(scenario);
@@ -258,20 +262,18 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
     for (std::uint64_t s = 0; s <= steps; s += every) {
         results.time.push_back(double(s) * scenario.dt);
     }
+    const std::size_t points = results.time.size();
     Recorder recorder(results, scenario);
+    std::size_t reached = points; // fewer when an observer stopped a replicate early
     for (std::uint32_t r = 0; r < scenario.replicates; ++r) {
         Simulation simulation(scenario, graph, r, threads);
-        recorder.record(simulation.kpis(), r, 0);
-        for (std::uint64_t s = 1; s <= steps; ++s) {
-            simulation.step();
-            if (s % every == 0) {
-                recorder.record(simulation.kpis(), r, s / every);
-            }
-            if (progress && !progress(r, simulation.day())) {
-                throw Cancelled();
-            }
-        }
+        auto record = [&](std::size_t point) { recorder.record(simulation.kpis(), r, point); };
+        reached = std::min(
+            reached, run_loop(simulation, r, steps, every, RunHooks{record, observer, progress}));
         recorder.finish(simulation.kpis(), scenario, r);
+    }
+    if (reached < points) {
+        truncate(results, reached);
     }
     return results;
 }

@@ -3,6 +3,7 @@
 
 #include "custsim/kpis.hpp"
 #include "custsim/results.hpp"
+#include "custsim/run.hpp"
 #include "custsim/simulation.hpp"
 
 #include <pybind11/numpy.h>
@@ -113,15 +114,6 @@ py::list registry() {
     return out;
 }
 
-KpiPer per_of(const std::string& per) {
-    for (KpiPer p : {KpiPer::scalar, KpiPer::channel, KpiPer::brand, KpiPer::market}) {
-        if (per == to_string(p)) {
-            return p;
-        }
-    }
-    throw py::value_error("per: one of scalar, channel, brand, market; got '" + per + "'");
-}
-
 } // namespace
 
 void bind_simulation(py::module_& m) {
@@ -159,17 +151,24 @@ void bind_simulation(py::module_& m) {
 
     m.def(
         "run_scenario",
-        [](const Scenario& s, int threads) {
+        [](const Scenario& s, int threads, py::object observe, double every) {
+            Observer observer;
+            if (!observe.is_none()) {
+                observer.every_days = every;
+                observer.call = [observe](std::uint32_t, Simulation& sim) {
+                    py::gil_scoped_acquire gil;
+                    return observe(py::cast(&sim, py::return_value_policy::reference)).cast<bool>();
+                };
+            }
             py::gil_scoped_release release;
-            return run_scenario(s, threads);
+            return run_scenario(s, threads, {}, nullptr, observer);
         },
-        py::arg("scenario"), py::arg("threads") = 0, "Every replicate of a scenario");
+        py::arg("scenario"), py::arg("threads") = 0, py::arg("observe") = py::none(),
+        py::arg("every") = 0.0,
+        "Every replicate of a scenario; observe(simulation) -> bool is called every `every` "
+        "days before the step (false stops the replicate)");
     m.def("read_results", &read_results, py::arg("path"));
     m.def("kpi_registry", &registry, "Every KPI: name, key, kind, per, model, unit, format, ...");
-    m.def(
-        "kpi_items",
-        [](const Scenario& s, const std::string& per) { return kpi_items(s, per_of(per)); },
-        py::arg("scenario"), py::arg("per"), "The channel, brand or market names of a breakdown");
     m.def(
         "write_results",
         [](const Results& r, const std::filesystem::path& path) {
