@@ -1,6 +1,7 @@
 #include "custsim/simulation.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/resources.hpp"
 #include "journey.hpp"
 #include "parallel.hpp"
 
@@ -71,6 +72,7 @@ Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGra
                        std::uint32_t replicate, int threads)
     : scenario_(scenario), graph_(std::move(graph)), key_{scenario.seed, replicate},
       threads_(threads > 0 ? threads : omp_get_max_threads()) {
+    check_threads(threads);
     validate(scenario_);
     scenario_.customers = graph_->num_customers();
     const std::size_t n = graph_->num_customers();
@@ -310,6 +312,7 @@ JourneySummary summarise_journey(const Kpis& k, const Scenario& s) {
 
 Results run_scenario(const Scenario& scenario, int threads, const Progress& progress,
                      std::shared_ptr<const SocialGraph> graph) {
+    check_threads(threads);
     validate(scenario);
     if (!graph) {
         graph = build_graph(scenario);
@@ -404,6 +407,7 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
             results.final["annual_margin"][r] = summary.annual_margin;
             results.final["retention"][r] = summary.retention;
         }
+        check_finite(results, r);
     }
     return results;
 }
