@@ -5,6 +5,7 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <zlib.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <stdexcept>
 #include <system_error>
@@ -27,6 +29,10 @@ void check(herr_t status, const std::string& what) {
     if (status < 0) {
         throw std::runtime_error("HDF5: cannot " + what);
     }
+}
+
+[[noreturn]] void refuse(const std::string& what) {
+    throw InputError(what);
 }
 
 /// Owns an HDF5 identifier and closes it with the matching function.
@@ -127,23 +133,75 @@ void write_cube(hid_t file, const char* group_name, const char* attribute, const
 /// Creates an HDF5 file in memory (the core driver without a backing store): HDF5 never
 /// touches the disk, so a full disk cannot leave it with a half-written file it then fails to
 /// close (which crashed the process at exit).
+/// Bytes reserved at the start of every file custsim writes (an HDF5 "user block", which HDF5
+/// and h5py skip) for one line: a CRC-32 of the rest of the file and its size. Readers check it
+/// before HDF5 parses anything, since HDF5 follows damaged metadata into crashes and hangs.
+constexpr hsize_t user_block = 512;
+constexpr char check_prefix[] = "custsim-crc32 ";
+
+std::string check_line(const std::vector<char>& image) {
+    const auto* rest = reinterpret_cast<const Bytef*>(image.data() + user_block);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (std::size_t at = 0, left = image.size() - user_block; left > 0;) {
+        const auto chunk = static_cast<uInt>(std::min<std::size_t>(left, 1u << 30));
+        crc = crc32(crc, rest + at, chunk);
+        at += chunk;
+        left -= chunk;
+    }
+    char line[80];
+    std::snprintf(line, sizeof line, "%s%08lx %zu\n", check_prefix, crc, image.size());
+    return line;
+}
+
+/// The whole file, after checking it against the line in its user block.
+std::vector<char> read_verified(const std::filesystem::path& path) {
+    const std::uintmax_t size = std::filesystem::file_size(path);
+    const std::uint64_t available = available_memory();
+    if (available > 0 && size > available / 2) {
+        refuse("the file is larger than the memory available to read it");
+    }
+    std::vector<char> bytes(static_cast<std::size_t>(size));
+    std::ifstream in(path, std::ios::binary);
+    if (!in.read(bytes.data(), std::streamsize(bytes.size()))) {
+        refuse(std::string("cannot read it: ") + std::strerror(errno));
+    }
+    const std::size_t prefix = sizeof check_prefix - 1;
+    if (bytes.size() < user_block ||
+        !std::equal(check_prefix, check_prefix + prefix, bytes.data())) {
+        refuse("it has no custsim check line (not written by custsim, or by a custsim older than "
+               "0.1.0's checked files: run it again)");
+    }
+    const auto end = std::find(bytes.begin(), bytes.begin() + user_block, '\n');
+    const std::string recorded(bytes.begin(), end + (end != bytes.begin() + user_block));
+    if (recorded != check_line(bytes)) {
+        refuse("its bytes do not match the check line custsim wrote (damaged, truncated or edited "
+               "since)");
+    }
+    return bytes;
+}
+
 hid_t create_in_memory(const std::string& name) {
     Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "make a property list");
     check(H5Pset_fapl_core(access, 1 << 20, 0), "make a property list");
-    return H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access);
+    Handle creation(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "make a property list");
+    check(H5Pset_userblock(creation, user_block), "make a property list");
+    return H5Fcreate(name.c_str(), H5F_ACC_TRUNC, creation, access);
 }
 
-/// The bytes of a file made by create_in_memory.
+/// The bytes of a file made by create_in_memory, with the check line in its user block.
 std::vector<char> file_image(hid_t file) {
     check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush a file");
+    // The image starts at the superblock: the user block goes before it.
     const ssize_t size = H5Fget_file_image(file, nullptr, 0);
-    if (size < 0) {
+    if (size <= 0) {
         throw std::runtime_error("HDF5: cannot make a file image");
     }
-    std::vector<char> image(static_cast<std::size_t>(size));
-    if (H5Fget_file_image(file, image.data(), image.size()) != size) {
+    std::vector<char> image(user_block + static_cast<std::size_t>(size), '\0');
+    if (H5Fget_file_image(file, image.data() + user_block, std::size_t(size)) != size) {
         throw std::runtime_error("HDF5: cannot make a file image");
     }
+    const std::string line = check_line(image);
+    std::copy(line.begin(), line.end(), image.begin());
     return image;
 }
 
@@ -210,10 +268,6 @@ std::vector<char> write_file(const Results& results, const std::string& path,
     write_cube(file, "brands", "brands", results, results.brand_names, results.brands);
     write_cube(file, "markets", "markets", results, results.market_names, results.markets);
     return file_image(file);
-}
-
-[[noreturn]] void refuse(const std::string& what) {
-    throw InputError(what);
 }
 
 std::vector<std::string> members(hid_t group, const std::string& where) {
@@ -496,9 +550,15 @@ void write_arrays(const std::filesystem::path& path, const std::map<std::string,
 
 namespace {
 
+/// Opens a checked file image read-only; `bytes` must outlive the handle.
+hid_t open_image(std::vector<char>& bytes) {
+    return H5LTopen_file_image(bytes.data(), bytes.size(),
+                               H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
+}
+
 Results read_checked(const std::filesystem::path& path) {
-    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
-                "open it (not an HDF5 file?)");
+    std::vector<char> bytes = read_verified(path);
+    Handle file(open_image(bytes), H5Fclose, "open it (not an HDF5 file?)");
     Results results;
     results.custsim_version = read_string_attribute(file, "custsim_version");
     results.scenario_yaml = read_string_attribute(file, "scenario_yaml");
@@ -579,8 +639,8 @@ Results read_results(const std::filesystem::path& path) {
 std::string read_text_attribute(const std::filesystem::path& path, const std::string& name) {
     quiet_hdf5();
     try {
-        Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
-                    "open it (not an HDF5 file?)");
+        std::vector<char> bytes = read_verified(path);
+        Handle file(open_image(bytes), H5Fclose, "open it (not an HDF5 file?)");
         if (H5Aexists(file, name.c_str()) <= 0) {
             return {};
         }
