@@ -2,7 +2,7 @@
 
 #include "custsim/error.hpp"
 #include "custsim/resources.hpp"
-#include "journey.hpp"
+#include "journey/model.hpp"
 #include "parallel.hpp"
 
 #include <algorithm>
@@ -67,6 +67,8 @@ std::vector<std::uint32_t> Simulation::pick_seeds(std::uint64_t count, SeedRule 
     order.resize(wanted);
     return order;
 }
+
+Simulation::~Simulation() = default;
 
 Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
                        std::uint32_t replicate, int threads)
