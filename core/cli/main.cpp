@@ -128,6 +128,15 @@ int main(int argc, char** argv) {
     }
 
     try {
+        // An explicit empty -o would otherwise mean "the default name" (or no file at all).
+        for (auto* command : {run_cmd, compare_cmd, attribute_cmd, response_cmd, sweep_cmd}) {
+            if (*command && command->count("--output") > 0) {
+                const auto given = command->get_option("--output")->as<std::string>();
+                if (given.empty()) {
+                    cli::check_output(given, "-o");
+                }
+            }
+        }
         if (*run_cmd) {
             if (replicates > 0) {
                 run.overrides.push_back("replicates=" + std::to_string(replicates));
