@@ -3,6 +3,7 @@
 #include "progress.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/resources.hpp"
 #include "custsim/results.hpp"
 #include "custsim/scenario.hpp"
 #include "custsim/simulation.hpp"
@@ -10,10 +11,14 @@
 #include "custsim/summary.hpp"
 #include "custsim/sweep.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 namespace custsim::cli {
@@ -37,11 +42,44 @@ bool is_scenario_file(const std::string& path) {
 
 } // namespace
 
+void check_output(const std::string& output, const std::string& option) {
+    namespace fs = std::filesystem;
+    if (output.empty()) {
+        throw InputError(option + ": the results file name is empty; give one, e.g. " + option +
+                         " results.h5");
+    }
+    const fs::path path(output);
+    std::error_code error;
+    if (!path.has_filename() || fs::is_directory(path, error)) {
+        throw InputError(option + " " + output + ": is a folder; give a file name in it, e.g. " +
+                         (path / "results.h5").lexically_normal().string());
+    }
+    const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    if (!fs::is_directory(folder, error)) {
+        throw InputError(option + " " + output + ": there is no folder " + folder.string() +
+                         "; create it first");
+    }
+    // Try it: permissions, read-only mounts and full quotas all show up as a failed create.
+    const fs::path probe = folder / (".custsim-probe." + std::to_string(::getpid()));
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw InputError(option + " " + output + ": cannot write in the folder " + folder.string() +
+                         ": " + std::strerror(errno));
+    }
+    ::close(fd);
+    fs::remove(probe, error);
+}
+
 int run(const RunArgs& args) {
+    check_threads(args.threads, "--threads");
     const Scenario scenario = load_scenario(args.scenario, args.overrides);
     const std::string output = args.output.empty()
                                    ? std::filesystem::path(args.scenario).stem().string() + ".h5"
                                    : args.output;
+    check_output(output, "-o");
+    if (!args.force) {
+        check_run_size(scenario);
+    }
     catch_interrupts();
     const auto start = std::chrono::steady_clock::now();
     Results results;
@@ -147,6 +185,12 @@ int bench(const BenchArgs& args) {
         scenario.word_of_mouth.rate = 1e-4;
         scenario.word_of_mouth.per = WomPer::tie;
         validate(scenario);
+    }
+    for (int threads : args.threads) {
+        check_threads(threads, "--threads");
+    }
+    if (!args.force) {
+        check_run_size(scenario, double(args.threads.size()) / double(scenario.replicates));
     }
     std::printf("%s: %u customers, %s graph, mean degree %g, %g days of dt %g\n",
                 scenario.name.c_str(), scenario.customers, to_string(scenario.graph.kind).c_str(),

@@ -5,6 +5,7 @@
 
 #include "custsim/error.hpp"
 #include "custsim/experiment.hpp"
+#include "custsim/resources.hpp"
 #include "custsim/results.hpp"
 
 #include <cmath>
@@ -71,11 +72,24 @@ void put(std::map<std::string, std::vector<double>>& out, const std::string& nam
     out[name + "_high"][at] = d.high;
 }
 
+/// Everything that can be refused before the runs: threads, the output file, the size.
+void preflight(const ExperimentArgs& args, const Scenario& scenario, double runs) {
+    check_threads(args.threads, "--threads");
+    if (!args.output.empty()) {
+        check_output(args.output, "-o");
+    }
+    if (!args.force) {
+        check_run_size(scenario, runs);
+    }
+}
+
 } // namespace
 
 int compare(const ExperimentArgs& args) {
     const Scenario a = load_scenario(args.scenarios.at(0), args.overrides);
     const Scenario b = load_scenario(args.scenarios.at(1), args.overrides);
+    preflight(args, a, 2);
+    preflight(args, b, 2);
     catch_interrupts();
     Comparison result;
     {
@@ -144,6 +158,7 @@ int attribute(const ExperimentArgs& args) {
             }
         }
     }
+    preflight(args, s, runs);
     catch_interrupts();
     std::vector<ChannelAttribution> rows;
     {
@@ -190,6 +205,7 @@ int response(const ExperimentArgs& args) {
     const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
     const auto spends = parse_spends(args.spend);
     with_channel_spend(s, args.channel, 0); // checks the channel before the long runs
+    preflight(args, s, double(spends.size() + 1));
     catch_interrupts();
     std::vector<ResponsePoint> points;
     {

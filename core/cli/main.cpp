@@ -1,12 +1,14 @@
 #include "commands.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/resources.hpp"
 
 #include <CLI/CLI.hpp>
 #include <mpi.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 
 int main(int argc, char** argv) {
     using namespace custsim;
@@ -23,8 +25,12 @@ int main(int argc, char** argv) {
     run_cmd->add_option("--replicates", replicates, "Replicates (overrides the scenario)")
         ->check(CLI::PositiveNumber);
     run_cmd->add_option("--seed", seed, "Random seed (overrides the scenario)");
-    run_cmd->add_option("--threads", run.threads, "Threads (default: all cores)")
-        ->check(CLI::NonNegativeNumber);
+    const std::string threads_help =
+        "Threads, 0 (default: all cores) to " + std::to_string(max_threads);
+    const std::string force_help =
+        "Run even if the estimated memory or work is larger than this machine allows";
+    run_cmd->add_option("--threads", run.threads, threads_help)->check(CLI::Range(0, max_threads));
+    run_cmd->add_flag("--force", run.force, force_help);
     run_cmd->add_option("--set", run.overrides, "Override a scenario key: key.path=value");
     run_cmd->add_flag("--quiet", run.quiet, "No progress bar and no summary");
 
@@ -56,6 +62,7 @@ int main(int argc, char** argv) {
     bench_cmd->add_option("--threads", bench.threads, "Thread counts to time, e.g. 1,2")
         ->delimiter(',');
     bench_cmd->add_option("--set", bench.overrides, "Override a scenario key: key.path=value");
+    bench_cmd->add_flag("--force", bench.force, force_help);
 
     // Experiments: several runs sharing a seed (common random numbers).
     cli::ExperimentArgs experiment;
@@ -66,8 +73,9 @@ int main(int argc, char** argv) {
         command->add_option("--replicates", experiment_replicates, "Replicates of every run")
             ->check(CLI::PositiveNumber);
         command->add_option("--seed", experiment_seed, "Random seed shared by every run");
-        command->add_option("--threads", experiment.threads, "Threads (default: all cores)")
-            ->check(CLI::NonNegativeNumber);
+        command->add_option("--threads", experiment.threads, threads_help)
+            ->check(CLI::Range(0, max_threads));
+        command->add_flag("--force", experiment.force, force_help);
         command->add_option("--set", experiment.overrides,
                             "Override a key of every scenario: key.path=value");
         command->add_flag("--quiet", experiment.quiet, "No progress bar");
@@ -103,8 +111,11 @@ int main(int argc, char** argv) {
         "sweep", "Run every point of a sweep file; resumable; spread over ranks under mpirun");
     sweep_cmd->add_option("sweep", sweep.sweep, "Sweep file (YAML)")->required();
     sweep_cmd->add_option("-o,--output", sweep.output, "Results file (default: <sweep>.h5)");
-    sweep_cmd->add_option("--threads", sweep.threads, "Threads per rank (default: all cores)")
-        ->check(CLI::NonNegativeNumber);
+    sweep_cmd->add_option("--threads", sweep.threads, threads_help + ", per rank")
+        ->check(CLI::Range(0, max_threads));
+    sweep_cmd->add_flag("--force", sweep.force, force_help);
+    sweep_cmd->add_flag("--keep-parts", sweep.keep_parts,
+                        "Keep the parts folder (one results file per point) when done");
     sweep_cmd->add_flag("--quiet", sweep.quiet, "No progress bar and no messages");
 
     try {
@@ -117,6 +128,15 @@ int main(int argc, char** argv) {
     }
 
     try {
+        // An explicit empty -o would otherwise mean "the default name" (or no file at all).
+        for (auto* command : {run_cmd, compare_cmd, attribute_cmd, response_cmd, sweep_cmd}) {
+            if (*command && command->count("--output") > 0) {
+                const auto given = command->get_option("--output")->as<std::string>();
+                if (given.empty()) {
+                    cli::check_output(given, "-o");
+                }
+            }
+        }
         if (*run_cmd) {
             if (replicates > 0) {
                 run.overrides.push_back("replicates=" + std::to_string(replicates));
@@ -198,6 +218,11 @@ int main(int argc, char** argv) {
     } catch (const Cancelled&) {
         std::fprintf(stderr, "custsim: interrupted; no results file was written\n");
         return 130;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "custsim: out of memory: the run needs more memory than this machine "
+                             "could give it; no results file was written (make the scenario "
+                             "smaller: customers, mean_degree, replicates, days / record_every)\n");
+        return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "custsim: error: %s\n", e.what());
         return 1;

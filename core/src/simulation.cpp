@@ -1,6 +1,7 @@
 #include "custsim/simulation.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/resources.hpp"
 #include "custsim/run.hpp"
 #include "models.hpp"
 #include "parallel.hpp"
@@ -60,6 +61,7 @@ std::vector<std::uint32_t> Model::pick_seeds(std::uint64_t count, SeedRule rule,
 
 Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
                        std::uint32_t replicate, int threads) {
+    check_threads(threads);
     validate(scenario);
     Scenario resolved = scenario;
     resolved.customers = graph->num_customers();
@@ -206,6 +208,7 @@ JourneySummary summarise_journey(const Kpis& k, const Scenario& s) {
 
 Results run_scenario(const Scenario& scenario, int threads, const Progress& progress,
                      std::shared_ptr<const SocialGraph> graph, const Observer& observer) {
+    check_threads(threads);
     validate(scenario);
     if (!graph) {
         graph = build_graph(scenario);
@@ -293,6 +296,7 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
             results.final["annual_margin"][r] = summary.annual_margin;
             results.final["retention"][r] = summary.retention;
         }
+        check_finite(results, r);
     }
     if (reached < points) {
         truncate(results, reached);
