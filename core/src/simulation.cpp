@@ -1,7 +1,7 @@
 #include "custsim/simulation.hpp"
 
 #include "custsim/error.hpp"
-#include "journey.hpp"
+#include "journey/model.hpp"
 #include "parallel.hpp"
 
 #include <algorithm>
@@ -66,6 +66,8 @@ std::vector<std::uint32_t> Simulation::pick_seeds(std::uint64_t count, SeedRule 
     order.resize(wanted);
     return order;
 }
+
+Simulation::~Simulation() = default;
 
 Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
                        std::uint32_t replicate, int threads)

@@ -3,6 +3,7 @@
 #include "custsim/rng.hpp"
 #include "custsim/scenario.hpp"
 #include "custsim/social_graph.hpp"
+#include "custsim/step_processes.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -11,6 +12,9 @@
 #include <vector>
 
 namespace custsim {
+
+struct JourneyModel; // core/src/journey: the journey model's tables and last step's aggregates
+struct JourneyTally; // core/src/journey: one block of customers' partial sums
 
 /// Journey stages for the focal brand (MODEL.md section 4).
 enum class Stage : std::uint8_t {
@@ -101,16 +105,6 @@ struct Work {
     std::uint64_t edge_reads = 0;
 };
 
-/// The processes of a journey step, as bits (for benchmarks that time them apart).
-enum class StepProcess : std::uint8_t {
-    memory = 1,        ///< decay of memory and attitude
-    exposure = 2,      ///< exposure draws and their effects (reach weights are always tallied)
-    word_of_mouth = 4, ///< pulling and hearing messages
-    journey = 8,       ///< need, choice, purchase, experience, repurchase, churn, satisfaction
-    service = 16,      ///< complaint handling
-    all = 31,
-};
-
 /// One replicate of one scenario, stepped in time.
 ///
 /// A step reads the state left by the previous step and writes only its own customer: word of
@@ -129,9 +123,9 @@ class Simulation {
     /// channel (scenario order), split over markets by share where the channel exists; an empty
     /// vector goes back to the plan. This is how a policy written elsewhere (Python) steers.
     void set_focal_spend(const std::vector<double>& spend_per_day);
-    /// For benchmarks only: run only the journey processes in `mask` (StepProcess bits). The
+    /// For benchmarks only: run only the journey processes in `mask` (step_processes bits). The
     /// results are then not the model's; voices, stages and tallies are always updated.
-    void set_processes(std::uint8_t mask) { processes_ = mask; }
+    void set_processes(std::uint16_t mask) { processes_ = mask; }
     std::uint64_t step_index() const { return step_; }
     double day() const { return double(step_) * scenario_.dt; }
     const Customers& customers() const { return state_; }
@@ -146,8 +140,6 @@ class Simulation {
 
   private:
     struct BlockTally;
-    struct Model;
-    struct JourneyTally;
     void seed_customers();
     void tally(std::span<const BlockTally> blocks);
     void start_journey();
@@ -168,8 +160,9 @@ class Simulation {
     double talk_sum_ = 0; ///< sum of talk over customers, for mean field
     Kpis kpis_;
     Work work_;
-    std::unique_ptr<Model> model_; ///< journey model: resolved tables and last step's aggregates
-    std::uint8_t processes_ = std::uint8_t(StepProcess::all);
+    std::unique_ptr<JourneyModel>
+        model_; ///< journey model: resolved tables and last step's aggregates
+    std::uint16_t processes_ = all_step_processes;
     std::vector<Voice> next_voice_;
     /// Two brands or fewer: each voice as four 16-bit lanes, level in lane 2 x brand + negative.
     std::vector<std::uint64_t> lanes_, next_lanes_;

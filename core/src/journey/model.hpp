@@ -1,6 +1,6 @@
 #pragma once
 // Private to the engine: the journey model's resolved tables and block tallies.
-#include "custsim/simulation.hpp"
+#include "custsim/scenario.hpp"
 
 #include <array>
 #include <cstdint>
@@ -9,13 +9,13 @@
 
 namespace custsim {
 
-/// The scenario resolved into flat tables indexed by brand, channel, market and segment, plus
-/// what the last step left for this one (weights reached, open complaints, orders, talk).
-/// Built once per Simulation; the step loop reads it and never writes it.
 /// Exposure reach classes: stage (awareness, consideration, retention) x data usable x targeted.
 inline constexpr std::size_t reach_classes = 12;
 
-struct Simulation::Model {
+/// The scenario resolved into flat tables indexed by brand, channel, market and segment, plus
+/// what the last step left for this one (weights reached, open complaints, orders, talk).
+/// Built once per Simulation; the step loop reads it and never writes it.
+struct JourneyModel {
     std::size_t brands = 0, channels = 0, markets = 0, segments = 0;
     std::vector<Market> market;
     std::vector<Segment> segment;
@@ -52,7 +52,7 @@ struct Simulation::Model {
 };
 
 /// Partial sums of one block of customers, merged in block order.
-struct alignas(64) Simulation::JourneyTally {
+struct alignas(64) JourneyTally {
     std::vector<double> reach_count; ///< [(b * M * G + m * G + g) * classes + class]: attention
     std::array<double, max_channels> exposures{}, conversions{}, acquisitions{};
     std::array<std::int64_t, max_brands> aware{}, customers{}, attempts{}, lost{}, purchases{},
@@ -65,6 +65,9 @@ struct alignas(64) Simulation::JourneyTally {
                  consented = 0, known = 0, new_focal = 0, new_by_ads = 0, new_by_wom = 0,
                  ambassadors = 0;
     std::uint64_t edge_reads = 0;
+
+    /// Adds another block's sums (blocks are added in block order).
+    void add(const JourneyTally& other);
 };
 
 } // namespace custsim

@@ -1,0 +1,11 @@
+#pragma once
+#include "journey/model.hpp"
+
+#include <memory>
+
+namespace custsim {
+
+/// The journey model's tables for `s` with `customers` customers, before day 0.
+std::unique_ptr<JourneyModel> build_journey_model(const Scenario& s, std::uint32_t customers);
+
+} // namespace custsim

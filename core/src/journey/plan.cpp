@@ -1,0 +1,106 @@
+// The policy of a journey step, set serially before the customer loop: today's spend per
+// (brand, channel) pair and market from the flights or a policy, the exposure rate per unit of
+// reach weight, and the events in force (peak demand, product problems).
+#include "custsim/simulation.hpp"
+
+#include "custsim/error.hpp"
+
+#include "journey/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace custsim {
+
+void Simulation::set_focal_spend(const std::vector<double>& spend_per_day) {
+    if (!model_) {
+        throw ScenarioError("set_focal_spend: the instant funnel (no brands) has no media plan");
+    }
+    if (!spend_per_day.empty() && spend_per_day.size() != scenario_.channels.size()) {
+        throw ScenarioError("set_focal_spend: expected " +
+                            std::to_string(scenario_.channels.size()) +
+                            " spends (one per channel, in the scenario's order), got " +
+                            std::to_string(spend_per_day.size()));
+    }
+    for (double spend : spend_per_day) {
+        if (!(spend >= 0) || !std::isfinite(spend)) {
+            throw ScenarioError("set_focal_spend: spend per day must be finite and >= 0");
+        }
+    }
+    model_->focal_spend = spend_per_day;
+}
+
+void Simulation::plan_step(double day) {
+    JourneyModel& x = *model_;
+    const auto& s = scenario_;
+    const std::size_t M = x.markets, C = x.channels;
+    std::fill(x.spend.begin(), x.spend.end(), 0.0);
+    for (std::size_t p = 0; p < x.planned.size(); ++p) {
+        const auto [b, c] = x.planned[p];
+        double available_share = 0;
+        for (std::size_t m = 0; m < M; ++m) {
+            available_share += x.available[m * C + c] ? x.market[m].share : 0.0;
+        }
+        if (b == 0 && !x.focal_spend.empty()) { // a policy's spend replaces the plan
+            for (std::size_t m = 0; m < M; ++m) {
+                if (x.available[m * C + c] && available_share > 0) {
+                    x.spend[p * M + m] = x.focal_spend[c] * x.market[m].share / available_share;
+                }
+            }
+        }
+        for (const auto& flight : s.brands[b].media) {
+            if (b == 0 && !x.focal_spend.empty()) {
+                break;
+            }
+            if (flight.channel != s.channels[c].name || day < flight.from || day >= flight.until) {
+                continue;
+            }
+            for (std::size_t m = 0; m < M; ++m) {
+                if (!x.available[m * C + c]) {
+                    continue;
+                }
+                if (flight.market.empty()) {
+                    x.spend[p * M + m] += flight.spend_per_day * x.market[m].share /
+                                          std::max(available_share, 1e-300);
+                } else if (flight.market == x.market[m].name) {
+                    x.spend[p * M + m] += flight.spend_per_day;
+                }
+            }
+        }
+        for (std::size_t m = 0; m < M; ++m) {
+            const double impressions =
+                x.spend[p * M + m] / (s.channels[c].cpm * x.market[m].cost_level) * 1000;
+            const double weight = x.weight_sum[p * M + m];
+            x.rate[p * M + m] = weight > 0 ? impressions / weight : 0.0;
+        }
+    }
+    const std::size_t G = x.segments, P = x.planned.size();
+    for (std::size_t m = 0; m < M; ++m) {
+        for (std::size_t k = 0; k < G * reach_classes; ++k) {
+            const std::size_t row = (m * G * reach_classes + k) * P;
+            for (std::size_t p = 0; p < P; ++p) {
+                x.class_rate[row + p] = x.class_weight[row + p] * x.rate[p * M + m];
+            }
+        }
+    }
+    x.demand = 1;
+    x.problem_extra.fill(0);
+    x.problem_hazard.fill(0);
+    for (const auto& e : s.events) {
+        if (day < e.from || day >= e.until) {
+            continue;
+        }
+        if (e.kind == EventKind::peak) {
+            x.demand *= e.demand;
+        } else {
+            std::size_t b = 0;
+            while (!e.brand.empty() && s.brands[b].name != e.brand) {
+                ++b;
+            }
+            x.problem_extra[b] += e.problem_rate;
+            x.problem_hazard[b] += e.problem_hazard;
+        }
+    }
+}
+
+} // namespace custsim

@@ -1,0 +1,105 @@
+#pragma once
+// purchase: an order is taken if the brand's shop or site can serve it (IT capacity, the last
+// step's share served); a new customer's experience is drawn around the brand's quality for the
+// segment (MODEL.md 4.6); a purchase may bring a product problem (problem rate, less with better
+// logistics) that drops satisfaction and may become a complaint (complaint_share); the first focal
+// purchase is credited to what made the customer aware (ads or word of mouth) and may bring the
+// customer into the data pool. Called by decide.
+// Reads: flags, brand, source, touch. Writes: flags, brand, satisfaction, experience, buzz,
+// revenue, adopted_day, awareness, and purchase tallies. Draws: Process::journey (served or not),
+// Process::experience (experience, problems, complaint, data, consent).
+#include "journey/context.hpp"
+
+namespace custsim {
+
+/// The random streams of decide and purchase, in the order the process draws them.
+struct DecideDraws {
+    Draws journey, experience;
+    DecideDraws(const StepContext& x, std::uint32_t id)
+        : journey(x.key, x.step, Process::journey, id),
+          experience(x.key, x.step, Process::experience, id) {}
+};
+
+/// A product problem with brand b: satisfaction drops below the trouble-free experience; some
+/// customers complain.
+CUSTSIM_PROCESS void problem(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d,
+                             std::size_t b) {
+    const auto& j = x.scenario.journey;
+    c.satisfaction = clamp_satisfaction(x.columns.experience[c.id] - j.problem_drop);
+    if (!c.has(Flag::complaint) && d.experience.uniform() < j.complaint_share) {
+        c.flags |= Flag::complaint;
+        t.opened[b] += 1;
+    }
+}
+
+/// The first focal purchase: adoption day, and credit to what made the customer aware.
+CUSTSIM_PROCESS void adopt_focal(const StepContext& x, Customer& c, JourneyTally& t) {
+    c.flags |= Flag::ever_focal;
+    x.columns.adopted_day[c.id] = float(x.now);
+    t.new_focal += 1;
+    if (c.source == touch_word_of_mouth) {
+        t.new_by_wom += 1;
+    } else {
+        t.new_by_ads += 1;
+        if (c.source < max_channels && c.source < x.channels) {
+            t.acquisitions[c.source] += 1;
+        }
+    }
+}
+
+CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d,
+                              std::size_t b) {
+    const Brand& brand = x.scenario.brands[b];
+    const Columns& col = x.columns;
+    if (!c.active_with(b)) { // a new customer of b: no trouble yet, a fresh experience
+        c.flags &= std::uint8_t(~(Flag::complaint | Flag::unresolved));
+        col.experience[c.id] = first_experience(x.model, b, c.g, d.experience.uniform());
+        c.satisfaction = col.experience[c.id];
+    }
+    if (b == 0 && !c.has(Flag::ever_focal)) {
+        adopt_focal(x, c, t);
+    }
+    if (b == 0 && c.touch < max_channels && c.touch < x.channels) {
+        t.conversions[c.touch] += 1;
+    }
+    if (b == 0) {
+        c.touch = touch_none;
+    }
+    c.flags = std::uint8_t((c.flags | Flag::active) & ~Flag::in_market);
+    c.brand = std::uint8_t(b);
+    col.buzz[c.id] = 1.0f;
+    const double price = brand.price * c.market->price_level;
+    col.revenue[c.id] += float(price);
+    t.revenue[b] += price;
+    if (b == 0) {
+        t.market_revenue[c.m] += price;
+    }
+    t.purchases[b] += 1;
+    c.awareness[b] = std::max(c.awareness[b], 2 * x.threshold);
+    const double problems =
+        brand.problem_rate * (1 - 0.5 * brand.service.logistics) + x.model.problem_extra[b];
+    if (d.experience.uniform() < problems) {
+        problem(x, c, t, d, b);
+    }
+    if (b == 0 && !c.has(Flag::known) &&
+        d.experience.uniform() < x.scenario.journey.data_from_purchase) {
+        c.flags |= Flag::known;
+        if (d.experience.uniform() < x.model.consent[c.m * x.segments + c.g]) {
+            c.flags |= Flag::consented;
+        }
+    }
+}
+
+/// An order for brand b, taken if the shop or site can serve it; false if it could not.
+CUSTSIM_PROCESS bool attempt(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d,
+                             std::size_t b) {
+    t.attempts[b] += 1;
+    if (d.journey.uniform() < x.model.served[b]) {
+        purchase(x, c, t, d, b);
+        return true;
+    }
+    t.lost[b] += 1;
+    return false;
+}
+
+} // namespace custsim

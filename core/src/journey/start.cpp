@@ -1,0 +1,170 @@
+// Day 0 of the journey model: the columns, each customer's market, segment, reach, media
+// attention, initial awareness and installed base, then seeds and ambassadors, and a pass that
+// changes nobody to fill the weights, voices and KPIs of day 0.
+#include "custsim/simulation.hpp"
+
+#include "journey/build.hpp"
+#include "journey/context.hpp"
+#include "parallel.hpp"
+
+namespace custsim {
+
+namespace {
+
+std::uint32_t mix32(std::uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+void allocate_columns(Customers& c, std::uint32_t n, std::size_t B) {
+    c.market.assign(n, 0);
+    c.segment.assign(n, 0);
+    c.brand.assign(n, no_brand);
+    c.flags.assign(n, 0);
+    c.last_touch.assign(n, touch_none);
+    c.source.assign(n, touch_none);
+    c.awareness.assign(std::size_t(n) * B, 0.0f);
+    c.attitude.assign(std::size_t(n) * B, 0.0f);
+    c.satisfaction.assign(n, 0.0f);
+    c.experience.assign(n, 0.0f);
+    c.buzz.assign(n, 0.0f);
+    c.reachable.assign(n, 0);
+    c.attention.assign(n, 1.0f);
+    c.revenue.assign(n, 0.0f);
+}
+
+/// Customer i joins the focal brand's data pool, and consents if u says so.
+void become_known(Customers& c, const JourneyModel& x, std::uint32_t i, double u) {
+    c.flags[i] |= Flag::known;
+    if (u < x.consent[c.market[i] * x.segments + c.segment[i]]) {
+        c.flags[i] |= Flag::consented;
+    }
+}
+
+/// Customer i is a customer of brand b since day `since` (<= 0) at the start.
+void make_customer(Customers& c, const JourneyModel& x, const Scenario& s, std::uint32_t i,
+                   std::size_t b, double since, Draws& draws) {
+    c.brand[i] = std::uint8_t(b);
+    c.flags[i] |= Flag::active;
+    c.experience[i] = first_experience(x, b, c.segment[i], draws.uniform());
+    c.satisfaction[i] = c.experience[i];
+    c.buzz[i] = std::isfinite(s.word_of_mouth.buzz_decay_days)
+                    ? float(std::exp(std::min(since, 0.0) / s.word_of_mouth.buzz_decay_days))
+                    : 1.0f;
+    c.awareness[std::size_t(i) * x.brands + b] = 2 * float(s.journey.awareness_threshold);
+    const double u = draws.uniform();
+    if (b == 0) {
+        c.flags[i] |= Flag::ever_focal;
+        c.adopted_day[i] = float(std::min(since, 0.0));
+        if (u < s.journey.data_from_purchase) {
+            become_known(c, x, i, draws.uniform());
+        }
+    }
+}
+
+/// Customer i's market, segment, reach, attention, initial awareness and installed brand.
+void place_customer(Customers& c, const JourneyModel& x, const Scenario& s, std::uint32_t i,
+                    Draws& draws) {
+    const std::size_t M = x.markets, G = x.segments, B = x.brands;
+    std::size_t m = 0;
+    while (m + 1 < M && i >= x.market_start[m + 1]) {
+        ++m;
+    }
+    c.market[i] = std::uint8_t(m);
+    const double u = draws.uniform() * x.segment_cumulative[m * G + G - 1];
+    std::size_t g = 0;
+    while (g + 1 < G && u >= x.segment_cumulative[m * G + g]) {
+        ++g;
+    }
+    c.segment[i] = std::uint8_t(g);
+    std::uint16_t reachable = 0;
+    for (std::size_t ch = 0; ch < x.channels; ++ch) {
+        if (mix32(i * 16u + std::uint32_t(ch)) < x.reach_below[ch]) {
+            reachable |= std::uint16_t(1u << ch);
+        }
+    }
+    c.reachable[i] = reachable;
+    // Media consumption is skewed (heavy and light viewers): lognormal, mean 1.
+    const double spread = s.journey.attention_spread;
+    if (spread > 0) {
+        const double radius = std::sqrt(-2 * std::log(draws.uniform()));
+        const double normal = radius * std::cos(2 * M_PI * draws.uniform());
+        c.attention[i] = float(std::exp(spread * normal - 0.5 * spread * spread));
+    }
+    const float threshold = float(s.journey.awareness_threshold);
+    for (std::size_t b = 0; b < B; ++b) {
+        if (draws.uniform() < s.brands[b].initial_awareness) {
+            c.awareness[std::size_t(i) * B + b] = 1.5f * threshold;
+        }
+    }
+    double installed = draws.uniform();
+    for (std::size_t b = 0; b < B; ++b) {
+        if (installed < s.brands[b].initial_share) {
+            make_customer(c, x, s, i, b, -365 * draws.uniform(), draws);
+            break;
+        }
+        installed -= s.brands[b].initial_share;
+    }
+}
+
+} // namespace
+
+void Simulation::start_journey() {
+    const auto& s = scenario_;
+    const std::uint32_t n = graph_->num_customers();
+    model_ = build_journey_model(s, n);
+    const JourneyModel& x = *model_;
+    const std::size_t B = x.brands, C = x.channels, M = x.markets;
+    auto& c = state_;
+    allocate_columns(c, n, B);
+    // Neighbours read one representation of a voice: packed lanes for up to two brands.
+    const bool lanes = B <= 2;
+    c.voice.assign(lanes ? 0 : n, Voice{});
+    next_voice_.assign(lanes ? 0 : n, Voice{});
+    lanes_.assign(lanes ? n : 0, 0);
+    next_lanes_.assign(lanes ? n : 0, 0);
+    parallel_for(n, [&](std::int64_t v) {
+        const auto i = static_cast<std::uint32_t>(v);
+        Draws draws(key_, 0, Process::initial, i);
+        place_customer(c, x, s, i, draws);
+    });
+    for (auto v : pick_seeds(scenario_.seed_customers(), scenario_.seeds.by, Process::seeding)) {
+        if (!(c.flags[v] & Flag::active) || c.brand[v] != 0) {
+            Draws draws(key_, 1, Process::initial, v);
+            make_customer(c, x, s, v, 0, 0.0, draws);
+        }
+    }
+    model_->ambassadors = pick_seeds(s.ambassadors.count, s.ambassadors.by, Process::ambassadors);
+    for (auto v : x.ambassadors) {
+        if (!(c.flags[v] & Flag::active) || c.brand[v] != 0) {
+            Draws draws(key_, 2, Process::initial, v);
+            make_customer(c, x, s, v, 0, 0.0, draws);
+        }
+        c.flags[v] |= Flag::ambassador;
+        c.satisfaction[v] = c.experience[v] = 10.0f;
+    }
+    const float threshold = float(s.journey.awareness_threshold);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        if (c.flags[i] & Flag::ever_focal) {
+            c.stage[i] = static_cast<std::uint8_t>(Stage::customer);
+        } else if (c.awareness[std::size_t(i) * B] >= threshold) {
+            c.stage[i] = static_cast<std::uint8_t>(Stage::aware);
+        }
+    }
+    kpis_.channel_spend.assign(C, 0);
+    kpis_.channel_exposures.assign(C, 0);
+    kpis_.channel_conversions.assign(C, 0);
+    kpis_.channel_acquisitions.assign(C, 0);
+    kpis_.brand_aware.assign(B, 0);
+    kpis_.brand_customers.assign(B, 0);
+    kpis_.market_aware.assign(M, 0);
+    kpis_.market_customers.assign(M, 0);
+    kpis_.market_revenue.assign(M, 0);
+    step_journey(true);
+}
+
+} // namespace custsim

@@ -1,0 +1,117 @@
+// The journey model's step (MODEL.md sections 3 to 6): today's constants, the schedule of
+// processes run for every customer in one fused pass, and the merge of the block tallies into
+// the KPIs and into what the next step needs. Each process lives in its own header here.
+#include "custsim/simulation.hpp"
+
+#include "journey/classify.hpp"
+#include "journey/context.hpp"
+#include "journey/decide.hpp"
+#include "journey/expose.hpp"
+#include "journey/fade.hpp"
+#include "journey/hear.hpp"
+#include "journey/serve.hpp"
+#include "journey/settle.hpp"
+#include "journey/speak.hpp"
+#include "parallel.hpp"
+
+namespace custsim {
+
+StepContext make_context(const Scenario& s, const JourneyModel& x, const SocialGraph& graph,
+                         Customers& c, StreamKey key, std::uint32_t step, std::uint16_t on) {
+    StepContext ctx{s, x, graph,
+                    Columns{c.market.data(), c.segment.data(), c.brand.data(), c.flags.data(),
+                            c.last_touch.data(), c.source.data(), c.stage.data(),
+                            c.awareness.data(), c.attitude.data(), c.satisfaction.data(),
+                            c.experience.data(), c.buzz.data(), c.revenue.data(),
+                            c.adopted_day.data(), c.reachable.data(), c.attention.data()},
+                    key};
+    const auto& j = s.journey;
+    const auto& wom = s.word_of_mouth;
+    const double dt = s.dt;
+    ctx.step = step;
+    ctx.on = on;
+    ctx.brands = x.brands;
+    ctx.channels = x.channels;
+    ctx.markets = x.markets;
+    ctx.segments = x.segments;
+    ctx.dt = dt;
+    ctx.now = double(step) * dt + dt;
+    ctx.threshold = float(j.awareness_threshold);
+    ctx.memory_decay = float(std::exp(-dt / j.memory_days));
+    ctx.attitude_decay = float(std::exp(-dt / j.attitude_days));
+    ctx.buzz_decay = float(std::exp(-dt / wom.buzz_decay_days));
+    ctx.relax = -std::expm1(-dt / j.satisfaction_days);
+    ctx.leave_market = -std::expm1(-dt / j.need_window_days);
+    ctx.decide = -std::expm1(-j.decide_rate * dt);
+    ctx.wom_scale = wom.rate / voice_unit;
+    ctx.fades = std::isfinite(wom.buzz_decay_days);
+    ctx.mean_field = graph.is_mean_field();
+    ctx.personalising = s.personalisation.level != PersonalisationLevel::none;
+    ctx.tie_weight = {
+        std::uint64_t(tie_unit),
+        std::uint64_t(std::clamp<long long>(std::llround(wom.strong_tie * tie_unit), 0, 64))};
+    const double n = double(graph.num_customers());
+    for (std::size_t k = 0; k < 2 * x.brands; ++k) {
+        ctx.mean_field_beta[k] = ctx.wom_scale * x.talk[k] / n;
+    }
+    return ctx;
+}
+
+/// One customer's step: the schedule (step_processes, in order).
+CUSTSIM_PROCESS void step_customer(const StepContext& x, std::uint32_t i, JourneyTally& t) {
+    Customer c = load(x, i);
+    fade(x, c);
+    expose(x, c, t);
+    hear(x, c, t);
+    decide(x, c, t);
+    serve(x, c, t);
+    settle(x, c);
+    speak(x, c, t);
+    classify(x, c, t);
+    store(x, c);
+}
+
+// One step of dt days in MODEL.md's order. Policy and the last step's aggregates are set
+// serially (plan_step); then every customer, on any thread, reads the state the last step left
+// (its own columns and its neighbours' voices) and writes only its own columns. Each process
+// draws from its own counter-based stream, so a policy that changes one process leaves the
+// others' numbers alone (common random numbers). Block tallies are merged in block order.
+void Simulation::step_journey(bool dry) {
+    const double day = double(step_) * scenario_.dt;
+    plan_step(day);
+    // Which processes run: all of them, none on the dry pass of day 0, or what a benchmark chose.
+    StepContext context = make_context(scenario_, *model_, *graph_, state_, key_,
+                                       static_cast<std::uint32_t>(step_), dry ? 0 : processes_);
+    context.heard_voice = state_.voice.data();
+    context.heard_lanes = lanes_.data();
+    context.next_voice = next_voice_.data();
+    context.next_lanes = next_lanes_.data();
+    const std::size_t reach_counts =
+        model_->brands * model_->markets * model_->segments * reach_classes;
+    std::vector<JourneyTally> blocks;
+    for_each_block(graph_->num_customers(), threads_, blocks,
+                   [&](std::int64_t first, std::int64_t last, JourneyTally& out) {
+                       // Locals: the compiler keeps them apart from the columns (no aliasing
+                       // reloads).
+                       const StepContext x = context;
+                       JourneyTally t;
+                       t.reach_count.assign(reach_counts, 0);
+                       constexpr std::int64_t lookahead = 8;
+                       for (std::int64_t v = first; v < last; ++v) {
+                           if (!x.mean_field && v + lookahead < last) {
+                               prefetch_voices(x, static_cast<std::uint32_t>(v + lookahead));
+                           }
+                           step_customer(x, static_cast<std::uint32_t>(v), t);
+                       }
+                       out = t;
+                   });
+    std::swap(state_.voice, next_voice_);
+    std::swap(lanes_, next_lanes_);
+    if (!dry) {
+        ++step_;
+    }
+    kpis_.day = this->day();
+    tally_journey(blocks, dry);
+}
+
+} // namespace custsim

@@ -1,0 +1,172 @@
+// After the customer loop: the block tallies merged in block order (the same sums on any thread
+// count), what the next step needs from this one (reach weights, talk, service capacity,
+// reputation), and the KPIs booked (stocks now, flows added).
+#include "custsim/simulation.hpp"
+
+#include "journey/model.hpp"
+
+#include <algorithm>
+
+namespace custsim {
+
+void JourneyTally::add(const JourneyTally& t) {
+    for (std::size_t k = 0; k < reach_count.size(); ++k) {
+        reach_count[k] += t.reach_count[k];
+    }
+    auto add_all = [](auto& into, const auto& from) {
+        for (std::size_t k = 0; k < into.size(); ++k) {
+            into[k] += from[k];
+        }
+    };
+    add_all(exposures, t.exposures);
+    add_all(conversions, t.conversions);
+    add_all(acquisitions, t.acquisitions);
+    for (auto member : {&JourneyTally::aware, &JourneyTally::customers, &JourneyTally::attempts,
+                        &JourneyTally::lost, &JourneyTally::purchases, &JourneyTally::opened,
+                        &JourneyTally::resolved, &JourneyTally::unresolved, &JourneyTally::churned,
+                        &JourneyTally::open}) {
+        add_all(this->*member, t.*member);
+    }
+    add_all(revenue, t.revenue);
+    add_all(satisfaction, t.satisfaction);
+    add_all(talk, t.talk);
+    add_all(market_aware, t.market_aware);
+    add_all(market_customers, t.market_customers);
+    add_all(market_revenue, t.market_revenue);
+    for (auto member :
+         {&JourneyTally::considering, &JourneyTally::promoters, &JourneyTally::detractors,
+          &JourneyTally::wom_positive, &JourneyTally::wom_negative, &JourneyTally::consented,
+          &JourneyTally::known, &JourneyTally::new_focal, &JourneyTally::new_by_ads,
+          &JourneyTally::new_by_wom, &JourneyTally::ambassadors}) {
+        this->*member += t.*member;
+    }
+    edge_reads += t.edge_reads;
+}
+
+/// What the next step needs from this one. Weight reachable per pair and market: customers per
+/// reach class times the class's weight, times the share of customers the channel reaches
+/// (expected, not counted). Service: the share of orders the site serves and of complaints the
+/// call centre handles. Reputation: customers' mean satisfaction, centred on 7, over 3.
+void carry_over(JourneyModel& x, const Scenario& s, const JourneyTally& total) {
+    const std::size_t M = x.markets, G = x.segments, P = x.planned.size();
+    for (std::size_t p = 0; p < P; ++p) {
+        const auto [b, ch] = x.planned[p];
+        for (std::size_t m = 0; m < M; ++m) {
+            double weight = 0;
+            for (std::size_t g = 0; g < G; ++g) {
+                for (std::size_t k = 0; k < reach_classes; ++k) {
+                    weight += total.reach_count[(b * M * G + m * G + g) * reach_classes + k] *
+                              x.class_weight[((m * G + g) * reach_classes + k) * P + p];
+                }
+            }
+            x.weight_sum[p * M + m] = weight * s.channels[ch].reach;
+        }
+    }
+    std::copy(total.talk.begin(), total.talk.end(), x.talk.begin());
+    const double dt = s.dt;
+    for (std::size_t b = 0; b < x.brands; ++b) {
+        const auto& service = s.brands[b].service;
+        const double orders = service.it_capacity * dt;
+        x.served[b] = double(total.attempts[b]) > orders ? orders / double(total.attempts[b]) : 1.0;
+        const double capacity = service.agents * service.handle_rate * dt;
+        x.handle[b] = total.open[b] > 0 ? std::min(1.0, capacity / double(total.open[b])) : 1.0;
+        x.reputation[b] = total.customers[b] > 0
+                              ? (total.satisfaction[b] / double(total.customers[b]) - 7) / 3
+                              : 0.0;
+    }
+}
+
+/// The stocks of this moment.
+void book_stocks(Kpis& k, const JourneyModel& x, const JourneyTally& total) {
+    std::int64_t all_customers = 0;
+    for (std::size_t b = 0; b < x.brands; ++b) {
+        k.brand_aware[b] = double(total.aware[b]);
+        k.brand_customers[b] = double(total.customers[b]);
+        all_customers += total.customers[b];
+    }
+    for (std::size_t m = 0; m < x.markets; ++m) {
+        k.market_aware[m] = double(total.market_aware[m]);
+        k.market_customers[m] = double(total.market_customers[m]);
+    }
+    k.customers = total.customers[0];
+    k.aware = total.aware[0];
+    k.considering = double(total.considering);
+    k.market_share = all_customers > 0 ? double(total.customers[0]) / double(all_customers) : 0.0;
+    k.promoters = double(total.promoters);
+    k.detractors = double(total.detractors);
+    k.nps = total.customers[0] > 0
+                ? 100.0 * double(total.promoters - total.detractors) / double(total.customers[0])
+                : 0.0;
+    k.consented = double(total.consented);
+    k.known = double(total.known);
+}
+
+/// The flows of one step, added; costs booked by category; profit.
+void book_flows(Kpis& k, const JourneyModel& x, const Scenario& s, const JourneyTally& total) {
+    const double dt = s.dt;
+    for (std::size_t m = 0; m < x.markets; ++m) {
+        k.market_revenue[m] += total.market_revenue[m];
+    }
+    k.adopted += total.new_focal;
+    k.adopted_by_ads += total.new_by_ads;
+    k.adopted_by_wom += total.new_by_wom;
+    k.purchases += double(total.purchases[0]);
+    k.lost_sales += double(total.lost[0]);
+    k.revenue += total.revenue[0];
+    k.margin += total.revenue[0] * s.brands[0].margin;
+    k.wom_positive += double(total.wom_positive);
+    k.wom_negative += double(total.wom_negative);
+    k.complaints_opened += double(total.opened[0]);
+    k.complaints_resolved += double(total.resolved[0]);
+    k.complaints_unresolved += double(total.unresolved[0]);
+    k.churned += double(total.churned[0]);
+    k.customer_days += double(total.customers[0]) * dt;
+    for (std::size_t ch = 0; ch < x.channels; ++ch) {
+        k.channel_exposures[ch] += total.exposures[ch];
+        k.channel_conversions[ch] += total.conversions[ch];
+        k.channel_acquisitions[ch] += total.acquisitions[ch];
+    }
+    for (std::size_t p = 0; p < x.planned.size(); ++p) {
+        const auto [b, ch] = x.planned[p];
+        for (std::size_t m = 0; m < x.markets && b == 0; ++m) {
+            k.channel_spend[ch] += x.spend[p * x.markets + m] * dt;
+            k.media_cost += x.spend[p * x.markets + m] * dt;
+        }
+    }
+    const auto& service = s.brands[0].service;
+    k.service_cost +=
+        (service.agents * service.cost_per_agent_day + service.logistics_cost_per_day) * dt;
+    k.it_cost += service.it_cost_per_day * dt;
+    if (s.personalisation.level != PersonalisationLevel::none) {
+        k.data_cost += (s.personalisation.platform_cost_per_day +
+                        s.personalisation.cost_per_known_per_day * double(total.known)) *
+                       dt;
+    }
+    k.ambassador_cost += s.ambassadors.reward_per_day * double(total.ambassadors) * dt;
+    k.profit =
+        k.margin - k.media_cost - k.service_cost - k.it_cost - k.data_cost - k.ambassador_cost;
+}
+
+// KPIs: stocks now, flows added (the first call only fills the state of day 0).
+void Simulation::tally_journey(std::span<const JourneyTally> blocks, bool first) {
+    JourneyModel& x = *model_;
+    JourneyTally total;
+    total.reach_count.assign(x.brands * x.markets * x.segments * reach_classes, 0);
+    for (const auto& t : blocks) {
+        total.add(t);
+    }
+    carry_over(x, scenario_, total);
+    book_stocks(kpis_, x, total);
+    if (first) {
+        kpis_.adopted = 0;
+        for (std::uint32_t i = 0; i < graph_->num_customers(); ++i) {
+            kpis_.adopted += (state_.flags[i] & Flag::ever_focal) != 0;
+        }
+        return;
+    }
+    book_flows(kpis_, x, scenario_, total);
+    work_.edge_reads += total.edge_reads;
+    work_.agent_steps += graph_->num_customers();
+}
+
+} // namespace custsim

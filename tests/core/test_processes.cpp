@@ -1,0 +1,309 @@
+// Each journey process alone, on a hand-made customer, against the number MODEL.md gives.
+#include "custsim/simulation.hpp"
+
+#include "journey/build.hpp"
+#include "journey/classify.hpp"
+#include "journey/decide.hpp"
+#include "journey/expose.hpp"
+#include "journey/fade.hpp"
+#include "journey/hear.hpp"
+#include "journey/serve.hpp"
+#include "journey/settle.hpp"
+#include "journey/speak.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+using namespace custsim;
+
+namespace {
+
+/// A two-brand, one-channel market of `n` customers, its model, columns and one step's context.
+struct Room {
+    Scenario s;
+    std::shared_ptr<const SocialGraph> graph;
+    std::unique_ptr<JourneyModel> model;
+    Customers columns;
+    std::vector<std::uint64_t> lanes, next_lanes;
+    std::array<float, 2> awareness{}, attitude{};
+    JourneyTally tally;
+
+    explicit Room(std::uint32_t n = 64) {
+        s.customers = n;
+        s.graph.kind = GraphKind::mean_field;
+        Channel tv;
+        tv.name = "tv";
+        tv.trust = 0.4;
+        tv.persuasion = 0.05;
+        s.channels = {tv};
+        Brand focal, rival;
+        focal.name = "focal";
+        rival.name = "rival";
+        s.brands = {focal, rival};
+        graph = build_graph(s);
+        model = build_journey_model(s, n);
+        for (auto* column : {&columns.market, &columns.segment, &columns.flags, &columns.stage})
+            column->assign(n, 0);
+        columns.brand.assign(n, no_brand);
+        columns.last_touch.assign(n, touch_none);
+        columns.source.assign(n, touch_none);
+        for (auto* column : {&columns.satisfaction, &columns.experience, &columns.buzz,
+                             &columns.revenue, &columns.adopted_day})
+            column->assign(n, 0.0f);
+        columns.awareness.assign(2 * n, 0.0f);
+        columns.attitude.assign(2 * n, 0.0f);
+        columns.reachable.assign(n, 1);
+        columns.attention.assign(n, 1.0f);
+        lanes.assign(n, 0);
+        next_lanes.assign(n, 0);
+        tally.reach_count.assign(2 * reach_classes, 0);
+    }
+    StepContext context(std::uint32_t step = 3) {
+        StepContext x = make_context(s, *model, *graph, columns, {7, 0}, step, all_step_processes);
+        x.heard_lanes = lanes.data();
+        x.next_lanes = next_lanes.data();
+        return x;
+    }
+    /// Customer i of segment 0 in market 0, aware of nothing, with no brand.
+    Customer customer(std::uint32_t i = 0) {
+        Customer c;
+        c.id = i;
+        c.market = &model->market[0];
+        c.segment = &model->segment[0];
+        c.reachable = 1; // the channel can reach the customer
+        awareness = {};
+        attitude = {};
+        c.awareness = awareness.data();
+        c.attitude = attitude.data();
+        return c;
+    }
+};
+
+TEST(StepProcesses, NamesBitsAndStreamsAreUnique) {
+    std::set<std::string_view> names;
+    std::set<std::uint16_t> bits;
+    std::set<std::uint32_t> streams;
+    for (const auto& p : step_processes) {
+        EXPECT_TRUE(names.insert(p.name).second) << p.name;
+        if (p.bit) {
+            EXPECT_EQ(p.bit & (p.bit - 1), 0) << p.name << ": one bit";
+            EXPECT_TRUE(bits.insert(p.bit).second) << p.name;
+        }
+        for (auto stream : p.streams) {
+            if (stream != no_stream) {
+                EXPECT_TRUE(streams.insert(std::uint32_t(stream)).second) << p.name;
+            }
+        }
+    }
+    EXPECT_EQ(step_process_bit("decide"), 8);
+    EXPECT_EQ(step_process_bit("no such"), 0);
+}
+
+TEST(Fade, MemoryAndAttitudeDecayAsAdstock) {
+    Room room;
+    const auto x = room.context();
+    Customer c = room.customer();
+    c.awareness[1] = 2.0f;
+    c.attitude[1] = 1.0f;
+    fade(x, c);
+    EXPECT_FLOAT_EQ(c.awareness[1], 2.0f * float(std::exp(-1.0 / room.s.journey.memory_days)));
+    EXPECT_FLOAT_EQ(c.attitude[1], float(std::exp(-1.0 / room.s.journey.attitude_days)));
+}
+
+TEST(Fade, TheBrandInUseStaysInMind) {
+    Room room;
+    const auto x = room.context();
+    Customer c = room.customer();
+    c.flags = Flag::active;
+    c.brand = 1;
+    fade(x, c);
+    EXPECT_FLOAT_EQ(c.awareness[1], 2.0f * float(room.s.journey.awareness_threshold));
+    EXPECT_FLOAT_EQ(c.awareness[0], 0.0f);
+}
+
+TEST(Expose, EachExposureAddsTrustToMemoryAndPersuasionToAttitude) {
+    Room room;
+    const auto x = room.context();
+    Customer c = room.customer();
+    Draws draws(x.key, x.step, Process(17), c.id);
+    touch_by(x, c, room.tally, draws, 0, 0, 3);
+    EXPECT_FLOAT_EQ(c.awareness[0], float(3 * 0.4));
+    EXPECT_FLOAT_EQ(c.attitude[0], float(3 * 0.05));
+    EXPECT_EQ(room.tally.exposures[0], 3);
+    EXPECT_EQ(c.touch, 0) << "the last touch is the channel";
+    EXPECT_EQ(c.source, 0) << "1.2 is above the threshold: found through the channel";
+}
+
+TEST(Expose, ExposuresArePoissonWithTheClassRate) {
+    // One exposure a day per customer on average: the share exposed at least once is 1 - e^-1.
+    Room room(20000);
+    const std::size_t P = room.model->planned.size();
+    for (auto& rate : room.model->class_rate) {
+        rate = 0;
+    }
+    for (std::size_t k = 0; k < reach_classes; ++k) {
+        room.model->class_rate[k * P + 0] = 1.0; // the focal brand's tv, every reach class
+    }
+    const auto x = room.context();
+    int exposed = 0;
+    for (std::uint32_t i = 0; i < 20000; ++i) {
+        Customer c = room.customer(i);
+        expose(x, c, room.tally);
+        exposed += c.awareness[0] > 0;
+    }
+    const double p = 1 - std::exp(-1.0), sd = std::sqrt(p * (1 - p) / 20000);
+    EXPECT_NEAR(exposed / 20000.0, p, 4 * sd);
+    EXPECT_DOUBLE_EQ(room.tally.reach_count[0], 20000) << "every prospect counted with attention 1";
+}
+
+TEST(Hear, AMessageAddsPeerTrustToMemoryAndMovesAttitude) {
+    Room room;
+    auto x = room.context();
+    x.mean_field_beta = {};
+    x.mean_field_beta[1] = 50; // focal brand, negative: heard for sure within a day
+    Customer c = room.customer();
+    hear(x, c, room.tally);
+    const auto& wom = room.s.word_of_mouth;
+    EXPECT_FLOAT_EQ(c.awareness[0], float(room.model->market[0].trust_peers));
+    EXPECT_FLOAT_EQ(c.attitude[0],
+                    float(-wom.attitude_step * room.model->market[0].trust_peers * wom.negativity));
+    EXPECT_EQ(room.tally.wom_negative, 1);
+    EXPECT_EQ(c.touch, touch_none) << "a negative message is not a touch";
+}
+
+TEST(Decide, AShopperChoosesByLogitAgainstNotBuying) {
+    // One acceptable brand with utility v, prompted: it is bought with probability e^v/(1+e^v).
+    Room room(40000);
+    const auto x = room.context();
+    const double v = room.model->quality_utility[0] + room.s.journey.reputation_weight * 0.0;
+    room.model->reputation.fill(0);
+    int bought = 0;
+    for (std::uint32_t i = 0; i < 40000; ++i) {
+        Customer c = room.customer(i);
+        c.flags = Flag::in_market;
+        c.awareness[0] = 1.5f;
+        c.prompted[0] = true;
+        decide(x, c, room.tally);
+        bought += c.active_with(0);
+    }
+    const double p = std::exp(v) / (1 + std::exp(v)), sd = std::sqrt(p * (1 - p) / 40000);
+    EXPECT_NEAR(bought / 40000.0, p, 4 * sd);
+    EXPECT_EQ(room.tally.purchases[0], bought);
+}
+
+TEST(Decide, ChurnFollowsTheHazard) {
+    // Satisfied (8), neutral attitude, no complaint: leaves with probability 1 - e^-(churn dt).
+    Room room(100000);
+    room.model->segment[0].churn_rate = 0.01;
+    room.model->segment[0].repurchase_rate = 0;
+    const auto x = room.context();
+    int left = 0;
+    for (std::uint32_t i = 0; i < 100000; ++i) {
+        Customer c = room.customer(i);
+        c.segment = &room.model->segment[0];
+        c.flags = Flag::active;
+        c.brand = 1;
+        c.satisfaction = 8;
+        decide(x, c, room.tally);
+        left += !c.has(Flag::active);
+    }
+    const double p = -std::expm1(-0.01), sd = std::sqrt(p * (1 - p) / 100000);
+    EXPECT_NEAR(left / 100000.0, p, 4 * sd);
+    EXPECT_EQ(room.tally.churned[1], left);
+}
+
+TEST(Purchase, AFirstFocalPurchaseMakesACustomerAndBooksRevenue) {
+    Room room;
+    const auto x = room.context();
+    Customer c = room.customer(5);
+    c.source = touch_word_of_mouth;
+    room.model->served.fill(1);
+    room.s.brands[0].problem_rate = 0;
+    DecideDraws d(x, c.id);
+    ASSERT_TRUE(attempt(x, c, room.tally, d, 0));
+    EXPECT_TRUE(c.active_with(0));
+    EXPECT_TRUE(c.has(Flag::ever_focal));
+    EXPECT_FLOAT_EQ(room.columns.adopted_day[5], float(x.now));
+    EXPECT_FLOAT_EQ(room.columns.revenue[5], float(room.s.brands[0].price));
+    EXPECT_EQ(room.tally.new_by_wom, 1);
+    EXPECT_FLOAT_EQ(c.awareness[0], 2 * x.threshold);
+    EXPECT_EQ(c.satisfaction, room.columns.experience[5]);
+    EXPECT_NEAR(c.satisfaction, room.model->experience[0], 1.5) << "experience +-1.5";
+}
+
+TEST(Serve, RecoveryRestoresTheTroubleFreeExperienceNoHigher) {
+    Room room;
+    room.s.brands[0].service.quality = 1;
+    const auto x = room.context();
+    Customer c = room.customer(2);
+    c.flags = Flag::active | Flag::complaint;
+    c.brand = 0;
+    c.satisfaction = 4;
+    room.columns.experience[2] = 8.5f;
+    serve(x, c, room.tally);
+    EXPECT_FLOAT_EQ(c.satisfaction, 8.5f);
+    EXPECT_FALSE(c.has(Flag::complaint));
+    EXPECT_EQ(room.tally.resolved[0], 1);
+}
+
+TEST(Serve, AFailedComplaintLeavesSatisfactionAtThreeAtMost) {
+    Room room;
+    room.s.brands[0].service.quality = 0;
+    const auto x = room.context();
+    Customer c = room.customer(2);
+    c.flags = Flag::active | Flag::complaint;
+    c.brand = 0;
+    c.satisfaction = 6;
+    serve(x, c, room.tally);
+    EXPECT_FLOAT_EQ(c.satisfaction, 3.0f);
+    EXPECT_TRUE(c.has(Flag::unresolved));
+    EXPECT_EQ(room.tally.unresolved[0], 1);
+}
+
+TEST(Settle, SatisfactionDriftsToTheExperience) {
+    Room room;
+    const auto x = room.context();
+    Customer c = room.customer(1);
+    c.flags = Flag::active;
+    c.brand = 0;
+    c.satisfaction = 5;
+    room.columns.experience[1] = 9;
+    settle(x, c);
+    EXPECT_FLOAT_EQ(c.satisfaction, float(5 + 4 * -std::expm1(-1.0 / 60)));
+}
+
+TEST(Speak, APromoterTalksAtTheSegmentsRateInItsBrandsLane) {
+    Room room;
+    const auto x = room.context();
+    Customer c = room.customer(3);
+    c.flags = Flag::active;
+    c.brand = 1;
+    c.satisfaction = 9.5f;
+    speak(x, c, room.tally);
+    EXPECT_EQ(room.next_lanes[3], std::uint64_t(4096) << 32) << "level 4096 in lane 2 x 1 + 0";
+    c.satisfaction = 5; // a detractor: the negative lane
+    speak(x, c, room.tally);
+    EXPECT_EQ(room.next_lanes[3], std::uint64_t(4096) << 48);
+}
+
+TEST(Classify, StagesFollowTheFocalBrand) {
+    Room room;
+    const auto x = room.context();
+    Customer c = room.customer();
+    EXPECT_EQ(stage_of(x, c), Stage::unaware);
+    c.awareness[0] = 1;
+    EXPECT_EQ(stage_of(x, c), Stage::aware);
+    c.flags = Flag::in_market;
+    EXPECT_EQ(stage_of(x, c), Stage::considering);
+    c.flags = Flag::active | Flag::ever_focal;
+    c.brand = 0;
+    EXPECT_EQ(stage_of(x, c), Stage::customer);
+    c.brand = 1;
+    EXPECT_EQ(stage_of(x, c), Stage::lapsed);
+    classify(x, c, room.tally);
+    EXPECT_EQ(room.tally.customers[1], 1);
+    EXPECT_EQ(room.tally.aware[0], 1);
+}
+
+} // namespace
