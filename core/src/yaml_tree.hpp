@@ -19,6 +19,15 @@ struct YamlNode {
     std::string file;
     int line = 0; // 1-based; 0 for a value that came from an override
 
+    // Defined where YamlNode is complete: clang's C++20 library checks would otherwise reject
+    // the vector of pairs holding the type being defined.
+    YamlNode();
+    YamlNode(const YamlNode&);
+    YamlNode(YamlNode&&) noexcept;
+    YamlNode& operator=(const YamlNode&);
+    YamlNode& operator=(YamlNode&&) noexcept;
+    ~YamlNode();
+
     const YamlNode* find(std::string_view key) const;
     YamlNode* find(std::string_view key);
     /// "file:line: " (or "file: " without a line).
