@@ -84,13 +84,25 @@ SocialGraph SocialGraph::load_edge_list(const std::filesystem::path& path, EdgeL
     char buffer[4096];
     std::uint64_t line_number = 0;
     bool seen_data = false;
-    // A gzip stream that stops early: its last line is cut, so say so rather than blame it.
-    auto check_truncated = [&] {
+    // A gzip stream that stops early or is damaged cuts its last line: say so rather than
+    // blame the line.
+    auto check_stream = [&] {
         int code = 0;
-        gzerror(file.get(), &code);
+        const char* message = gzerror(file.get(), &code);
         if (code == Z_BUF_ERROR) {
             throw InputError(path.string() + ":" + std::to_string(line_number) +
                              ": the gzip data ends early (a truncated file?)");
+        }
+        if (code != Z_OK && code != Z_STREAM_END) {
+            std::string_view detail = message; // zlib's message starts with the path
+            if (const auto prefix = path.string() + ": ";
+                detail.substr(0, prefix.size()) == prefix) {
+                detail.remove_prefix(prefix.size());
+            }
+            throw InputError(
+                path.string() + ": damaged gzip data after line " + std::to_string(line_number) +
+                " (" + (code == Z_ERRNO ? std::string(std::strerror(errno)) : std::string(detail)) +
+                ")");
         }
     };
     while (gzgets(file.get(), buffer, sizeof buffer)) {
@@ -118,7 +130,7 @@ SocialGraph SocialGraph::load_edge_list(const std::filesystem::path& path, EdgeL
                 continue;
             }
             if (line.back() != '\n') {
-                check_truncated();
+                check_stream();
             }
             std::string shown = line.substr(0, line.find_last_not_of("\r\n") + 1);
             if (shown.size() > 80) {
@@ -134,15 +146,7 @@ SocialGraph SocialGraph::load_edge_list(const std::filesystem::path& path, EdgeL
         ends.push_back(a);
         ends.push_back(b);
     }
-    check_truncated();
-    int gz_error = 0;
-    const char* gz_message = gzerror(file.get(), &gz_error);
-    if (gz_error != Z_OK && gz_error != Z_STREAM_END) {
-        throw InputError(
-            path.string() + ": damaged gzip data after line " + std::to_string(line_number) + " (" +
-            (gz_error == Z_ERRNO ? std::string(std::strerror(errno)) : std::string(gz_message)) +
-            ")");
-    }
+    check_stream();
     if (r.lines == 0) {
         throw InputError(path.string() + ": no edges in " + std::to_string(line_number) +
                          (line_number == 1 ? " line" : " lines") +

@@ -143,6 +143,14 @@ TEST(EdgeList, TruncatedGzipIsReportedAsTruncated) {
     EXPECT_NE(message.find("the gzip data ends early (a truncated file?)"), std::string::npos)
         << message;
     EXPECT_EQ(message.find("expected two ids"), std::string::npos) << message;
+    // An invalid deflate block type right at the start: damaged, not truncated.
+    std::string bytes(size, '\0');
+    std::ifstream(whole, std::ios::binary).read(bytes.data(), static_cast<std::streamsize>(size));
+    bytes[10] = '\xff';
+    const auto damaged = write_temp("damaged.txt.gz", bytes);
+    EXPECT_NE(edge_list_error(damaged).find("damaged gzip data after line 0 (invalid block type)"),
+              std::string::npos)
+        << edge_list_error(damaged);
 }
 
 TEST(EdgeList, OnlyRegularFilesAreRead) {
