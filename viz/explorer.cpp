@@ -164,7 +164,7 @@ void Explorer::record() {
     for (std::size_t c = 0; c < history_.channel_spend.size() && c < k.channel_spend.size(); ++c) {
         history_.channel_spend[c].push_back(k.channel_spend[c]);
     }
-    const auto& stage = simulation_->customers().stage;
+    const auto stage = simulation_->column("stage").as<std::uint8_t>();
     sample_stage_.resize(sample_.customers.size());
     for (std::size_t i = 0; i < sample_.customers.size(); ++i) {
         sample_stage_[i] = stage[sample_.customers[i]];

@@ -1,7 +1,7 @@
 #include "custsim/simulation.hpp"
 
 #include "custsim/error.hpp"
-#include "journey/model.hpp"
+#include "models.hpp"
 #include "parallel.hpp"
 
 #include <algorithm>
@@ -12,18 +12,8 @@
 
 namespace custsim {
 
-/// Partial sums of one block of customers; padded so neighbouring blocks do not share a line.
-struct alignas(64) Simulation::BlockTally {
-    std::int64_t customers = 0;
-    std::int64_t aware = 0;
-    std::int64_t new_by_ads = 0;
-    std::int64_t new_by_wom = 0;
-    std::uint64_t edge_reads = 0;
-    double talk = 0;
-};
-
-std::vector<std::uint32_t> Simulation::pick_seeds(std::uint64_t count, SeedRule rule,
-                                                  Process process) const {
+std::vector<std::uint32_t> Model::pick_seeds(std::uint64_t count, SeedRule rule,
+                                             Process process) const {
     const SocialGraph& graph = *graph_;
     const std::uint32_t n = graph.num_customers();
     const std::uint64_t wanted = std::min<std::uint64_t>(n, count);
@@ -67,173 +57,73 @@ std::vector<std::uint32_t> Simulation::pick_seeds(std::uint64_t count, SeedRule 
     return order;
 }
 
+Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
+                       std::uint32_t replicate, int threads) {
+    validate(scenario);
+    Scenario resolved = scenario;
+    resolved.customers = graph->num_customers();
+    const StreamKey key{scenario.seed, replicate};
+    const int workers = threads > 0 ? threads : omp_get_max_threads();
+    model_ = resolved.instant() ? make_bass_model(resolved, std::move(graph), key, workers)
+                                : make_journey_model(resolved, std::move(graph), key, workers);
+}
+
+Simulation::Simulation(Simulation&&) noexcept = default;
+Simulation& Simulation::operator=(Simulation&&) noexcept = default;
 Simulation::~Simulation() = default;
 
-Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
-                       std::uint32_t replicate, int threads)
-    : scenario_(scenario), graph_(std::move(graph)), key_{scenario.seed, replicate},
-      threads_(threads > 0 ? threads : omp_get_max_threads()) {
-    validate(scenario_);
-    scenario_.customers = graph_->num_customers();
-    const std::size_t n = graph_->num_customers();
-    state_.stage.assign(n, static_cast<std::uint8_t>(Stage::unaware));
-    state_.adopted_day.assign(n, std::numeric_limits<float>::quiet_NaN());
-    state_.talk.assign(n, 0.0f);
-    next_talk_.assign(n, 0.0f);
-    if (!scenario_.instant()) {
-        next_talk_.clear();
-        state_.talk.clear();
-        start_journey();
-        return;
-    }
-    for (const auto& channel : scenario_.channels) {
-        ad_rate_ += channel.adoption_rate;
-    }
-    seed_customers();
-}
-
-void Simulation::seed_customers() {
-    for (auto v : pick_seeds(scenario_.seed_customers(), scenario_.seeds.by, Process::seeding)) {
-        state_.stage[v] = static_cast<std::uint8_t>(Stage::customer);
-        state_.adopted_day[v] = 0.0f;
-        state_.talk[v] = 1.0f;
-    }
-    std::vector<BlockTally> blocks;
-    for_each_block(graph_->num_customers(), threads_, blocks,
-                   [&](std::int64_t first, std::int64_t last, BlockTally& t) {
-                       for (std::int64_t i = first; i < last; ++i) {
-                           const bool adopted = state_.stage[i] == std::uint8_t(Stage::customer);
-                           t.customers += adopted;
-                           t.aware += state_.stage[i] != std::uint8_t(Stage::unaware);
-                           t.talk += state_.talk[i];
-                       }
-                   });
-    tally(blocks);
-    kpis_.adopted = kpis_.customers;
-}
-
-// One step of dt days, in MODEL.md's order as far as the Bass special case has processes:
-// exposure to the always-on channels and word of mouth give one adoption hazard
-// h = p + q x (talk pulled from neighbours); the customer adopts with probability 1 - exp(-h dt).
-// The draw that decides also attributes the adoption: u below the channels' share of that
-// probability counts for the channels, the rest for word of mouth.
 void Simulation::step() {
-    if (model_) {
-        step_journey();
-        return;
-    }
-    const double dt = scenario_.dt;
-    const double day_after = double(step_ + 1) * dt;
-    const auto& wom = scenario_.word_of_mouth;
-    const bool mean_field = graph_->is_mean_field();
-    const double n = double(graph_->num_customers());
-    const double mean_field_talk = mean_field ? talk_sum_ / n : 0.0;
-    const bool fades = std::isfinite(wom.buzz_decay_days);
-    const auto step = static_cast<std::uint32_t>(step_);
-    const std::uint8_t customer = static_cast<std::uint8_t>(Stage::customer);
-    const float* talk = state_.talk.data();
-    std::uint8_t* stage = state_.stage.data();
-    float* adopted_day = state_.adopted_day.data();
-    float* next_talk = next_talk_.data();
-    const SocialGraph& graph = *graph_;
+    model_->step();
+}
+void Simulation::set_focal_spend(const std::vector<double>& spend_per_day) {
+    model_->set_focal_spend(spend_per_day);
+}
+void Simulation::set_processes(std::uint16_t mask) {
+    model_->set_processes(mask);
+}
+std::uint64_t Simulation::step_index() const {
+    return model_->step_index();
+}
+double Simulation::day() const {
+    return model_->day();
+}
+const Kpis& Simulation::kpis() const {
+    return model_->kpis();
+}
+const Work& Simulation::work() const {
+    return model_->work();
+}
+const Scenario& Simulation::scenario() const {
+    return model_->scenario();
+}
+const SocialGraph& Simulation::graph() const {
+    return model_->graph();
+}
+std::vector<ColumnView> Simulation::columns() const {
+    return model_->columns();
+}
 
-    const double ads = ad_rate_;
-    const double adopt_by_ads_only = -std::expm1(-ads * dt);
-    std::vector<BlockTally> blocks;
-    for_each_block(
-        graph.num_customers(), threads_, blocks,
-        [&](std::int64_t first, std::int64_t last, BlockTally& out) {
-            BlockTally t; // local, so the compiler keeps it in registers
-            constexpr std::int64_t lookahead = 16;
-            for (std::int64_t i = first; i < last; ++i) {
-                // The neighbours' talk is scattered over memory: ask for it a few customers early.
-                if (!mean_field && i + lookahead < last) {
-                    for (const auto j :
-                         graph.neighbours(static_cast<std::uint32_t>(i + lookahead))) {
-                        __builtin_prefetch(talk + j);
-                    }
-                }
-                if (stage[i] == customer) {
-                    const float weight =
-                        fades ? float(std::exp(-(day_after - adopted_day[i]) / wom.buzz_decay_days))
-                              : 1.0f;
-                    next_talk[i] = weight;
-                    t.customers += 1;
-                    t.aware += 1;
-                    t.talk += weight;
-                    continue;
-                }
-                double peers = 0;
-                if (mean_field) {
-                    peers = mean_field_talk;
-                } else {
-                    const auto ties = graph.neighbours(static_cast<std::uint32_t>(i));
-                    float heard = 0;
-                    for (const auto j : ties) {
-                        heard += talk[j];
-                    }
-                    t.edge_reads += ties.size();
-                    peers = wom.per == WomPer::tie ? double(heard)
-                            : ties.empty()         ? 0.0
-                                                   : double(heard) / double(ties.size());
-                }
-                const double hazard = ads + wom.rate * peers;
-                // Most undecided customers hear nothing: their probability is known in advance.
-                const double adopt = peers > 0 ? -std::expm1(-hazard * dt) : adopt_by_ads_only;
-                const double u =
-                    Draws(key_, step, Process::adoption, static_cast<std::uint32_t>(i)).uniform();
-                if (u < adopt) {
-                    stage[i] = customer;
-                    adopted_day[i] = float(day_after);
-                    next_talk[i] = 1.0f;
-                    const bool by_ads = u < adopt * (ads / hazard);
-                    t.new_by_ads += by_ads;
-                    t.new_by_wom += !by_ads;
-                    t.customers += 1;
-                    t.aware += 1;
-                    t.talk += 1.0;
-                } else {
-                    next_talk[i] = 0.0f;
-                }
-            }
-            out = t;
-        });
-    std::swap(state_.talk, next_talk_);
-    ++step_;
-    kpis_.day = day();
-    tally(blocks);
+ColumnView Simulation::column(std::string_view name) const {
+    std::string names;
+    for (const auto& column : model_->columns()) {
+        if (column.name == name) {
+            return column;
+        }
+        names += (names.empty() ? "" : ", ") + std::string(column.name);
+    }
+    throw std::out_of_range("no column " + std::string(name) + "; there are: " + names);
 }
 
 std::uint64_t Simulation::memory_bytes() const {
     std::uint64_t bytes = 0;
-    auto add = [&](const auto& column) { bytes += column.capacity() * sizeof(column[0]); };
-    const Customers& c = state_;
-    add(c.stage), add(c.adopted_day), add(c.talk), add(c.market), add(c.segment), add(c.brand);
-    add(c.flags), add(c.last_touch), add(c.source), add(c.awareness), add(c.attitude);
-    add(c.satisfaction), add(c.experience), add(c.buzz), add(c.revenue), add(c.reachable);
-    add(c.attention), add(c.voice), add(next_talk_), add(next_voice_), add(lanes_);
-    add(next_lanes_);
+    for (const auto& column : model_->columns()) {
+        bytes += column.bytes;
+    }
     return bytes;
 }
 
-void Simulation::tally(std::span<const BlockTally> blocks) {
-    BlockTally total;
-    for (const auto& block : blocks) { // block order: the same sums on any thread count
-        total.customers += block.customers;
-        total.aware += block.aware;
-        total.new_by_ads += block.new_by_ads;
-        total.new_by_wom += block.new_by_wom;
-        total.edge_reads += block.edge_reads;
-        total.talk += block.talk;
-    }
-    kpis_.customers = total.customers;
-    kpis_.aware = total.aware;
-    kpis_.adopted_by_ads += total.new_by_ads;
-    kpis_.adopted_by_wom += total.new_by_wom;
-    kpis_.adopted += total.new_by_ads + total.new_by_wom;
-    talk_sum_ = total.talk;
-    work_.edge_reads += total.edge_reads;
-    work_.agent_steps += graph_->num_customers();
+void Model::set_focal_spend(const std::vector<double>&) {
+    throw ScenarioError("set_focal_spend: the instant funnel (no brands) has no media plan");
 }
 
 std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario) {

@@ -29,17 +29,34 @@ py::dict arrays(const std::map<std::string, std::vector<double>>& values,
     return out;
 }
 
-/// A read-only numpy view of a column the simulation owns; the view keeps the simulation alive.
-template <class T>
-py::array view(const std::vector<T>& column, py::handle owner, py::ssize_t per_customer = 1) {
-    std::vector<py::ssize_t> shape{py::ssize_t(column.size()) /
-                                   std::max<py::ssize_t>(per_customer, 1)};
-    std::vector<py::ssize_t> strides{py::ssize_t(sizeof(T)) * per_customer};
-    if (per_customer > 1) {
-        shape.push_back(per_customer);
-        strides.push_back(sizeof(T));
+py::dtype dtype_of(ColumnType type) {
+    switch (type) {
+    case ColumnType::u8:
+        return py::dtype::of<std::uint8_t>();
+    case ColumnType::u16:
+        return py::dtype::of<std::uint16_t>();
+    case ColumnType::u64:
+        return py::dtype::of<std::uint64_t>();
+    case ColumnType::f32:
+        return py::dtype::of<float>();
+    case ColumnType::voice:
+        break;
     }
-    py::array out(py::dtype::of<T>(), shape, strides, column.data(), owner);
+    throw std::invalid_argument("a voice column has no numpy type");
+}
+
+/// A read-only numpy view of a column the simulation owns; the view keeps the simulation alive.
+/// Per-brand columns are [customers, brands].
+py::array view(const ColumnView& column, py::handle owner) {
+    const py::dtype dtype = dtype_of(column.type);
+    const auto item = py::ssize_t(dtype.itemsize());
+    std::vector<py::ssize_t> shape{py::ssize_t(column.customers)};
+    std::vector<py::ssize_t> strides{item * py::ssize_t(column.width)};
+    if (column.width > 1) {
+        shape.push_back(py::ssize_t(column.width));
+        strides.push_back(item);
+    }
+    py::array out(dtype, shape, strides, column.data, owner);
     out.attr("setflags")(py::arg("write") = false);
     return out;
 }
@@ -169,21 +186,12 @@ void bind_simulation(py::module_& m) {
              })
         .def_property_readonly("columns", [](py::object self) {
             const Simulation& sim = self.cast<const Simulation&>();
-            const Customers& c = sim.customers();
-            const py::ssize_t brands =
-                py::ssize_t(std::max<std::size_t>(sim.scenario().brands.size(), 1));
             py::dict d;
-            d["stage"] = view(c.stage, self);
-            d["adopted_day"] = view(c.adopted_day, self);
-            d["market"] = view(c.market, self);
-            d["segment"] = view(c.segment, self);
-            d["brand"] = view(c.brand, self);
-            d["flags"] = view(c.flags, self);
-            d["awareness"] = view(c.awareness, self, brands);
-            d["attitude"] = view(c.attitude, self, brands);
-            d["satisfaction"] = view(c.satisfaction, self);
-            d["revenue"] = view(c.revenue, self);
-            d["attention"] = view(c.attention, self);
+            for (const auto& column : sim.columns()) {
+                if (column.state) {
+                    d[py::str(std::string(column.name))] = view(column, self);
+                }
+            }
             return d;
         });
 }

@@ -72,9 +72,10 @@ TEST(Bass, PerTieAdoptionProbabilityIsOneMinusProductOfMisses) {
     std::map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>> tried_adopted; // by k
     for (std::uint32_t replicate = 0; replicate < 12; ++replicate) {
         Simulation sim(s, graph, replicate);
-        const auto before = sim.customers().stage;
+        const auto stage = sim.column("stage").as<std::uint8_t>();
+        const std::vector<std::uint8_t> before(stage.begin(), stage.end());
         sim.step();
-        const auto& after = sim.customers().stage;
+        const auto after = sim.column("stage").as<std::uint8_t>();
         for (std::uint32_t v = 0; v < graph->num_customers(); ++v) {
             if (before[v] == std::uint8_t(Stage::customer)) {
                 continue;

@@ -57,13 +57,13 @@ double focal_attitude(const Scenario& s, std::uint32_t replicate, int days) {
     for (int d = 0; d < days; ++d) {
         sim.step();
     }
-    const auto& c = sim.customers();
-    const std::size_t brands = s.brands.size();
+    const auto attitude = sim.column("attitude");
+    const auto values = attitude.as<float>();
     double sum = 0;
-    for (std::size_t i = 0; i < c.flags.size(); ++i) {
-        sum += c.attitude[i * brands];
+    for (std::size_t i = 0; i < attitude.customers; ++i) {
+        sum += values[i * attitude.width];
     }
-    return sum / double(c.flags.size());
+    return sum / double(attitude.customers);
 }
 
 } // namespace
@@ -83,10 +83,11 @@ TEST(Journey, IdenticalResultsForOneTwoAndFourThreads) {
             a.step();
             b.step();
         }
-        EXPECT_EQ(a.customers().flags, b.customers().flags);
-        EXPECT_EQ(a.customers().brand, b.customers().brand);
-        EXPECT_EQ(0, std::memcmp(a.customers().awareness.data(), b.customers().awareness.data(),
-                                 a.customers().awareness.size() * sizeof(float)));
+        for (const char* name : {"flags", "brand", "awareness", "attitude", "satisfaction"}) {
+            const auto ca = a.column(name), cb = b.column(name);
+            ASSERT_EQ(ca.customers * ca.width, cb.customers * cb.width) << name;
+            EXPECT_EQ(0, std::memcmp(ca.data, cb.data, ca.bytes)) << name;
+        }
     }
 }
 
@@ -98,16 +99,19 @@ TEST(Journey, KpisAddUp) {
         sim.step();
     }
     const Kpis& k = sim.kpis();
-    const auto& c = sim.customers();
+    const auto flags = sim.column("flags").as<std::uint8_t>();
+    const auto brand = sim.column("brand").as<std::uint8_t>();
+    const auto stage = sim.column("stage").as<std::uint8_t>();
+    const auto awareness = sim.column("awareness").as<float>();
     std::int64_t focal = 0, aware = 0, considering = 0, known = 0;
-    for (std::size_t i = 0; i < c.flags.size(); ++i) {
-        focal += (c.flags[i] & Flag::active) && c.brand[i] == 0;
-        aware += c.awareness[i * s.brands.size()] >= s.journey.awareness_threshold;
-        considering += c.stage[i] == std::uint8_t(Stage::considering);
-        known += (c.flags[i] & Flag::known) != 0;
-        if (c.stage[i] == std::uint8_t(Stage::customer)) {
-            ASSERT_TRUE(c.flags[i] & Flag::active);
-            ASSERT_TRUE(c.flags[i] & Flag::ever_focal);
+    for (std::size_t i = 0; i < flags.size(); ++i) {
+        focal += (flags[i] & Flag::active) && brand[i] == 0;
+        aware += awareness[i * s.brands.size()] >= s.journey.awareness_threshold;
+        considering += stage[i] == std::uint8_t(Stage::considering);
+        known += (flags[i] & Flag::known) != 0;
+        if (stage[i] == std::uint8_t(Stage::customer)) {
+            ASSERT_TRUE(flags[i] & Flag::active);
+            ASSERT_TRUE(flags[i] & Flag::ever_focal);
         }
     }
     EXPECT_EQ(k.customers, focal);

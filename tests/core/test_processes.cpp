@@ -23,7 +23,7 @@ namespace {
 struct Room {
     Scenario s;
     std::shared_ptr<const SocialGraph> graph;
-    std::unique_ptr<JourneyModel> model;
+    std::unique_ptr<JourneyTables> model;
     Customers columns;
     std::vector<std::uint64_t> lanes, next_lanes;
     std::array<float, 2> awareness{}, attitude{};
@@ -42,7 +42,7 @@ struct Room {
         rival.name = "rival";
         s.brands = {focal, rival};
         graph = build_graph(s);
-        model = build_journey_model(s, n);
+        model = build_journey_tables(s, n);
         for (auto* column : {&columns.market, &columns.segment, &columns.flags, &columns.stage})
             column->assign(n, 0);
         columns.brand.assign(n, no_brand);

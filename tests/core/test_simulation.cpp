@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -40,7 +42,7 @@ std::uint64_t fingerprint(const Results& r) {
 }
 
 std::int64_t count_stage(const Simulation& sim, Stage stage) {
-    const auto& column = sim.customers().stage;
+    const auto column = sim.column("stage").as<std::uint8_t>();
     return std::count(column.begin(), column.end(), static_cast<std::uint8_t>(stage));
 }
 } // namespace
@@ -63,9 +65,11 @@ TEST(Simulation, IdenticalResultsForOneTwoAndFourThreads) {
             a.step();
             b.step();
         }
-        EXPECT_EQ(a.customers().stage, b.customers().stage);
-        EXPECT_EQ(0, std::memcmp(a.customers().talk.data(), b.customers().talk.data(),
-                                 a.customers().talk.size() * sizeof(float)));
+        const auto stage_a = a.column("stage").as<std::uint8_t>();
+        const auto stage_b = b.column("stage").as<std::uint8_t>();
+        EXPECT_TRUE(std::equal(stage_a.begin(), stage_a.end(), stage_b.begin()));
+        const auto talk_a = a.column("talk").as<float>(), talk_b = b.column("talk").as<float>();
+        EXPECT_EQ(0, std::memcmp(talk_a.data(), talk_b.data(), talk_a.size_bytes()));
     }
 }
 
@@ -142,7 +146,7 @@ TEST(Simulation, SeedsByDegreeAreTheHubs) {
     std::uint32_t smallest_seed_degree = ~0u;
     for (std::uint32_t v = 0; v < graph->num_customers(); ++v) {
         degrees.push_back(graph->degree(v));
-        if (sim.customers().stage[v] == std::uint8_t(Stage::customer)) {
+        if (sim.column("stage").as<std::uint8_t>()[v] == std::uint8_t(Stage::customer)) {
             smallest_seed_degree = std::min(smallest_seed_degree, graph->degree(v));
         }
     }
@@ -164,4 +168,28 @@ TEST(Simulation, EdgeListScenarioUsesTheFileForThePopulation) {
     const auto r = run_scenario(s);
     EXPECT_EQ(r.population, 4039u);
     EXPECT_GT(r.final.at("adopted")[0], 0);
+}
+
+TEST(Simulation, ColumnRegistryNamesTypesAndMemory) {
+    const auto s = small_network();
+    Simulation bass(s, build_graph(s));
+    std::uint64_t bytes = 0;
+    std::set<std::string_view> names;
+    for (const auto& column : bass.columns()) {
+        bytes += column.bytes;
+        EXPECT_TRUE(names.insert(column.name).second) << column.name;
+        EXPECT_EQ(column.customers, s.customers) << column.name;
+    }
+    EXPECT_EQ(bass.memory_bytes(), bytes);
+    EXPECT_EQ(names, (std::set<std::string_view>{"stage", "adopted_day", "talk", "next_talk"}))
+        << "the instant funnel holds no journey columns";
+    EXPECT_EQ(bass.column("talk").as<float>().size(), s.customers);
+    EXPECT_THROW(bass.column("talk").as<std::uint8_t>(), std::invalid_argument);
+    try {
+        bass.column("awareness");
+        ADD_FAILURE() << "no awareness in the instant funnel";
+    } catch (const std::out_of_range& e) {
+        EXPECT_NE(std::string(e.what()).find("stage, adopted_day, talk"), std::string::npos)
+            << e.what();
+    }
 }

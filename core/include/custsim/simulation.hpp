@@ -9,12 +9,15 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace custsim {
 
-struct JourneyModel; // core/src/journey: the journey model's tables and last step's aggregates
-struct JourneyTally; // core/src/journey: one block of customers' partial sums
+class Model; // core/src/models.hpp: the instant funnel or the journey, behind Simulation
 
 /// Journey stages for the focal brand (MODEL.md section 4).
 enum class Stage : std::uint8_t {
@@ -25,15 +28,7 @@ enum class Stage : std::uint8_t {
     lapsed = 4
 };
 
-/// What a customer says to its ties this step: read by neighbours, so double-buffered.
-/// `level` is the talk rate in 1/4096 units (0: silent), `brand` what it is about.
-struct Voice {
-    std::uint16_t level = 0;
-    std::uint8_t brand = 0;
-    std::uint8_t negative = 0;
-};
-
-/// Bits of Customers::flags.
+/// Bits of the journey's `flags` column.
 struct Flag {
     enum : std::uint8_t {
         active = 1,      ///< a current customer of `brand`
@@ -49,32 +44,45 @@ struct Flag {
 
 /// A customer's current or last brand before any purchase.
 inline constexpr std::uint8_t no_brand = 0xff;
-/// Customers::last_touch when the last touch was word of mouth, or nothing.
+/// The journey's `last_touch` and `source` when the last touch was word of mouth, or nothing.
 inline constexpr std::uint8_t touch_word_of_mouth = 0xfe, touch_none = 0xff;
 
-/// One index = one customer. Only what the step loop touches every step lives here; names and
-/// external ids live elsewhere. A customer's columns are read and written by that customer only,
-/// except `talk` and `voice`, which neighbours read and which the simulation double-buffers.
-/// Per-brand columns are stored customer-major: `awareness[i * brands + b]`.
-struct Customers {
-    std::vector<std::uint8_t> stage; ///< Stage for the focal brand
-    std::vector<float> adopted_day;  ///< day of the first focal purchase; NaN if none
-    std::vector<float> talk;         ///< instant funnel: word-of-mouth weight sent (0..1)
-    // The journey model's columns (empty in the instant funnel).
-    std::vector<std::uint8_t> market, segment;
-    std::vector<std::uint8_t> brand;      ///< current or last brand, or no_brand
-    std::vector<std::uint8_t> flags;      ///< Flag bits
-    std::vector<std::uint8_t> last_touch; ///< focal brand: last channel, or touch_*
-    std::vector<std::uint8_t> source;     ///< focal brand: what made the customer aware
-    std::vector<float> awareness;         ///< per brand: memory (individual adstock)
-    std::vector<float> attitude;          ///< per brand: -3..3
-    std::vector<float> satisfaction;      ///< 0..10, "would you recommend"
-    std::vector<float> experience;        ///< satisfaction a trouble-free purchase gives
-    std::vector<float> buzz;              ///< 1 at a purchase or churn, fading (talk rate)
-    std::vector<std::uint16_t> reachable; ///< bit c: channel c can reach this customer
-    std::vector<float> attention;         ///< exposure multiplier: heavy and light media users
-    std::vector<float> revenue;           ///< lifetime revenue
-    std::vector<Voice> voice;             ///< journey, three brands or more: what neighbours hear
+/// Element types of customer columns.
+enum class ColumnType : std::uint8_t { u8, u16, u64, f32, voice };
+
+template <class T> constexpr ColumnType column_type() {
+    if constexpr (std::is_same_v<T, std::uint8_t>) {
+        return ColumnType::u8;
+    } else if constexpr (std::is_same_v<T, std::uint16_t>) {
+        return ColumnType::u16;
+    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+        return ColumnType::u64;
+    } else if constexpr (std::is_same_v<T, float>) {
+        return ColumnType::f32;
+    } else {
+        return ColumnType::voice; // the journey's packed voices: step buffers only
+    }
+}
+
+/// One column of per-customer state (or a step buffer), read-only, found by name: the one
+/// registry that Python's zero-copy views, memory_bytes and tests read.
+struct ColumnView {
+    std::string_view name;
+    ColumnType type = ColumnType::u8;
+    const void* data = nullptr;
+    std::size_t customers = 0; ///< rows
+    std::size_t width = 1;     ///< values per customer: brands for per-brand columns
+    std::size_t bytes = 0;     ///< memory held (capacity)
+    bool state = true;         ///< customer state; false: a buffer of the step loop
+    std::string_view description;
+
+    /// The values, customer-major (`[i * width + b]`); throws if T is not the column's type.
+    template <class T> std::span<const T> as() const {
+        if (column_type<T>() != type) {
+            throw std::invalid_argument("column " + std::string(name) + ": another element type");
+        }
+        return {static_cast<const T*>(data), customers * width};
+    }
 };
 
 /// The KPIs of one moment. Counts of customers are current; flows (revenue, costs, complaints,
@@ -105,18 +113,22 @@ struct Work {
     std::uint64_t edge_reads = 0;
 };
 
-/// One replicate of one scenario, stepped in time.
+/// One replicate of one scenario, stepped in time: a thin face over the model the scenario
+/// asks for (the instant funnel without brands, the customer journey with them).
 ///
 /// A step reads the state left by the previous step and writes only its own customer: word of
-/// mouth is pulled from neighbours' `talk`, never pushed, so customers can be updated in any
-/// order on any number of threads. Every random number is a Draws counted by (step, process,
-/// customer); KPIs are summed per fixed block of customers and merged in block order. Together
-/// these make a run bit-identical for any thread count.
+/// mouth is pulled from neighbours, never pushed, so customers can be updated in any order on
+/// any number of threads. Every random number is a Draws counted by (step, process, customer);
+/// KPIs are summed per fixed block of customers and merged in block order. Together these make
+/// a run bit-identical for any thread count.
 class Simulation {
   public:
     /// `threads` = 0 uses OpenMP's default.
     Simulation(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
                std::uint32_t replicate = 0, int threads = 0);
+    Simulation(Simulation&&) noexcept;
+    Simulation& operator=(Simulation&&) noexcept;
+    ~Simulation();
 
     void step();
     /// Replaces the focal brand's media plan from the next step on with a spend per day per
@@ -125,47 +137,22 @@ class Simulation {
     void set_focal_spend(const std::vector<double>& spend_per_day);
     /// For benchmarks only: run only the journey processes in `mask` (step_processes bits). The
     /// results are then not the model's; voices, stages and tallies are always updated.
-    void set_processes(std::uint16_t mask) { processes_ = mask; }
-    std::uint64_t step_index() const { return step_; }
-    double day() const { return double(step_) * scenario_.dt; }
-    const Customers& customers() const { return state_; }
-    const Kpis& kpis() const { return kpis_; }
-    const Work& work() const { return work_; }
-    const Scenario& scenario() const { return scenario_; }
-    const SocialGraph& graph() const { return *graph_; }
+    void set_processes(std::uint16_t mask);
+    std::uint64_t step_index() const;
+    double day() const;
+    const Kpis& kpis() const;
+    const Work& work() const;
+    const Scenario& scenario() const;
+    const SocialGraph& graph() const;
+    /// Every customer column and step buffer of the model.
+    std::vector<ColumnView> columns() const;
+    /// The column called `name`; throws std::out_of_range naming the columns there are.
+    ColumnView column(std::string_view name) const;
     /// Bytes held by the customers' columns and the step's buffers (not the graph).
     std::uint64_t memory_bytes() const;
 
-    ~Simulation();
-
   private:
-    struct BlockTally;
-    void seed_customers();
-    void tally(std::span<const BlockTally> blocks);
-    void start_journey();
-    void step_journey(bool dry = false);
-    std::vector<std::uint32_t> pick_seeds(std::uint64_t count, SeedRule rule,
-                                          Process process) const;
-    void plan_step(double day);
-    void tally_journey(std::span<const JourneyTally> blocks, bool first);
-
-    Scenario scenario_;
-    std::shared_ptr<const SocialGraph> graph_;
-    StreamKey key_;
-    int threads_;
-    std::uint64_t step_ = 0;
-    Customers state_;
-    std::vector<float> next_talk_;
-    double ad_rate_ = 0;  ///< sum of the channels' adoption rates (Bass p)
-    double talk_sum_ = 0; ///< sum of talk over customers, for mean field
-    Kpis kpis_;
-    Work work_;
-    std::unique_ptr<JourneyModel>
-        model_; ///< journey model: resolved tables and last step's aggregates
-    std::uint16_t processes_ = all_step_processes;
-    std::vector<Voice> next_voice_;
-    /// Two brands or fewer: each voice as four 16-bit lanes, level in lane 2 x brand + negative.
-    std::vector<std::uint64_t> lanes_, next_lanes_;
+    std::unique_ptr<Model> model_;
 };
 
 /// The journey's money ratios at the end of a run (MODEL.md section 4.8).

@@ -1,4 +1,4 @@
-// The scenario resolved into the journey model's flat tables (JourneyModel), once per run:
+// The scenario resolved into the journey model's flat tables (JourneyTables), once per run:
 // markets and segments, channels by market and segment, brands' experience and utility, the
 // (brand, channel) pairs some flight buys, reach classes, personalisation.
 #include "journey/build.hpp"
@@ -18,7 +18,7 @@ Value lookup(const std::map<Key, Value>& map, const Key& key, Value otherwise) {
 
 /// Markets are contiguous ranges of customers, so generated graphs (whose ties are mostly local,
 /// and whose stochastic blocks are ranges too) keep each market's ties mostly inside.
-void resolve_markets(JourneyModel& x, std::uint32_t n) {
+void resolve_markets(JourneyTables& x, std::uint32_t n) {
     const std::size_t M = x.markets, G = x.segments;
     x.market_start.assign(M + 1, 0);
     double cumulative = 0;
@@ -37,7 +37,7 @@ void resolve_markets(JourneyModel& x, std::uint32_t n) {
 }
 
 /// Where each channel exists, what an exposure to it is worth, whom it reaches.
-void resolve_channels(JourneyModel& x, const Scenario& s) {
+void resolve_channels(JourneyTables& x, const Scenario& s) {
     const std::size_t C = x.channels, M = x.markets, G = x.segments;
     x.available.assign(M * C, 1);
     x.effect.assign(M * C, 0);
@@ -74,7 +74,7 @@ void resolve_channels(JourneyModel& x, const Scenario& s) {
 
 /// A trouble-free purchase's satisfaction and the choice utility without attitude, per brand and
 /// segment (MODEL.md 4.4, 4.6).
-void resolve_brands(JourneyModel& x, const Scenario& s) {
+void resolve_brands(JourneyTables& x, const Scenario& s) {
     const std::size_t B = x.brands, G = x.segments;
     double mean_price = 0;
     for (const auto& b : s.brands) {
@@ -96,7 +96,7 @@ void resolve_brands(JourneyModel& x, const Scenario& s) {
 }
 
 /// The (brand, channel) pairs that can spend, and each reach class's weight for each pair.
-void resolve_reach(JourneyModel& x, const Scenario& s) {
+void resolve_reach(JourneyTables& x, const Scenario& s) {
     const std::size_t B = x.brands, C = x.channels, M = x.markets, G = x.segments;
     x.planned_from.assign(B + 1, 0);
     for (std::size_t b = 0; b < B; ++b) {
@@ -144,7 +144,7 @@ void resolve_reach(JourneyModel& x, const Scenario& s) {
 }
 
 /// Consent per market and segment; what personalising adds (MODEL.md 5).
-void resolve_personalisation(JourneyModel& x, const Scenario& s) {
+void resolve_personalisation(JourneyTables& x, const Scenario& s) {
     const auto& p = s.personalisation;
     const double level = p.level == PersonalisationLevel::individual ? 1.0
                          : p.level == PersonalisationLevel::segment  ? 0.5
@@ -163,9 +163,9 @@ void resolve_personalisation(JourneyModel& x, const Scenario& s) {
 
 } // namespace
 
-std::unique_ptr<JourneyModel> build_journey_model(const Scenario& s, std::uint32_t customers) {
-    auto model = std::make_unique<JourneyModel>();
-    JourneyModel& x = *model;
+std::unique_ptr<JourneyTables> build_journey_tables(const Scenario& s, std::uint32_t customers) {
+    auto model = std::make_unique<JourneyTables>();
+    JourneyTables& x = *model;
     x.market = s.markets.empty() ? std::vector<Market>{Market{}} : s.markets;
     x.segment = s.segments.empty() ? std::vector<Segment>{Segment{}} : s.segments;
     x.brands = s.brands.size();

@@ -32,7 +32,7 @@ struct Columns {
 /// Today's constants: built serially before the customer loop, copied into each block.
 struct StepContext {
     const Scenario& scenario;
-    const JourneyModel& model;
+    const JourneyTables& model;
     const SocialGraph& graph;
     Columns columns;
     StreamKey key;
@@ -65,7 +65,7 @@ inline constexpr std::uint16_t fade = step_process_bit("fade"), expose = step_pr
 inline constexpr double tie_unit = 4;
 
 /// Today's constants of `simulation`'s step `step`, with the processes in `on`.
-StepContext make_context(const Scenario& s, const JourneyModel& x, const SocialGraph& graph,
+StepContext make_context(const Scenario& s, const JourneyTables& x, const SocialGraph& graph,
                          Customers& columns, StreamKey key, std::uint32_t step, std::uint16_t on);
 
 /// One customer during the step: its hot columns, and what this step's processes tell the later
@@ -163,7 +163,7 @@ inline float clamp_attitude(double a) {
 
 /// The satisfaction a trouble-free purchase of brand b gives a customer of segment g whose draw
 /// is u: the brand's experience for the segment, spread +-1.5 (MODEL.md 4.6).
-inline float first_experience(const JourneyModel& x, std::size_t b, std::size_t g, double u) {
+inline float first_experience(const JourneyTables& x, std::size_t b, std::size_t g, double u) {
     return clamp_satisfaction(x.experience[b * x.segments + g] + 3 * (u - 0.5));
 }
 

@@ -18,7 +18,7 @@ CUSTSIM_PROCESS void touch_by(const StepContext& x, Customer& c, JourneyTally& t
                               std::size_t b, std::size_t ch, std::uint32_t times) {
     const Channel& channel = x.scenario.channels[ch];
     const auto& per = x.scenario.personalisation;
-    const JourneyModel& model = x.model;
+    const JourneyTables& model = x.model;
     const bool data_channel = channel.needs_data || channel.data_targeted;
     const double lift =
         b == 0 && c.personalised && channel.needs_data ? 1 + model.response_lift : 1.0;
@@ -76,7 +76,7 @@ CUSTSIM_PROCESS unsigned reach_class(const StepContext& x, const Customer& c, st
 }
 
 CUSTSIM_PROCESS void expose(const StepContext& x, Customer& c, JourneyTally& t) {
-    const JourneyModel& model = x.model;
+    const JourneyTables& model = x.model;
     const std::size_t P = model.planned.size();
     Draws exposure(x.key, x.step, Process::exposure, c.id);
     std::array<double, max_channels> rates; // [p - from]: written before read

@@ -1,6 +1,7 @@
 #pragma once
 // Private to the engine: the journey model's resolved tables and block tallies.
 #include "custsim/scenario.hpp"
+#include "custsim/simulation.hpp"
 
 #include <array>
 #include <cstdint>
@@ -9,13 +10,44 @@
 
 namespace custsim {
 
+/// What a customer says to its ties this step: read by neighbours, so double-buffered.
+/// `level` is the talk rate in 1/4096 units (0: silent), `brand` what it is about.
+struct Voice {
+    std::uint16_t level = 0;
+    std::uint8_t brand = 0;
+    std::uint8_t negative = 0;
+};
+
+/// The journey's columns: one index = one customer. Only what the step loop touches every step
+/// lives here; names and external ids live elsewhere. A customer's columns are read and written by
+/// that customer only, except `voice`, which neighbours read and which the model double-buffers.
+/// Per-brand columns are stored customer-major: `awareness[i * brands + b]`.
+struct Customers {
+    std::vector<std::uint8_t> stage; ///< Stage for the focal brand
+    std::vector<float> adopted_day;  ///< day of the first focal purchase; NaN if none
+    std::vector<std::uint8_t> market, segment;
+    std::vector<std::uint8_t> brand;      ///< current or last brand, or no_brand
+    std::vector<std::uint8_t> flags;      ///< Flag bits
+    std::vector<std::uint8_t> last_touch; ///< focal brand: last channel, or touch_*
+    std::vector<std::uint8_t> source;     ///< focal brand: what made the customer aware
+    std::vector<float> awareness;         ///< per brand: memory (individual adstock)
+    std::vector<float> attitude;          ///< per brand: -3..3
+    std::vector<float> satisfaction;      ///< 0..10, "would you recommend"
+    std::vector<float> experience;        ///< satisfaction a trouble-free purchase gives
+    std::vector<float> buzz;              ///< 1 at a purchase or churn, fading (talk rate)
+    std::vector<std::uint16_t> reachable; ///< bit c: channel c can reach this customer
+    std::vector<float> attention;         ///< exposure multiplier: heavy and light media users
+    std::vector<float> revenue;           ///< lifetime revenue
+    std::vector<Voice> voice;             ///< three brands or more: what neighbours hear
+};
+
 /// Exposure reach classes: stage (awareness, consideration, retention) x data usable x targeted.
 inline constexpr std::size_t reach_classes = 12;
 
 /// The scenario resolved into flat tables indexed by brand, channel, market and segment, plus
 /// what the last step left for this one (weights reached, open complaints, orders, talk).
 /// Built once per Simulation; the step loop reads it and never writes it.
-struct JourneyModel {
+struct JourneyTables {
     std::size_t brands = 0, channels = 0, markets = 0, segments = 0;
     std::vector<Market> market;
     std::vector<Segment> segment;

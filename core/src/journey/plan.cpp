@@ -5,17 +5,14 @@
 
 #include "custsim/error.hpp"
 
-#include "journey/model.hpp"
+#include "journey/journey_model.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 namespace custsim {
 
-void Simulation::set_focal_spend(const std::vector<double>& spend_per_day) {
-    if (!model_) {
-        throw ScenarioError("set_focal_spend: the instant funnel (no brands) has no media plan");
-    }
+void JourneyModel::set_focal_spend(const std::vector<double>& spend_per_day) {
     if (!spend_per_day.empty() && spend_per_day.size() != scenario_.channels.size()) {
         throw ScenarioError("set_focal_spend: expected " +
                             std::to_string(scenario_.channels.size()) +
@@ -30,8 +27,8 @@ void Simulation::set_focal_spend(const std::vector<double>& spend_per_day) {
     model_->focal_spend = spend_per_day;
 }
 
-void Simulation::plan_step(double day) {
-    JourneyModel& x = *model_;
+void JourneyModel::plan_step(double day) {
+    JourneyTables& x = *model_;
     const auto& s = scenario_;
     const std::size_t M = x.markets, C = x.channels;
     std::fill(x.spend.begin(), x.spend.end(), 0.0);

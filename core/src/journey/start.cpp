@@ -5,7 +5,10 @@
 
 #include "journey/build.hpp"
 #include "journey/context.hpp"
+#include "journey/journey_model.hpp"
 #include "parallel.hpp"
+
+#include <limits>
 
 namespace custsim {
 
@@ -21,6 +24,8 @@ std::uint32_t mix32(std::uint32_t x) {
 }
 
 void allocate_columns(Customers& c, std::uint32_t n, std::size_t B) {
+    c.stage.assign(n, static_cast<std::uint8_t>(Stage::unaware));
+    c.adopted_day.assign(n, std::numeric_limits<float>::quiet_NaN());
     c.market.assign(n, 0);
     c.segment.assign(n, 0);
     c.brand.assign(n, no_brand);
@@ -38,7 +43,7 @@ void allocate_columns(Customers& c, std::uint32_t n, std::size_t B) {
 }
 
 /// Customer i joins the focal brand's data pool, and consents if u says so.
-void become_known(Customers& c, const JourneyModel& x, std::uint32_t i, double u) {
+void become_known(Customers& c, const JourneyTables& x, std::uint32_t i, double u) {
     c.flags[i] |= Flag::known;
     if (u < x.consent[c.market[i] * x.segments + c.segment[i]]) {
         c.flags[i] |= Flag::consented;
@@ -46,7 +51,7 @@ void become_known(Customers& c, const JourneyModel& x, std::uint32_t i, double u
 }
 
 /// Customer i is a customer of brand b since day `since` (<= 0) at the start.
-void make_customer(Customers& c, const JourneyModel& x, const Scenario& s, std::uint32_t i,
+void make_customer(Customers& c, const JourneyTables& x, const Scenario& s, std::uint32_t i,
                    std::size_t b, double since, Draws& draws) {
     c.brand[i] = std::uint8_t(b);
     c.flags[i] |= Flag::active;
@@ -67,7 +72,7 @@ void make_customer(Customers& c, const JourneyModel& x, const Scenario& s, std::
 }
 
 /// Customer i's market, segment, reach, attention, initial awareness and installed brand.
-void place_customer(Customers& c, const JourneyModel& x, const Scenario& s, std::uint32_t i,
+void place_customer(Customers& c, const JourneyTables& x, const Scenario& s, std::uint32_t i,
                     Draws& draws) {
     const std::size_t M = x.markets, G = x.segments, B = x.brands;
     std::size_t m = 0;
@@ -113,11 +118,51 @@ void place_customer(Customers& c, const JourneyModel& x, const Scenario& s, std:
 
 } // namespace
 
-void Simulation::start_journey() {
+JourneyModel::JourneyModel(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
+                           StreamKey key, int threads)
+    : Model(scenario, std::move(graph), key, threads) {
+    start();
+}
+
+std::unique_ptr<Model> make_journey_model(const Scenario& scenario,
+                                          std::shared_ptr<const SocialGraph> graph, StreamKey key,
+                                          int threads) {
+    return std::make_unique<JourneyModel>(scenario, std::move(graph), key, threads);
+}
+
+std::vector<ColumnView> JourneyModel::columns() const {
+    const Customers& c = state_;
+    const std::size_t B = model_->brands;
+    return {
+        column_view("stage", c.stage, 1, "Stage for the focal brand"),
+        column_view("adopted_day", c.adopted_day, 1,
+                    "day of the first focal purchase; NaN if none"),
+        column_view("market", c.market, 1, "market index"),
+        column_view("segment", c.segment, 1, "segment index"),
+        column_view("brand", c.brand, 1, "current or last brand; 255: none"),
+        column_view("flags", c.flags, 1, "Flag bits"),
+        column_view("last_touch", c.last_touch, 1, "focal brand's last channel; 254 word of mouth"),
+        column_view("source", c.source, 1, "what made the customer aware of the focal brand"),
+        column_view("awareness", c.awareness, B, "per brand: memory (individual adstock)"),
+        column_view("attitude", c.attitude, B, "per brand: -3..3"),
+        column_view("satisfaction", c.satisfaction, 1, "0..10, would you recommend"),
+        column_view("experience", c.experience, 1, "satisfaction a trouble-free purchase gives"),
+        column_view("buzz", c.buzz, 1, "1 at a purchase or churn, fading"),
+        column_view("reachable", c.reachable, 1, "bit c: channel c can reach the customer"),
+        column_view("attention", c.attention, 1, "exposure multiplier: heavy and light users"),
+        column_view("revenue", c.revenue, 1, "lifetime revenue"),
+        column_view("voice", c.voice, 1, "three brands or more: what neighbours hear", false),
+        column_view("next_voice", next_voice_, 1, "step buffer: voices being written", false),
+        column_view("lanes", lanes_, 1, "two brands or fewer: voices as 16-bit lanes", false),
+        column_view("next_lanes", next_lanes_, 1, "step buffer: lanes being written", false),
+    };
+}
+
+void JourneyModel::start() {
     const auto& s = scenario_;
     const std::uint32_t n = graph_->num_customers();
-    model_ = build_journey_model(s, n);
-    const JourneyModel& x = *model_;
+    model_ = build_journey_tables(s, n);
+    const JourneyTables& x = *model_;
     const std::size_t B = x.brands, C = x.channels, M = x.markets;
     auto& c = state_;
     allocate_columns(c, n, B);

@@ -9,6 +9,7 @@
 #include "journey/expose.hpp"
 #include "journey/fade.hpp"
 #include "journey/hear.hpp"
+#include "journey/journey_model.hpp"
 #include "journey/serve.hpp"
 #include "journey/settle.hpp"
 #include "journey/speak.hpp"
@@ -16,7 +17,7 @@
 
 namespace custsim {
 
-StepContext make_context(const Scenario& s, const JourneyModel& x, const SocialGraph& graph,
+StepContext make_context(const Scenario& s, const JourneyTables& x, const SocialGraph& graph,
                          Customers& c, StreamKey key, std::uint32_t step, std::uint16_t on) {
     StepContext ctx{s, x, graph,
                     Columns{c.market.data(), c.segment.data(), c.brand.data(), c.flags.data(),
@@ -76,7 +77,7 @@ CUSTSIM_PROCESS void step_customer(const StepContext& x, std::uint32_t i, Journe
 // (its own columns and its neighbours' voices) and writes only its own columns. Each process
 // draws from its own counter-based stream, so a policy that changes one process leaves the
 // others' numbers alone (common random numbers). Block tallies are merged in block order.
-void Simulation::step_journey(bool dry) {
+void JourneyModel::step_journey(bool dry) {
     const double day = double(step_) * scenario_.dt;
     plan_step(day);
     // Which processes run: all of them, none on the dry pass of day 0, or what a benchmark chose.
@@ -110,8 +111,8 @@ void Simulation::step_journey(bool dry) {
     if (!dry) {
         ++step_;
     }
-    kpis_.day = this->day();
-    tally_journey(blocks, dry);
+    kpis_.day = Model::day();
+    tally(blocks, dry);
 }
 
 } // namespace custsim

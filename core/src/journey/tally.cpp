@@ -3,7 +3,7 @@
 // reputation), and the KPIs booked (stocks now, flows added).
 #include "custsim/simulation.hpp"
 
-#include "journey/model.hpp"
+#include "journey/journey_model.hpp"
 
 #include <algorithm>
 
@@ -47,7 +47,7 @@ void JourneyTally::add(const JourneyTally& t) {
 /// reach class times the class's weight, times the share of customers the channel reaches
 /// (expected, not counted). Service: the share of orders the site serves and of complaints the
 /// call centre handles. Reputation: customers' mean satisfaction, centred on 7, over 3.
-void carry_over(JourneyModel& x, const Scenario& s, const JourneyTally& total) {
+void carry_over(JourneyTables& x, const Scenario& s, const JourneyTally& total) {
     const std::size_t M = x.markets, G = x.segments, P = x.planned.size();
     for (std::size_t p = 0; p < P; ++p) {
         const auto [b, ch] = x.planned[p];
@@ -77,7 +77,7 @@ void carry_over(JourneyModel& x, const Scenario& s, const JourneyTally& total) {
 }
 
 /// The stocks of this moment.
-void book_stocks(Kpis& k, const JourneyModel& x, const JourneyTally& total) {
+void book_stocks(Kpis& k, const JourneyTables& x, const JourneyTally& total) {
     std::int64_t all_customers = 0;
     for (std::size_t b = 0; b < x.brands; ++b) {
         k.brand_aware[b] = double(total.aware[b]);
@@ -102,7 +102,7 @@ void book_stocks(Kpis& k, const JourneyModel& x, const JourneyTally& total) {
 }
 
 /// The flows of one step, added; costs booked by category; profit.
-void book_flows(Kpis& k, const JourneyModel& x, const Scenario& s, const JourneyTally& total) {
+void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const JourneyTally& total) {
     const double dt = s.dt;
     for (std::size_t m = 0; m < x.markets; ++m) {
         k.market_revenue[m] += total.market_revenue[m];
@@ -148,8 +148,8 @@ void book_flows(Kpis& k, const JourneyModel& x, const Scenario& s, const Journey
 }
 
 // KPIs: stocks now, flows added (the first call only fills the state of day 0).
-void Simulation::tally_journey(std::span<const JourneyTally> blocks, bool first) {
-    JourneyModel& x = *model_;
+void JourneyModel::tally(std::span<const JourneyTally> blocks, bool first) {
+    JourneyTables& x = *model_;
     JourneyTally total;
     total.reach_count.assign(x.brands * x.markets * x.segments * reach_classes, 0);
     for (const auto& t : blocks) {

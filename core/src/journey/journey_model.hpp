@@ -1,0 +1,35 @@
+#pragma once
+// The customer-journey model (MODEL.md sections 3 to 6) behind Simulation: its tables, columns
+// and step buffers.
+#include "models.hpp"
+
+#include "journey/model.hpp"
+
+#include <span>
+
+namespace custsim {
+
+class JourneyModel final : public Model {
+  public:
+    JourneyModel(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph, StreamKey key,
+                 int threads);
+    void step() override { step_journey(false); }
+    std::vector<ColumnView> columns() const override;
+    void set_focal_spend(const std::vector<double>& spend_per_day) override;
+    void set_processes(std::uint16_t mask) override { processes_ = mask; }
+
+  private:
+    void start();
+    void step_journey(bool dry);
+    void plan_step(double day);
+    void tally(std::span<const JourneyTally> blocks, bool first);
+
+    std::unique_ptr<JourneyTables> model_; ///< resolved tables and the last step's aggregates
+    Customers state_;
+    std::uint16_t processes_ = all_step_processes;
+    std::vector<Voice> next_voice_;
+    /// Two brands or fewer: each voice as four 16-bit lanes, level in lane 2 x brand + negative.
+    std::vector<std::uint64_t> lanes_, next_lanes_;
+};
+
+} // namespace custsim
