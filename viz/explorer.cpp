@@ -1,5 +1,7 @@
 #include "explorer.hpp"
 
+#include "custsim/run.hpp"
+
 #include "palette.hpp"
 
 #include "custsim/error.hpp"
@@ -140,16 +142,10 @@ void Explorer::reset(const Scenario& s) {
     // One core fewer than the machine has: the interface (and a software renderer) needs one.
     const int threads = int(std::max(1u, std::thread::hardware_concurrency()) - 1);
     simulation_ = std::make_unique<Simulation>(scenario_, graph_, 0, std::max(threads, 1));
-    spend_.assign(scenario_.channels.size(), 0.0);
-    for (const auto& flight : scenario_.brands[0].media) {
-        for (std::size_t c = 0; c < scenario_.channels.size(); ++c) {
-            if (scenario_.channels[c].name == flight.channel && flight.from <= 0) {
-                spend_[c] += flight.spend_per_day;
-            }
-        }
-    }
+    spend_ = simulation_->planned_spend(simulation_->day()); // the levers start at the plan
     spend_changed_ = false;
     shown_spend_ = spend_;
+    ++generation_;
     history_ = History{};
     history_.channel_spend.assign(scenario_.channels.size(), {});
     record();
@@ -182,8 +178,16 @@ void Explorer::step_locked() {
 
 void Explorer::run_now(double days) {
     std::lock_guard guard(lock_);
-    while (simulation_->day() + 1e-9 < std::min(days, scenario_.days)) {
-        step_locked();
+    const double until = std::min(days, scenario_.days);
+    const auto steps = std::uint64_t(std::llround(std::max(until, 0.0) / scenario_.dt));
+    if (steps > simulation_->step_index()) {
+        RunHooks hooks;
+        hooks.record = [this](std::size_t point) {
+            if (point > 0) { // day 0 was recorded by reset
+                record();
+            }
+        };
+        run_loop(*simulation_, 0, steps, 1, hooks);
     }
 }
 
@@ -221,30 +225,69 @@ void Explorer::stop() {
     }
 }
 
+// The simulation thread steps the current simulation through the core's run loop: the observer
+// waits for play, takes the lock and applies the levers before each step; the record hook
+// records and lets the lock go. A reset (a new generation) or quitting ends that run loop.
 void Explorer::loop() {
-    using clock = std::chrono::steady_clock;
-    auto next = clock::now();
     while (!quit_) {
-        if (!playing_) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            next = clock::now();
-            continue;
-        }
+        Simulation* simulation = nullptr;
+        std::uint64_t generation = 0, steps = 0;
         {
             std::lock_guard guard(lock_);
-            if (simulation_->day() + 1e-9 >= scenario_.days) {
-                playing_ = false;
-                continue;
+            simulation = simulation_.get();
+            generation = generation_;
+            steps = scenario_.steps();
+        }
+        RunHooks hooks;
+        hooks.observer = {scenario_.dt,
+                          [&](std::uint32_t, Simulation&) { return take_turn(generation); }};
+        hooks.record = [this](std::size_t point) {
+            if (point > 0) {
+                end_turn();
             }
-            step_locked();
+        };
+        run_loop(*simulation, 0, steps, 1, hooks);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+bool Explorer::take_turn(std::uint64_t generation) {
+    while (!quit_) {
+        std::unique_lock turn(lock_);
+        if (generation_ != generation) {
+            return false; // reset: this simulation is gone
         }
-        // Leave the lock free a moment: std::mutex is not fair, and the frame loop waits on it.
-        std::this_thread::sleep_for(std::chrono::microseconds(300));
-        const int rate = days_per_second_;
-        if (rate < 1000) {
-            next += std::chrono::microseconds(1000000 / std::max(rate, 1));
-            std::this_thread::sleep_until(next);
+        if (simulation_->day() + 1e-9 >= scenario_.days) {
+            playing_ = false;
+            return false;
         }
+        if (playing_) {
+            if (spend_changed_) {
+                simulation_->set_focal_spend(spend_);
+                spend_changed_ = false;
+            }
+            turn_ = std::move(turn); // held through the step, released by end_turn
+            return true;
+        }
+        turn.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+void Explorer::end_turn() {
+    record();
+    turn_.unlock();
+    // Leave the lock free a moment: std::mutex is not fair, and the frame loop waits on it.
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+    const int rate = days_per_second_;
+    const auto now = std::chrono::steady_clock::now();
+    if (next_ < now - std::chrono::milliseconds(100)) {
+        next_ = now; // after a pause, do not race to catch up
+    }
+    if (rate < 1000) {
+        next_ += std::chrono::microseconds(1000000 / std::max(rate, 1));
+        std::this_thread::sleep_until(next_);
     }
 }
 

@@ -6,6 +6,7 @@
 #include "custsim/results.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <map>
 #include <memory>
@@ -50,6 +51,8 @@ class Explorer {
     void reset(const Scenario& s); ///< under the lock
     void record();                 ///< under the lock
     void loop();
+    bool take_turn(std::uint64_t generation); ///< waits for play; true: holds the lock to step
+    void end_turn();                          ///< records and lets the lock go
     void step_locked();
     void levers_panel();
     void controls_panel();
@@ -77,6 +80,9 @@ class Explorer {
     History band_mean_, band_low_, band_high_;
     void take_batch();
     std::mutex lock_;
+    std::unique_lock<std::mutex> turn_; ///< the simulation thread's hold on lock_ for one step
+    std::uint64_t generation_ = 0;      ///< counts resets: a run loop of an older one ends
+    std::chrono::steady_clock::time_point next_{}; ///< when the next step is due (pacing)
     std::thread thread_;
     std::atomic<bool> playing_{false}, quit_{false};
     std::atomic<int> days_per_second_{30};

@@ -23,6 +23,8 @@ class Model {
     virtual std::vector<ColumnView> columns() const = 0;
     virtual void set_focal_spend(const std::vector<double>& spend_per_day);
     virtual void set_processes(std::uint16_t) {}
+    /// The focal brand's spend per day by channel on `day`; empty without a media plan.
+    virtual std::vector<double> planned_spend(double) const { return {}; }
 
     std::uint64_t step_index() const { return step_; }
     double day() const { return double(step_) * scenario_.dt; }

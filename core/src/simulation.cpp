@@ -1,6 +1,7 @@
 #include "custsim/simulation.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/run.hpp"
 #include "models.hpp"
 #include "parallel.hpp"
 
@@ -77,6 +78,9 @@ void Simulation::step() {
 }
 void Simulation::set_focal_spend(const std::vector<double>& spend_per_day) {
     model_->set_focal_spend(spend_per_day);
+}
+std::vector<double> Simulation::planned_spend(double day) const {
+    return model_->planned_spend(day);
 }
 void Simulation::set_processes(std::uint16_t mask) {
     model_->set_processes(mask);
@@ -202,7 +206,7 @@ JourneySummary summarise_journey(const Kpis& k, const Scenario& s) {
 }
 
 Results run_scenario(const Scenario& scenario, int threads, const Progress& progress,
-                     std::shared_ptr<const SocialGraph> graph) {
+                     std::shared_ptr<const SocialGraph> graph, const Observer& observer) {
     validate(scenario);
     if (!graph) {
         graph = build_graph(scenario);
@@ -255,6 +259,7 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
         results.timeseries[name].assign(R * points, 0.0);
         results.final[name].assign(R, 0.0);
     }
+    std::size_t reached = points; // fewer when an observer stopped a replicate early
     for (std::uint32_t r = 0; r < scenario.replicates; ++r) {
         Simulation simulation(scenario, graph, r, threads);
         auto record = [&](std::size_t point) {
@@ -276,16 +281,8 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
             cube(results.brands, brand_kpis);
             cube(results.markets, market_kpis);
         };
-        record(0);
-        for (std::uint64_t s = 1; s <= steps; ++s) {
-            simulation.step();
-            if (s % every == 0) {
-                record(s / every);
-            }
-            if (progress && !progress(r, simulation.day())) {
-                throw Cancelled();
-            }
-        }
+        reached = std::min(
+            reached, run_loop(simulation, r, steps, every, RunHooks{record, observer, progress}));
         for (const auto& [name, get] : recorded) {
             results.final[name][r] = get(simulation.kpis());
         }
@@ -297,6 +294,9 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
             results.final["annual_margin"][r] = summary.annual_margin;
             results.final["retention"][r] = summary.retention;
         }
+    }
+    if (reached < points) {
+        truncate(results, reached);
     }
     return results;
 }

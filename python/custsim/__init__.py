@@ -210,11 +210,40 @@ def _resolve(scenario, replicates=None, seed=None):
 
 def run(scenario, replicates=None, seed=None, threads=0, policy=None, every=7):
     """Runs every replicate. ``policy(kpis, day)`` (optional) is called every ``every`` days
-    with the current KPIs and returns the focal brand's spend per day by channel name."""
+    with the current KPIs and returns the focal brand's spend per day by channel name (None:
+    back to the scenario's plan). The engine's run loop calls it, so the results have the same
+    layout as without a policy."""
     s = _resolve(scenario, replicates, seed)
     if policy is None:
         return Results._from_core(_core.run_scenario(s._core, threads))
-    return _run_with_policy(s, threads, policy, every)
+    if not every > 0:
+        raise ValueError(f"every: days between policy calls, must be > 0, got {every}")
+    calls, spent = 0, 0.0
+
+    def observe(sim):
+        nonlocal calls, spent
+        start = _time.perf_counter()
+        _set_spend(sim, s.channels, policy(sim.kpis, sim.day))
+        spent += _time.perf_counter() - start
+        calls += 1
+        return True
+
+    results = Results._from_core(_core.run_scenario(s._core, threads, observe, float(every)))
+    results.policy_calls = calls
+    results.policy_seconds_per_call = spent / max(calls, 1)
+    return results
+
+
+def _set_spend(core_simulation, channels, spend):
+    """The focal brand's spend per day by channel name from the next step on (others 0); None
+    goes back to the scenario's media plan."""
+    if spend is None:
+        core_simulation.set_focal_spend([])
+        return
+    unknown = set(spend) - set(channels)
+    if unknown:
+        raise ValueError(f"unknown channels {sorted(unknown)}; the scenario has {channels}")
+    core_simulation.set_focal_spend([float(spend.get(c, 0.0)) for c in channels])
 
 
 class Simulation:
@@ -236,70 +265,7 @@ class Simulation:
     def set_spend(self, spend):
         """The focal brand's spend per day by channel name from the next step on (others 0);
         None goes back to the scenario's media plan."""
-        if spend is None:
-            self._sim.set_focal_spend([])
-            return
-        unknown = set(spend) - set(self.scenario.channels)
-        if unknown:
-            raise ValueError(f"unknown channels {sorted(unknown)}; "
-                             f"the scenario has {self.scenario.channels}")
-        self._sim.set_focal_spend([float(spend.get(c, 0.0)) for c in self.scenario.channels])
-
-
-def _run_with_policy(s, threads, policy, every):
-    days = s.days
-    dt = float(s["dt"])
-    record_every = float(s["record_every"])
-    steps = int(round(days / dt))
-    per_record = int(round(record_every / dt))
-    per_policy = max(1, int(round(every / dt)))
-    times = [k * dt for k in range(0, steps + 1, per_record)]
-    scalar = None
-    series, cubes, finals = {}, {}, {}
-    calls, spent = 0, 0.0
-    for r in range(s.replicates):
-        sim = Simulation(s, replicate=r, threads=threads)
-        rows = []
-        for k in range(steps + 1):
-            if k % per_record == 0:
-                rows.append(sim.kpis)
-            if k == steps:
-                break
-            if k % per_policy == 0:
-                start = _time.perf_counter()
-                spend = policy(sim.kpis, sim.day)
-                sim.set_spend(spend)
-                spent += _time.perf_counter() - start
-                calls += 1
-            sim.step()
-        if scalar is None:
-            scalar = [key for key, v in rows[0].items() if not isinstance(v, list) and key != "day"]
-            for key in scalar:
-                series[key] = np.zeros((s.replicates, len(times)))
-            for key in ("channel_spend", "channel_exposures", "channel_conversions",
-                        "channel_acquisitions", "brand_aware", "brand_customers"):
-                cubes[key] = np.zeros((s.replicates, len(times), len(rows[0][key])))
-        for p, row in enumerate(rows):
-            for key in scalar:
-                series[key][r, p] = row[key]
-            for key in cubes:
-                cubes[key][r, p, :] = row[key]
-        for key, value in sim._sim.ratios().items():
-            finals.setdefault(key, np.zeros(s.replicates))[r] = value
-    final = {key: values[:, -1].copy() for key, values in series.items()}
-    final.update(finals)
-    names = {"channel_spend": "spend", "channel_exposures": "exposures",
-             "channel_conversions": "last_touch_conversions",
-             "channel_acquisitions": "acquisitions"}
-    results = Results(times, series, final,
-                      channels={names[k]: v for k, v in cubes.items() if k in names},
-                      brands={"aware": cubes["brand_aware"],
-                              "customers": cubes["brand_customers"]},
-                      channel_names=s.channels, brand_names=s.brands,
-                      scenario_yaml=s.to_yaml(), seed=s.seed, population=s.customers)
-    results.policy_calls = calls
-    results.policy_seconds_per_call = spent / max(calls, 1)
-    return results
+        _set_spend(self._sim, self.scenario.channels, spend)
 
 
 def read_results(path):

@@ -2,6 +2,7 @@
 #include "bindings.hpp"
 
 #include "custsim/results.hpp"
+#include "custsim/run.hpp"
 #include "custsim/simulation.hpp"
 
 #include <pybind11/numpy.h>
@@ -140,11 +141,22 @@ void bind_simulation(py::module_& m) {
 
     m.def(
         "run_scenario",
-        [](const Scenario& s, int threads) {
+        [](const Scenario& s, int threads, py::object observe, double every) {
+            Observer observer;
+            if (!observe.is_none()) {
+                observer.every_days = every;
+                observer.call = [observe](std::uint32_t, Simulation& sim) {
+                    py::gil_scoped_acquire gil;
+                    return observe(py::cast(&sim, py::return_value_policy::reference)).cast<bool>();
+                };
+            }
             py::gil_scoped_release release;
-            return run_scenario(s, threads);
+            return run_scenario(s, threads, {}, nullptr, observer);
         },
-        py::arg("scenario"), py::arg("threads") = 0, "Every replicate of a scenario");
+        py::arg("scenario"), py::arg("threads") = 0, py::arg("observe") = py::none(),
+        py::arg("every") = 0.0,
+        "Every replicate of a scenario; observe(simulation) -> bool is called every `every` "
+        "days before the step (false stops the replicate)");
     m.def("read_results", &read_results, py::arg("path"));
     m.def(
         "write_results",

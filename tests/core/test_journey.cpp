@@ -285,3 +285,34 @@ TEST(StylisedFacts, AmbassadorsSpreadWordOfMouth) {
     EXPECT_GT(mean_final(programme, "ambassador_cost"), 0);
     EXPECT_LE(mean_final(programme, "ambassador_cost"), 200 * 0.5 * 180 + 1e-9);
 }
+
+TEST(Journey, PlannedSpendIsWhatTheStepSpends) {
+    // Flights with `until` and a market: planned_spend(day) must follow them, and the media cost
+    // booked by the step must be exactly that spend, day after day.
+    auto s = small("two_markets.yaml", {"replicates=1", "days=20"});
+    Flight burst;
+    burst.channel = s.channels[0].name;
+    burst.market = s.markets[1].name;
+    burst.spend_per_day = 300;
+    burst.from = 5;
+    burst.until = 9;
+    s.brands[0].media.push_back(burst);
+    Simulation sim(s, build_graph(s), 0);
+    double booked = sim.kpis().media_cost;
+    for (int day = 0; day < 20; ++day) {
+        const auto plan = sim.planned_spend(sim.day());
+        double total = 0;
+        for (double spend : plan) {
+            total += spend;
+        }
+        sim.step();
+        EXPECT_NEAR(sim.kpis().media_cost - booked, total, 1e-9 * (1 + total)) << "day " << day;
+        booked = sim.kpis().media_cost;
+        if (day == 6) {
+            const auto without = Simulation(s, build_graph(s), 0).planned_spend(20);
+            EXPECT_NEAR(plan[0] - without[0], 300, 1e-9) << "the burst is in force on day 6";
+        }
+    }
+    sim.set_focal_spend(std::vector<double>(s.channels.size(), 2.0));
+    EXPECT_EQ(sim.planned_spend(sim.day()), std::vector<double>(s.channels.size(), 2.0));
+}

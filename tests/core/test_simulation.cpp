@@ -1,3 +1,4 @@
+#include "custsim/run.hpp"
 #include "custsim/simulation.hpp"
 
 #include <gtest/gtest.h>
@@ -191,5 +192,33 @@ TEST(Simulation, ColumnRegistryNamesTypesAndMemory) {
     } catch (const std::out_of_range& e) {
         EXPECT_NE(std::string(e.what()).find("stage, adopted_day, talk"), std::string::npos)
             << e.what();
+    }
+}
+
+TEST(RunLoop, AnObserverSeesTheRunEveryNDaysAndCanStopIt) {
+    auto s = small_network(4000);
+    s.replicates = 2;
+    const auto graph = build_graph(s);
+    std::vector<double> seen;
+    Observer watch{7, [&](std::uint32_t replicate, Simulation& sim) {
+                       if (replicate == 0) {
+                           seen.push_back(sim.day());
+                       }
+                       return true;
+                   }};
+    const auto watched = run_scenario(s, 2, {}, graph, watch);
+    EXPECT_EQ(seen, (std::vector<double>{0, 7, 14, 21, 28, 35, 42, 49, 56}));
+    const auto plain = run_scenario(s, 2, {}, graph);
+    EXPECT_EQ(watched.timeseries, plain.timeseries) << "watching changes nothing";
+
+    Observer stop{1, [](std::uint32_t, Simulation& sim) { return sim.day() < 10; }};
+    const auto stopped = run_scenario(s, 2, {}, graph, stop);
+    ASSERT_EQ(stopped.points(), 11u) << "days 0..10 recorded, then stopped";
+    EXPECT_EQ(stopped.time.back(), 10);
+    for (std::uint32_t r = 0; r < 2; ++r) {
+        for (std::size_t p = 0; p < 11; ++p) {
+            EXPECT_EQ(stopped.at("adopted", r, p), plain.at("adopted", r, p));
+        }
+        EXPECT_EQ(stopped.final.at("adopted")[r], plain.at("adopted", r, 10));
     }
 }

@@ -151,3 +151,16 @@ def test_experiments_and_sweeps_from_python(tmp_path):
     read = custsim.read_sweep(out)
     assert read["done"].all()
     np.testing.assert_array_equal(read["profit"].to_numpy(), local["profit"].to_numpy())
+
+
+def test_a_policy_run_goes_through_the_engines_run_loop_and_keeps_every_cube():
+    plain = custsim.run(small(), replicates=2)
+    steered = custsim.run(small(), replicates=2, policy=lambda kpis, day: None, every=5)
+    # A policy that keeps the plan changes nothing, and the layout is the same: markets included.
+    assert steered.kpis == plain.kpis
+    for kpi in ("aware", "customers", "revenue"):
+        np.testing.assert_array_equal(steered.markets(kpi), plain.markets(kpi))
+    np.testing.assert_array_equal(steered.timeseries("profit"), plain.timeseries("profit"))
+    assert steered.policy_calls == 2 * 6
+    with pytest.raises(ValueError, match="every"):
+        custsim.run(small(), policy=lambda kpis, day: None, every=0)

@@ -138,6 +138,10 @@ class Simulation {
     /// For benchmarks only: run only the journey processes in `mask` (step_processes bits). The
     /// results are then not the model's; voices, stages and tallies are always updated.
     void set_processes(std::uint16_t mask);
+    /// The focal brand's spend per day by channel (scenario order) on `day`: the policy's when
+    /// one is set, else the media plan's flights in force (all markets). Empty for the instant
+    /// funnel. The step spends exactly this.
+    std::vector<double> planned_spend(double day) const;
     std::uint64_t step_index() const;
     double day() const;
     const Kpis& kpis() const;
@@ -171,8 +175,15 @@ std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario);
 /// How a run reports progress and is cancelled: return false to stop (throws Cancelled).
 using Progress = std::function<bool(std::uint32_t replicate, double day)>;
 
-/// Runs every replicate of a scenario and records its KPIs every `record_every` days.
+struct Observer; // custsim/run.hpp
+/// An observer that is never called.
+const Observer& no_observer();
+
+/// Runs every replicate of a scenario through run_loop and records its KPIs every
+/// `record_every` days. An observer that stops a replicate early cuts every replicate's series
+/// to the points all of them reached; `final` keeps each replicate's last values.
 Results run_scenario(const Scenario& scenario, int threads = 0, const Progress& progress = {},
-                     std::shared_ptr<const SocialGraph> graph = nullptr);
+                     std::shared_ptr<const SocialGraph> graph = nullptr,
+                     const Observer& observer = no_observer());
 
 } // namespace custsim

@@ -17,11 +17,15 @@ class JourneyModel final : public Model {
     std::vector<ColumnView> columns() const override;
     void set_focal_spend(const std::vector<double>& spend_per_day) override;
     void set_processes(std::uint16_t mask) override { processes_ = mask; }
+    std::vector<double> planned_spend(double day) const override;
 
   private:
     void start();
     void step_journey(bool dry);
     void plan_step(double day);
+    /// Brand b's spend per day on channel c in each market on `day`: the policy's for the focal
+    /// brand when one is set, else the flights in force. The one place spend is worked out.
+    void brand_spend(std::size_t b, std::size_t c, double day, double* per_market) const;
     void tally(std::span<const JourneyTally> blocks, bool first);
 
     std::unique_ptr<JourneyTables> model_; ///< resolved tables and the last step's aggregates

@@ -27,43 +27,59 @@ void JourneyModel::set_focal_spend(const std::vector<double>& spend_per_day) {
     model_->focal_spend = spend_per_day;
 }
 
+void JourneyModel::brand_spend(std::size_t b, std::size_t c, double day, double* per_market) const {
+    const JourneyTables& x = *model_;
+    const auto& s = scenario_;
+    const std::size_t M = x.markets, C = x.channels;
+    std::fill(per_market, per_market + M, 0.0);
+    double available_share = 0;
+    for (std::size_t m = 0; m < M; ++m) {
+        available_share += x.available[m * C + c] ? x.market[m].share : 0.0;
+    }
+    if (b == 0 && !x.focal_spend.empty()) { // a policy's spend replaces the plan
+        for (std::size_t m = 0; m < M; ++m) {
+            if (x.available[m * C + c] && available_share > 0) {
+                per_market[m] = x.focal_spend[c] * x.market[m].share / available_share;
+            }
+        }
+        return;
+    }
+    for (const auto& flight : s.brands[b].media) {
+        if (flight.channel != s.channels[c].name || day < flight.from || day >= flight.until) {
+            continue;
+        }
+        for (std::size_t m = 0; m < M; ++m) {
+            if (!x.available[m * C + c]) {
+                continue;
+            }
+            if (flight.market.empty()) {
+                per_market[m] +=
+                    flight.spend_per_day * x.market[m].share / std::max(available_share, 1e-300);
+            } else if (flight.market == x.market[m].name) {
+                per_market[m] += flight.spend_per_day;
+            }
+        }
+    }
+}
+
+std::vector<double> JourneyModel::planned_spend(double day) const {
+    std::vector<double> spend(model_->channels, 0.0), per_market(model_->markets);
+    for (std::size_t c = 0; c < model_->channels; ++c) {
+        brand_spend(0, c, day, per_market.data());
+        for (double m : per_market) {
+            spend[c] += m;
+        }
+    }
+    return spend;
+}
+
 void JourneyModel::plan_step(double day) {
     JourneyTables& x = *model_;
     const auto& s = scenario_;
-    const std::size_t M = x.markets, C = x.channels;
-    std::fill(x.spend.begin(), x.spend.end(), 0.0);
+    const std::size_t M = x.markets;
     for (std::size_t p = 0; p < x.planned.size(); ++p) {
         const auto [b, c] = x.planned[p];
-        double available_share = 0;
-        for (std::size_t m = 0; m < M; ++m) {
-            available_share += x.available[m * C + c] ? x.market[m].share : 0.0;
-        }
-        if (b == 0 && !x.focal_spend.empty()) { // a policy's spend replaces the plan
-            for (std::size_t m = 0; m < M; ++m) {
-                if (x.available[m * C + c] && available_share > 0) {
-                    x.spend[p * M + m] = x.focal_spend[c] * x.market[m].share / available_share;
-                }
-            }
-        }
-        for (const auto& flight : s.brands[b].media) {
-            if (b == 0 && !x.focal_spend.empty()) {
-                break;
-            }
-            if (flight.channel != s.channels[c].name || day < flight.from || day >= flight.until) {
-                continue;
-            }
-            for (std::size_t m = 0; m < M; ++m) {
-                if (!x.available[m * C + c]) {
-                    continue;
-                }
-                if (flight.market.empty()) {
-                    x.spend[p * M + m] += flight.spend_per_day * x.market[m].share /
-                                          std::max(available_share, 1e-300);
-                } else if (flight.market == x.market[m].name) {
-                    x.spend[p * M + m] += flight.spend_per_day;
-                }
-            }
-        }
+        brand_spend(b, c, day, x.spend.data() + p * M);
         for (std::size_t m = 0; m < M; ++m) {
             const double impressions =
                 x.spend[p * M + m] / (s.channels[c].cpm * x.market[m].cost_level) * 1000;
