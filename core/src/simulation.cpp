@@ -136,6 +136,7 @@ std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario) {
     auto graph = scenario.graph.kind == GraphKind::edge_list
                      ? SocialGraph::load_edge_list(scenario.graph.path)
                      : SocialGraph::generate(scenario.graph, scenario.customers, scenario.seed);
+    check_graph_size(scenario, graph.num_customers());
     graph.set_strong_ties(scenario.graph.strong_fraction, scenario.seed);
     return std::make_shared<SocialGraph>(std::move(graph));
 }
