@@ -7,6 +7,7 @@
 // other ranks (dynamic load balancing); they write the parts (the output folder must be shared,
 // as on any cluster), rank 0 assembles. A point's numbers depend only on its scenario and seed,
 // so the file is the same bit for bit on any number of ranks and threads.
+#include "command.hpp"
 #include "commands.hpp"
 
 #include "progress.hpp"
@@ -426,5 +427,58 @@ int sweep(const SweepArgs& args) {
     }
     return 0;
 }
+
+namespace {
+/// Under mpirun (OpenMPI sets OMPI_COMM_WORLD_SIZE, PMIx PMIX_RANK) the ranks share the points;
+/// otherwise the sweep runs in this process without touching MPI.
+int sweep_maybe_mpi(SweepArgs& args) {
+    args.mpi = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK");
+    // srun without an MPI plugin starts independent copies that would all run (and write) every
+    // point: refuse instead.
+    const char* tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+    if (!args.mpi && tasks && std::atoi(tasks) > 1) {
+        throw InputError(std::string("started by srun as ") + tasks +
+                         " tasks without MPI; use mpirun, or srun --mpi=pmix (docs/cluster.md)");
+    }
+    if (!args.mpi) {
+        return sweep(args);
+    }
+    MPI_Init(nullptr, nullptr);
+    int code = 0;
+    try {
+        code = sweep(args);
+    } catch (...) {
+        int ranks = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        if (ranks > 1) { // one rank failing would leave the others waiting
+            try {
+                throw;
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "custsim: %s\n", e.what());
+            }
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+        MPI_Finalize();
+        throw;
+    }
+    MPI_Finalize();
+    return code;
+}
+
+const bool registered = register_command(
+    {"sweep", "Run every point of a sweep file; resumable; spread over ranks under mpirun",
+     [](CLI::App& command) {
+         auto args = std::make_shared<SweepArgs>();
+         command.add_option("sweep", args->sweep, "Sweep file (YAML)")->required();
+         add_output(command, args->output, "Results file (default: <sweep>.h5)");
+         add_threads(command, args->threads, ", per rank");
+         add_force(command, args->force);
+         command.add_flag("--keep-parts", args->keep_parts,
+                          "Keep the parts folder (one results file per point) when done");
+         add_quiet(command, args->quiet, "No progress bar and no messages");
+         return std::function<int()>([args] { return sweep_maybe_mpi(*args); });
+     },
+     80});
+} // namespace
 
 } // namespace custsim::cli
