@@ -11,6 +11,7 @@ struct RunArgs {
     std::vector<std::string> overrides;
     int threads = 0;
     bool quiet = false;
+    bool force = false; ///< run even if larger than the machine (check_run_size)
 };
 
 struct BenchArgs {
@@ -20,6 +21,7 @@ struct BenchArgs {
     double days = 30;
     std::vector<int> threads{1, 2};
     std::vector<std::string> overrides;
+    bool force = false;
 };
 
 /// compare, attribute and response: several runs of scenarios sharing a seed.
@@ -31,6 +33,7 @@ struct ExperimentArgs {
     bool quiet = false;
     std::string channel; ///< response
     std::string spend;   ///< response: FROM:TO:STEPS
+    bool force = false;
 };
 
 struct SweepArgs {
@@ -39,7 +42,13 @@ struct SweepArgs {
     int threads = 0;
     bool quiet = false;
     bool mpi = false; ///< MPI is initialised (launched by mpirun)
+    bool force = false;
+    bool keep_parts = false; ///< keep OUT.h5.parts when every point is done
 };
+
+/// Refuses (InputError, exit 2) before any work an output file that cannot be written: an empty
+/// name, a folder, a missing or read-only folder. `option` names it in the message ("-o").
+void check_output(const std::string& output, const std::string& option);
 
 int run(const RunArgs& args);
 int sweep(const SweepArgs& args);
@@ -49,7 +58,5 @@ int response(const ExperimentArgs& args);
 int validate(const std::string& scenario, const std::vector<std::string>& overrides);
 int graph_stats(const std::string& input, const std::vector<std::string>& overrides);
 int bench(const BenchArgs& args);
-/// Lists the registered KPIs; `markdown`: as docs/kpis.md's table.
-int kpis(bool markdown);
 
 } // namespace custsim::cli

@@ -1,10 +1,12 @@
 // custsim compare, attribute and response: experiments made of several runs that share a seed.
+#include "command.hpp"
 #include "commands.hpp"
 
 #include "progress.hpp"
 
 #include "custsim/error.hpp"
 #include "custsim/experiment.hpp"
+#include "custsim/resources.hpp"
 #include "custsim/results.hpp"
 
 #include <cmath>
@@ -71,11 +73,24 @@ void put(std::map<std::string, std::vector<double>>& out, const std::string& nam
     out[name + "_high"][at] = d.high;
 }
 
+/// Everything that can be refused before the runs: threads, the output file, the size.
+void preflight(const ExperimentArgs& args, const Scenario& scenario, double runs) {
+    check_threads(args.threads, "--threads");
+    if (!args.output.empty()) {
+        check_output(args.output, "-o");
+    }
+    if (!args.force) {
+        check_run_size(scenario, runs);
+    }
+}
+
 } // namespace
 
 int compare(const ExperimentArgs& args) {
     const Scenario a = load_scenario(args.scenarios.at(0), args.overrides);
     const Scenario b = load_scenario(args.scenarios.at(1), args.overrides);
+    preflight(args, a, 2);
+    preflight(args, b, 2);
     catch_interrupts();
     Comparison result;
     {
@@ -144,6 +159,7 @@ int attribute(const ExperimentArgs& args) {
             }
         }
     }
+    preflight(args, s, runs);
     catch_interrupts();
     std::vector<ChannelAttribution> rows;
     {
@@ -190,6 +206,7 @@ int response(const ExperimentArgs& args) {
     const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
     const auto spends = parse_spends(args.spend);
     with_channel_spend(s, args.channel, 0); // checks the channel before the long runs
+    preflight(args, s, double(spends.size() + 1));
     catch_interrupts();
     std::vector<ResponsePoint> points;
     {
@@ -227,5 +244,81 @@ int response(const ExperimentArgs& args) {
     }
     return 0;
 }
+
+namespace {
+/// The options compare, attribute and response share; `finish` adds --replicates and --seed
+/// to the overrides once parsed.
+std::function<void()> experiment_options(CLI::App& command, ExperimentArgs& args) {
+    auto replicates = std::make_shared<std::uint32_t>(0);
+    auto seed = std::make_shared<std::uint64_t>(0);
+    add_output(command, args.output, "Also write the results as HDF5");
+    command.add_option("--replicates", *replicates, "Replicates of every run")
+        ->check(CLI::PositiveNumber);
+    auto* seeded = command.add_option("--seed", *seed, "Random seed shared by every run");
+    add_threads(command, args.threads);
+    add_force(command, args.force);
+    add_overrides(command, args.overrides, "Override a key of every scenario: key.path=value");
+    add_quiet(command, args.quiet);
+    return [&args, replicates, seed, seeded] {
+        if (*replicates > 0) {
+            args.overrides.push_back("replicates=" + std::to_string(*replicates));
+        }
+        if (seeded->count() > 0) {
+            args.overrides.push_back("seed=" + std::to_string(*seed));
+        }
+    };
+}
+
+const bool compare_registered = register_command(
+    {"compare",
+     "Is B better than A, and by how much? Paired differences of every KPI under common random "
+     "numbers",
+     [](CLI::App& command) {
+         auto args = std::make_shared<ExperimentArgs>();
+         command.add_option("a", args->scenarios, "Scenario A and scenario B (YAML)")
+             ->required()
+             ->expected(2);
+         auto finish = experiment_options(command, *args);
+         return std::function<int()>([args, finish] {
+             finish();
+             return compare(*args);
+         });
+     },
+     50});
+
+const bool attribute_registered = register_command(
+    {"attribute",
+     "What each channel really adds: the run without it, beside last-touch attribution",
+     [](CLI::App& command) {
+         auto args = std::make_shared<ExperimentArgs>();
+         command.add_option("scenario", args->scenarios, "Scenario (YAML)")
+             ->required()
+             ->expected(1);
+         auto finish = experiment_options(command, *args);
+         return std::function<int()>([args, finish] {
+             finish();
+             return attribute(*args);
+         });
+     },
+     60});
+
+const bool response_registered = register_command(
+    {"response", "Response curve: incremental KPIs against one channel's daily spend",
+     [](CLI::App& command) {
+         auto args = std::make_shared<ExperimentArgs>();
+         command.add_option("scenario", args->scenarios, "Scenario (YAML)")
+             ->required()
+             ->expected(1);
+         command.add_option("--channel", args->channel, "The focal brand's channel")->required();
+         command.add_option("--spend", args->spend, "Spend per day FROM:TO:STEPS, e.g. 0:200:5")
+             ->required();
+         auto finish = experiment_options(command, *args);
+         return std::function<int()>([args, finish] {
+             finish();
+             return response(*args);
+         });
+     },
+     70});
+} // namespace
 
 } // namespace custsim::cli

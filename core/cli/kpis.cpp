@@ -1,11 +1,14 @@
-// `custsim kpis`: the KPI registry as a table, or as the Markdown table in docs/kpis.md.
-#include "commands.hpp"
+// custsim kpis: the KPI registry as a table, or as the Markdown table in docs/kpis.md.
+#include "command.hpp"
 
 #include "custsim/kpis.hpp"
 
 #include <cstdio>
+#include <memory>
 
 namespace custsim::cli {
+
+namespace {
 
 int kpis(bool markdown) {
     if (markdown) {
@@ -20,5 +23,16 @@ int kpis(bool markdown) {
     }
     return 0;
 }
+
+const bool registered = register_command(
+    {"kpis", "List the KPIs: results path, kind, model, unit, meaning",
+     [](CLI::App& command) {
+         auto markdown = std::make_shared<bool>(false);
+         command.add_flag("--markdown", *markdown, "As the Markdown table in docs/kpis.md");
+         return std::function<int()>([markdown] { return kpis(*markdown); });
+     },
+     90});
+
+} // namespace
 
 } // namespace custsim::cli

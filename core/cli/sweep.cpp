@@ -7,23 +7,32 @@
 // other ranks (dynamic load balancing); they write the parts (the output folder must be shared,
 // as on any cluster), rank 0 assembles. A point's numbers depend only on its scenario and seed,
 // so the file is the same bit for bit on any number of ranks and threads.
+#include "command.hpp"
 #include "commands.hpp"
 
 #include "progress.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/resources.hpp"
 #include "custsim/results.hpp"
 #include "custsim/simulation.hpp"
 #include "custsim/sweep.hpp"
 
+#include <fcntl.h>
 #include <mpi.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 namespace custsim::cli {
@@ -50,6 +59,92 @@ std::uint64_t fingerprint(const std::vector<Scenario>& scenarios, const Sweep& s
 
 std::filesystem::path part_path(const std::filesystem::path& parts, std::size_t point) {
     return parts / ("point_" + std::to_string(point) + ".h5");
+}
+
+/// One point's resolved scenario (and what a part keeps of it): a part records it, so a part of
+/// another point, another sweep or another version is never taken for this point's.
+std::string point_fingerprint(const Scenario& scenario, const Sweep& sweep) {
+    std::uint64_t hash = 1469598103934665603ull;
+    for (const std::string& text :
+         {std::string(CUSTSIM_VERSION), std::string(sweep.timeseries ? "timeseries" : "final"),
+          to_yaml(scenario)}) {
+        for (unsigned char c : text) {
+            hash = (hash ^ c) * 1099511628211ull;
+        }
+        hash = (hash ^ 0xff) * 1099511628211ull;
+    }
+    return std::to_string(hash);
+}
+
+/// Holds an exclusive flock on the parts folder while the sweep runs, so that two sweeps
+/// writing the same -o cannot mix their points.
+class FolderLock {
+  public:
+    explicit FolderLock(const std::filesystem::path& folder) {
+        fd_ = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd_ < 0) {
+            throw InputError(folder.string() +
+                             ": cannot open the parts folder: " + std::strerror(errno));
+        }
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            const int error = errno;
+            ::close(fd_);
+            if (error == EWOULDBLOCK) {
+                throw InputError(folder.string() +
+                                 " is in use by another custsim sweep writing the same results "
+                                 "file; wait for it to finish, or write to another -o");
+            }
+            throw InputError(folder.string() +
+                             ": cannot lock the parts folder: " + std::strerror(error));
+        }
+    }
+    FolderLock(const FolderLock&) = delete;
+    FolderLock& operator=(const FolderLock&) = delete;
+    ~FolderLock() { ::close(fd_); }
+    /// Whether the folder is still the one locked (another sweep may have finished and removed
+    /// it between our open and our lock).
+    bool still_there(const std::filesystem::path& folder) const {
+        struct stat locked {
+        }, now{};
+        return ::fstat(fd_, &locked) == 0 && ::stat(folder.c_str(), &now) == 0 &&
+               locked.st_ino == now.st_ino && locked.st_dev == now.st_dev;
+    }
+
+  private:
+    int fd_ = -1;
+};
+
+/// What a part must be to stand for point `i`: its fingerprint, a checksum that matches its
+/// contents, and the replicates, days and KPIs every point has. Returns why not, or nothing.
+std::optional<std::string> part_problem(const Results& part, const std::string& fingerprint,
+                                        const std::string& recorded_fingerprint,
+                                        const std::string& recorded_checksum,
+                                        const Results* reference, std::uint32_t replicates,
+                                        const std::vector<double>& time) {
+    if (recorded_fingerprint.empty() || recorded_checksum.empty()) {
+        return "it has no fingerprint or checksum (written by an older custsim?)";
+    }
+    if (recorded_fingerprint != fingerprint) {
+        return "it holds another point's results (its scenario's fingerprint differs)";
+    }
+    if (recorded_checksum != std::to_string(checksum(part))) {
+        return "its contents do not match its checksum (edited or damaged)";
+    }
+    if (part.replicates != replicates || part.time != time) {
+        return "its replicates or recorded days differ from the sweep's";
+    }
+    if (reference) {
+        for (const auto* kpis : {&reference->final, &reference->timeseries}) {
+            for (const auto& [kpi, values] : *kpis) {
+                const auto& mine = kpis == &reference->final ? part.final : part.timeseries;
+                const auto found = mine.find(kpi);
+                if (found == mine.end() || found->second.size() != values.size()) {
+                    return "it lacks the KPI " + kpi;
+                }
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 /// Writes OUT.h5 from the points finished so far (NaN where a point is missing, /done says which).
@@ -90,7 +185,8 @@ void assemble(const std::filesystem::path& output, const Sweep& sweep,
             a.shape = {N, R};
             a.values.assign(N * R, missing);
             for (std::size_t i = 0; i < N; ++i) {
-                if (done[i] && results[i].final.count(kpi)) {
+                if (done[i] && results[i].final.count(kpi) &&
+                    results[i].final.at(kpi).size() == R) {
                     std::copy(results[i].final.at(kpi).begin(), results[i].final.at(kpi).end(),
                               a.values.begin() + std::ptrdiff_t(i * R));
                 }
@@ -102,7 +198,8 @@ void assemble(const std::filesystem::path& output, const Sweep& sweep,
                 a.shape = {N, R, T};
                 a.values.assign(N * R * T, missing);
                 for (std::size_t i = 0; i < N; ++i) {
-                    if (done[i] && results[i].timeseries.count(kpi)) {
+                    if (done[i] && results[i].timeseries.count(kpi) &&
+                        results[i].timeseries.at(kpi).size() == R * T) {
                         const auto& v = results[i].timeseries.at(kpi);
                         std::copy(v.begin(), v.end(), a.values.begin() + std::ptrdiff_t(i * R * T));
                     }
@@ -129,6 +226,7 @@ int sweep(const SweepArgs& args) {
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     }
+    check_threads(args.threads, "--threads");
     const Sweep sweep = load_sweep(args.sweep);
     const auto values = sweep_points(sweep);
     const std::size_t N = values.size();
@@ -142,14 +240,45 @@ int sweep(const SweepArgs& args) {
             throw ScenarioError("sweep point " + std::to_string(i) + ": " + e.what());
         }
     }
-    const std::filesystem::path output = std::filesystem::path(
-        args.output.empty() ? std::filesystem::path(args.sweep).stem().string() + ".h5"
-                            : args.output);
+    // Every point goes into one array per KPI: the same replicates and recorded days for all.
+    for (std::size_t i = 1; i < N; ++i) {
+        const Scenario& a = scenarios.front();
+        const Scenario& b = scenarios[i];
+        if (b.replicates != a.replicates || b.steps() != a.steps() || b.dt != a.dt ||
+            b.steps_per_record() != a.steps_per_record()) {
+            throw InputError(args.sweep + ": sweep point " + std::to_string(i) +
+                             ": replicates, days, dt and record_every must be the same at every "
+                             "point (point 0 has " +
+                             std::to_string(a.replicates) + " replicates of " +
+                             std::to_string(a.steps()) + " steps, point " + std::to_string(i) +
+                             " has " + std::to_string(b.replicates) + " of " +
+                             std::to_string(b.steps()) + "); sweep them in separate sweeps");
+        }
+    }
+    const std::string output_name = args.output.empty()
+                                        ? std::filesystem::path(args.sweep).stem().string() + ".h5"
+                                        : args.output;
+    if (rank == 0) {
+        check_output(output_name, "-o");
+        if (!args.force) {
+            for (const auto& scenario : scenarios) {
+                check_run_size(scenario);
+            }
+        }
+    }
+    const std::filesystem::path output(output_name);
     const std::filesystem::path parts = output.string() + ".parts";
     const std::string identity = std::to_string(fingerprint(scenarios, sweep));
+    std::vector<std::string> fingerprints;
+    for (const auto& scenario : scenarios) {
+        fingerprints.push_back(point_fingerprint(scenario, sweep));
+    }
 
     auto run_point = [&](std::size_t i) {
-        write_results(run_scenario(scenarios[i], args.threads), part_path(parts, i));
+        const Results results = run_scenario(scenarios[i], args.threads);
+        write_results(results, part_path(parts, i),
+                      {{"point_fingerprint", fingerprints[i]},
+                       {"checksum", std::to_string(checksum(results))}});
     };
 
     if (rank != 0) { // a worker: ask for points until told to stop
@@ -164,8 +293,13 @@ int sweep(const SweepArgs& args) {
         }
     }
 
-    // Rank 0: the parts folder, what is already done, then the missing points.
+    // Rank 0: the parts folder, locked; what is already done; then the missing points.
     std::filesystem::create_directories(parts);
+    const FolderLock lock(parts);
+    if (!lock.still_there(parts)) {
+        throw InputError(parts.string() +
+                         " was removed by another custsim sweep as it finished; run again");
+    }
     const auto identity_file = parts / "sweep.id";
     if (std::filesystem::exists(identity_file)) {
         std::ifstream in(identity_file);
@@ -182,12 +316,45 @@ int sweep(const SweepArgs& args) {
     std::vector<Results> results(N);
     std::vector<bool> done(N, false);
     std::size_t finished = 0;
-    for (std::size_t i = 0; i < N; ++i) {
-        if (std::filesystem::exists(part_path(parts, i))) {
-            results[i] = read_results(part_path(parts, i));
-            done[i] = true;
-            ++finished;
+    const Results* reference = nullptr; // the first good part: the KPIs every part must have
+    // The expected recorded days: every point's (checked the same above).
+    std::vector<double> time;
+    for (std::uint64_t step = 0; step <= scenarios.front().steps();
+         step += scenarios.front().steps_per_record()) {
+        time.push_back(double(step) * scenarios.front().dt);
+    }
+    // Reads point i's part; why it cannot stand for the point, or nothing if it can.
+    auto load_part = [&](std::size_t i) -> std::optional<std::string> {
+        const auto path = part_path(parts, i);
+        try {
+            Results part = read_results(path);
+            const auto problem = part_problem(
+                part, fingerprints[i], read_text_attribute(path, "point_fingerprint"),
+                read_text_attribute(path, "checksum"), reference, scenarios[i].replicates, time);
+            if (problem) {
+                return problem;
+            }
+            results[i] = std::move(part);
+            reference = reference ? reference : &results[i];
+            return std::nullopt;
+        } catch (const InputError& e) {
+            return std::string("it cannot be read (") + e.what() + ")";
         }
+    };
+    for (std::size_t i = 0; i < N; ++i) {
+        const auto path = part_path(parts, i);
+        if (!std::filesystem::exists(path)) {
+            continue;
+        }
+        if (const auto problem = load_part(i)) {
+            std::fprintf(stderr, "custsim: %s: %s; running point %zu again\n", path.c_str(),
+                         problem->c_str(), i);
+            std::error_code ignored;
+            std::filesystem::remove(path, ignored);
+            continue;
+        }
+        done[i] = true;
+        ++finished;
     }
     const std::size_t resumed = finished;
     if (!args.quiet) {
@@ -202,7 +369,9 @@ int sweep(const SweepArgs& args) {
     catch_interrupts();
     auto last_write = std::chrono::steady_clock::now();
     auto collect = [&](std::size_t i) {
-        results[i] = read_results(part_path(parts, i));
+        if (const auto problem = load_part(i)) {
+            throw std::runtime_error(part_path(parts, i).string() + ", just written: " + *problem);
+        }
         done[i] = true;
         ++finished;
         if (std::chrono::steady_clock::now() - last_write > std::chrono::seconds(10)) {
@@ -250,11 +419,66 @@ int sweep(const SweepArgs& args) {
                      finished, N, output.c_str());
         return 130;
     }
-    std::filesystem::remove_all(parts);
+    if (!args.keep_parts) {
+        std::filesystem::remove_all(parts);
+    }
     if (!args.quiet) {
         std::printf("results: %s (%zu points, %zu run now)\n", output.c_str(), N, N - resumed);
     }
     return 0;
 }
+
+namespace {
+/// Under mpirun (OpenMPI sets OMPI_COMM_WORLD_SIZE, PMIx PMIX_RANK) the ranks share the points;
+/// otherwise the sweep runs in this process without touching MPI.
+int sweep_maybe_mpi(SweepArgs& args) {
+    args.mpi = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK");
+    // srun without an MPI plugin starts independent copies that would all run (and write) every
+    // point: refuse instead.
+    const char* tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+    if (!args.mpi && tasks && std::atoi(tasks) > 1) {
+        throw InputError(std::string("started by srun as ") + tasks +
+                         " tasks without MPI; use mpirun, or srun --mpi=pmix (docs/cluster.md)");
+    }
+    if (!args.mpi) {
+        return sweep(args);
+    }
+    MPI_Init(nullptr, nullptr);
+    int code = 0;
+    try {
+        code = sweep(args);
+    } catch (...) {
+        int ranks = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+        if (ranks > 1) { // one rank failing would leave the others waiting
+            try {
+                throw;
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "custsim: %s\n", e.what());
+            }
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+        MPI_Finalize();
+        throw;
+    }
+    MPI_Finalize();
+    return code;
+}
+
+const bool registered = register_command(
+    {"sweep", "Run every point of a sweep file; resumable; spread over ranks under mpirun",
+     [](CLI::App& command) {
+         auto args = std::make_shared<SweepArgs>();
+         command.add_option("sweep", args->sweep, "Sweep file (YAML)")->required();
+         add_output(command, args->output, "Results file (default: <sweep>.h5)");
+         add_threads(command, args->threads, ", per rank");
+         add_force(command, args->force);
+         command.add_flag("--keep-parts", args->keep_parts,
+                          "Keep the parts folder (one results file per point) when done");
+         add_quiet(command, args->quiet, "No progress bar and no messages");
+         return std::function<int()>([args] { return sweep_maybe_mpi(*args); });
+     },
+     80});
+} // namespace
 
 } // namespace custsim::cli

@@ -4,7 +4,10 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <memory>
 
 namespace custsim {
@@ -39,9 +42,34 @@ bool parse_id(std::string_view field, std::int64_t& id) {
     return error == std::errc{} && end == field.data() + field.size() && id >= 0;
 }
 
+/// A header names its columns: words that start with a letter (`source,target`), never a
+/// number in another form (`1.5`, `0x1f`, `-3`, `1e9`), which is a bad edge instead.
+bool is_column_name(std::string_view field) {
+    if (!field.empty() && (field.front() == '"' || field.front() == '\'')) {
+        field.remove_prefix(1);
+    }
+    return !field.empty() && std::isalpha(static_cast<unsigned char>(field.front())) &&
+           field != "inf" && field != "nan" && field != "infinity";
+}
+
+constexpr std::size_t max_line_bytes = 1 << 16;
+constexpr const char* what_is_allowed =
+    "expected two ids (whole numbers from 0 to 2^63 - 1) separated by spaces, tabs or a comma";
+
 } // namespace
 
 SocialGraph SocialGraph::load_edge_list(const std::filesystem::path& path, EdgeListReport* report) {
+    std::error_code status_error;
+    const auto status = std::filesystem::status(path, status_error);
+    if (status.type() == std::filesystem::file_type::not_found) {
+        throw InputError(path.string() + ": no such edge list");
+    }
+    if (status_error || !std::filesystem::is_regular_file(status)) {
+        throw InputError(path.string() + ": " +
+                         (status_error ? "cannot read the edge list: " + status_error.message()
+                                       : std::string("not a regular file")) +
+                         "; an edge list is a text or .gz file");
+    }
     // gzread reads plain files as they are, so one path serves both.
     std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
     if (!file) {
@@ -56,12 +84,39 @@ SocialGraph SocialGraph::load_edge_list(const std::filesystem::path& path, EdgeL
     char buffer[4096];
     std::uint64_t line_number = 0;
     bool seen_data = false;
+    // A gzip stream that stops early or is damaged cuts its last line: say so rather than
+    // blame the line.
+    auto check_stream = [&] {
+        int code = 0;
+        const char* message = gzerror(file.get(), &code);
+        if (code == Z_BUF_ERROR) {
+            throw InputError(path.string() + ":" + std::to_string(line_number) +
+                             ": the gzip data ends early (a truncated file?)");
+        }
+        if (code != Z_OK && code != Z_STREAM_END) {
+            std::string_view detail = message; // zlib's message starts with the path
+            if (const auto prefix = path.string() + ": ";
+                detail.substr(0, prefix.size()) == prefix) {
+                detail.remove_prefix(prefix.size());
+            }
+            throw InputError(
+                path.string() + ": damaged gzip data after line " + std::to_string(line_number) +
+                " (" + (code == Z_ERRNO ? std::string(std::strerror(errno)) : std::string(detail)) +
+                ")");
+        }
+    };
     while (gzgets(file.get(), buffer, sizeof buffer)) {
         line.assign(buffer);
-        while (!line.empty() && line.back() != '\n' && gzgets(file.get(), buffer, sizeof buffer)) {
+        while (!line.empty() && line.back() != '\n' && line.size() <= max_line_bytes &&
+               gzgets(file.get(), buffer, sizeof buffer)) {
             line.append(buffer);
         }
         ++line_number;
+        if (line.size() > max_line_bytes) {
+            throw InputError(path.string() + ":" + std::to_string(line_number) +
+                             ": a line longer than " + std::to_string(max_line_bytes) + " bytes; " +
+                             what_is_allowed);
+        }
         std::string_view rest(line);
         auto first = next_field(rest);
         if (first.empty() || first[0] == '#' || first[0] == '%') {
@@ -70,25 +125,33 @@ SocialGraph SocialGraph::load_edge_list(const std::filesystem::path& path, EdgeL
         auto second = next_field(rest);
         std::int64_t a = 0, b = 0;
         if (!parse_id(first, a) || !parse_id(second, b)) {
-            if (!seen_data && !r.had_header) {
+            if (!seen_data && !r.had_header && is_column_name(first) && is_column_name(second)) {
                 r.had_header = true;
                 continue;
             }
-            throw InputError(path.string() + ":" + std::to_string(line_number) +
-                             ": expected two non-negative integer ids separated by spaces, tabs "
-                             "or a comma, got '" +
-                             std::string(line.substr(0, line.find_last_not_of("\r\n") + 1)) + "'");
+            if (line.back() != '\n') {
+                check_stream();
+            }
+            std::string shown = line.substr(0, line.find_last_not_of("\r\n") + 1);
+            if (shown.size() > 80) {
+                shown = shown.substr(0, 80) + "...";
+            }
+            throw InputError(
+                path.string() + ":" + std::to_string(line_number) + ": " + what_is_allowed +
+                (seen_data || r.had_header ? "" : " (or a header of column names first)") +
+                ", got '" + shown + "'");
         }
         seen_data = true;
         ++r.lines;
         ends.push_back(a);
         ends.push_back(b);
     }
-    int gz_error = 0;
-    gzerror(file.get(), &gz_error);
-    if (gz_error != Z_OK && gz_error != Z_STREAM_END) {
-        throw InputError(path.string() + ": damaged gzip data after line " +
-                         std::to_string(line_number));
+    check_stream();
+    if (r.lines == 0) {
+        throw InputError(path.string() + ": no edges in " + std::to_string(line_number) +
+                         (line_number == 1 ? " line" : " lines") +
+                         (r.had_header ? " after the header" : "") + "; " + what_is_allowed +
+                         ", one tie a line");
     }
     std::vector<std::int64_t> ids = ends;
     std::sort(ids.begin(), ids.end());

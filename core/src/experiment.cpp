@@ -171,6 +171,9 @@ std::vector<ChannelAttribution> attribute(const Scenario& scenario, int threads,
 std::vector<ResponsePoint> response(const Scenario& scenario, const std::string& channel,
                                     const std::vector<double>& spends_per_day, int threads,
                                     const Progress& progress) {
+    if (spends_per_day.empty()) {
+        throw InputError("response: spends_per_day: give at least one spend per day");
+    }
     const Results zero = run_scenario(with_channel_spend(scenario, channel, 0), threads, progress);
     std::vector<ResponsePoint> out;
     double last_spend = 0, last_margin = 0;

@@ -109,15 +109,31 @@ class MapReader {
         }
     }
 
-    template <class Integer> void whole(std::string_view key, Integer& out) {
+    /// A whole number from `least` to the type's maximum, written as digits (exact, however
+    /// large) or as a number with an exponent (1e5).
+    template <class Integer> void whole(std::string_view key, Integer& out, Integer least = 0) {
         if (const auto* value = child(key)) {
-            const double number = to_number(*value, key_path(key));
-            if (number != std::floor(number) || number < 0 ||
-                number > double(std::numeric_limits<Integer>::max())) {
+            const auto refuse = [&] {
                 fail(*value, key_path(key),
-                     "must be a whole number from 0 to " +
+                     "must be a whole number from " + std::to_string(least) + " to " +
                          std::to_string(std::numeric_limits<Integer>::max()) + ", got " +
-                         value->scalar);
+                         describe_value(*value));
+            };
+            const std::string& s = value->scalar;
+            Integer exact = 0;
+            const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), exact);
+            if (value->kind == YamlNode::Kind::scalar && end == s.data() + s.size() && !s.empty()) {
+                if (error != std::errc{} || exact < least) {
+                    refuse(); // out of range, or negative for an unsigned type
+                }
+                out = exact;
+                return;
+            }
+            const double number = to_number(*value, key_path(key));
+            // 2^digits is the first value past the maximum that a double holds exactly.
+            if (number != std::floor(number) || number < double(least) ||
+                number >= std::ldexp(1.0, std::numeric_limits<Integer>::digits)) {
+                refuse();
             }
             out = static_cast<Integer>(number);
         }
@@ -126,7 +142,7 @@ class MapReader {
     void text(std::string_view key, std::string& out) {
         if (const auto* value = child(key)) {
             if (value->kind != YamlNode::Kind::scalar) {
-                fail(*value, key_path(key), "must be text");
+                fail(*value, key_path(key), "must be text, got " + describe_value(*value));
             }
             out = value->scalar;
         }
@@ -144,7 +160,7 @@ class MapReader {
                 allowed += (allowed.empty() ? "" : ", ") + std::string(name);
             }
             fail(*value, key_path(key),
-                 "must be one of " + allowed + ", got '" + value->scalar + "'");
+                 "must be one of " + allowed + ", got " + describe_value(*value));
         }
     }
 
@@ -157,7 +173,7 @@ class MapReader {
                        (value->scalar == "false" || value->scalar == "no")) {
                 out = false;
             } else {
-                fail(*value, key_path(key), "must be true or false, got '" + value->scalar + "'");
+                fail(*value, key_path(key), "must be true or false, got " + describe_value(*value));
             }
         }
     }
@@ -304,7 +320,7 @@ class MapReader {
                 return number;
             }
         }
-        fail(value, key, "must be a number, got '" + value.scalar + "'");
+        fail(value, key, "must be a number, got " + describe_value(value));
     }
 
     const YamlNode* node_;
@@ -321,7 +337,7 @@ class MapWriter {
     void child(std::string_view) {}
     void finish() const {}
     void number(std::string_view key, double value) { key_(key) << format_number(value); }
-    template <class Integer> void whole(std::string_view key, Integer value) {
+    template <class Integer> void whole(std::string_view key, Integer value, Integer = 0) {
         key_(key) << static_cast<std::uint64_t>(value);
     }
     void text(std::string_view key, const std::string& value) {
@@ -388,7 +404,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
     top.text("name", s.name);
     top.text("description", s.description);
     top.whole("seed", s.seed);
-    top.whole("replicates", s.replicates);
+    top.whole("replicates", s.replicates, 1u);
     top.number("days", s.days);
     top.number("dt", s.dt);
     top.number("record_every", s.record_every);
@@ -397,7 +413,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.choice("type", s.graph.kind, graph_kinds);
         io.number("mean_degree", s.graph.mean_degree);
         io.number("rewire", s.graph.rewire);
-        io.whole("communities", s.graph.communities);
+        io.whole("communities", s.graph.communities, 1);
         io.number("cross_fraction", s.graph.cross_fraction);
         io.number("strong_fraction", s.graph.strong_fraction);
         std::string path = s.graph.path.string();
@@ -576,12 +592,20 @@ Scenario from_tree(const YamlNode& root, std::filesystem::path base_dir) {
 }
 
 YamlNode resolve_extends(const std::filesystem::path& path, std::vector<std::string>& chain) {
-    const auto canonical = std::filesystem::weakly_canonical(path).string();
+    YamlNode node = read_yaml_file(path); // refuses what is not a readable text file
+    std::error_code error;
+    auto canonical = std::filesystem::weakly_canonical(path, error).string();
+    if (error) {
+        canonical = path.lexically_normal().string();
+    }
     if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
         throw ScenarioError(path.string() + ": extends: forms a cycle through " + chain.front());
     }
+    if (chain.size() >= max_yaml_depth) {
+        throw ScenarioError(path.string() + ": extends: a chain of more than " +
+                            std::to_string(max_yaml_depth) + " files");
+    }
     chain.push_back(canonical);
-    YamlNode node = read_yaml_file(path);
     // A relative graph.path means relative to the file that wrote it, whoever extends it.
     if (auto* graph = node.kind == YamlNode::Kind::map ? node.find("graph") : nullptr) {
         auto* graph_path = graph->kind == YamlNode::Kind::map ? graph->find("path") : nullptr;
@@ -597,9 +621,9 @@ YamlNode resolve_extends(const std::filesystem::path& path, std::vector<std::str
                 throw ScenarioError(parent->where() + "extends: must be a file name");
             }
             const auto parent_path = path.parent_path() / parent->scalar;
-            if (!std::filesystem::exists(parent_path)) {
-                throw ScenarioError(parent->where() + "extends: no such file " +
-                                    parent_path.string());
+            if (const auto problem = yaml_file_problem(parent_path); !problem.empty()) {
+                throw ScenarioError(parent->where() + "extends: " + parent_path.string() + ": " +
+                                    problem);
             }
             YamlNode merged = resolve_extends(parent_path, chain);
             merge_yaml(merged, node);
@@ -892,16 +916,17 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
     if (s.dt > 1) {
         fail("dt", "must be at most 1 day, got " + format_number(s.dt));
     }
+    if (!(s.days / s.dt < double(std::numeric_limits<std::uint32_t>::max()))) {
+        fail("days", "days / dt must stay below 2^32 steps, got " + format_number(s.days / s.dt));
+    }
     if (!whole_multiple(s.days, s.dt)) {
         fail("days", "must be a whole number of steps of dt = " + format_number(s.dt) + ", got " +
                          format_number(s.days));
     }
-    if (s.steps() > std::numeric_limits<std::uint32_t>::max()) {
-        fail("days", "days / dt must stay below 2^32 steps");
-    }
     positive("record_every", s.record_every);
-    if (!whole_multiple(s.record_every, s.dt) || s.record_every > s.days ||
-        !whole_multiple(s.days, s.record_every)) {
+    // At least one step between records (so days / record_every <= days / dt < 2^32 records).
+    if (s.record_every < s.dt * (1 - 1e-9) || !whole_multiple(s.record_every, s.dt) ||
+        s.record_every > s.days || !whole_multiple(s.days, s.record_every)) {
         fail("record_every", "must be a whole number of steps of dt = " + format_number(s.dt) +
                                  " that divides days = " + format_number(s.days) + ", got " +
                                  format_number(s.record_every));
@@ -917,8 +942,16 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
         if (g.path.empty()) {
             fail("graph.path", "an edge_list graph needs the path of its file");
         }
-        if (!std::filesystem::exists(g.path)) {
+        std::error_code error;
+        const auto status = std::filesystem::status(g.path, error);
+        if (status.type() == std::filesystem::file_type::not_found) {
             fail("graph.path", "no such file " + g.path.string());
+        }
+        if (error || !std::filesystem::is_regular_file(status)) {
+            fail("graph.path", g.path.string() + ": " +
+                                   (error ? "cannot read it: " + error.message()
+                                          : std::string("not a regular file")) +
+                                   "; an edge list is a text or .gz file");
         }
     } else if (g.kind != GraphKind::mean_field) {
         if (!(g.mean_degree >= 0) || !(g.mean_degree < s.customers)) {
@@ -966,11 +999,36 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
     rate("word_of_mouth.attitude_step", s.word_of_mouth.attitude_step);
     validate_journey(s, fail, positive, rate, share);
     share("seeds.fraction", s.seeds.fraction);
-    if (s.graph.kind != GraphKind::edge_list && s.seed_customers() > s.customers) {
-        fail("seeds.count", "count + fraction x customers must not exceed customers");
+    // An edge list's customers are known once it is read: check_graph_size() then.
+    if (s.graph.kind != GraphKind::edge_list &&
+        (s.seeds.count > s.customers || s.seed_customers() > s.customers)) {
+        fail("seeds.count", "count + fraction x customers must not exceed customers (" +
+                                std::to_string(s.customers) + "), got " +
+                                std::to_string(s.seeds.count) + " + " +
+                                format_number(s.seeds.fraction) + " x customers");
+    }
+    if (s.graph.kind != GraphKind::edge_list && s.ambassadors.count > s.customers) {
+        fail("ambassadors.count", "must not exceed customers (" + std::to_string(s.customers) +
+                                      "), got " + std::to_string(s.ambassadors.count));
     }
     if (s.graph.kind == GraphKind::mean_field && s.seeds.by != SeedRule::random) {
         fail("seeds.by", "a mean_field graph has no ties, so seeds can only be random");
+    }
+}
+
+void check_graph_size(const Scenario& s, std::uint64_t customers) {
+    if (s.seeds.count > customers || s.seeds.count + static_cast<std::uint64_t>(std::llround(
+                                                         s.seeds.fraction * double(customers))) >
+                                         customers) {
+        throw ScenarioError("seeds.count: count + fraction x customers must not exceed the " +
+                            std::to_string(customers) + " customers of the graph " +
+                            s.graph.path.string() + ", got " + std::to_string(s.seeds.count) +
+                            " + " + format_number(s.seeds.fraction) + " x customers");
+    }
+    if (s.ambassadors.count > customers) {
+        throw ScenarioError("ambassadors.count: must not exceed the " + std::to_string(customers) +
+                            " customers of the graph " + s.graph.path.string() + ", got " +
+                            std::to_string(s.ambassadors.count));
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "custsim/error.hpp"
 #include "custsim/kpis.hpp"
+#include "custsim/resources.hpp"
 #include "custsim/run.hpp"
 #include "models.hpp"
 #include "parallel.hpp"
@@ -61,6 +62,7 @@ std::vector<std::uint32_t> Model::pick_seeds(std::uint64_t count, SeedRule rule,
 
 Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
                        std::uint32_t replicate, int threads) {
+    check_threads(threads);
     validate(scenario);
     Scenario resolved = scenario;
     resolved.customers = graph->num_customers();
@@ -135,6 +137,7 @@ std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario) {
     auto graph = scenario.graph.kind == GraphKind::edge_list
                      ? SocialGraph::load_edge_list(scenario.graph.path)
                      : SocialGraph::generate(scenario.graph, scenario.customers, scenario.seed);
+    check_graph_size(scenario, graph.num_customers());
     graph.set_strong_ties(scenario.graph.strong_fraction, scenario.seed);
     return std::make_shared<SocialGraph>(std::move(graph));
 }
@@ -246,6 +249,7 @@ class Recorder {
 
 Results run_scenario(const Scenario& scenario, int threads, const Progress& progress,
                      std::shared_ptr<const SocialGraph> graph, const Observer& observer) {
+    check_threads(threads);
     validate(scenario);
     if (!graph) {
         graph = build_graph(scenario);
@@ -271,6 +275,7 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
         reached = std::min(
             reached, run_loop(simulation, r, steps, every, RunHooks{record, observer, progress}));
         recorder.finish(simulation.kpis(), scenario, r);
+        check_finite(results, r);
     }
     if (reached < points) {
         truncate(results, reached);

@@ -32,6 +32,20 @@ double number(const YamlNode& node, const std::string& key) {
     fail(node, key, "must be a number, got '" + node.scalar + "'");
 }
 
+/// A whole number from 0 to 2^64 - 1 written as digits, read exactly (never through a double).
+std::uint64_t whole_number(const YamlNode& node, const std::string& key) {
+    std::uint64_t value = 0;
+    if (node.kind == YamlNode::Kind::scalar) {
+        const auto& s = node.scalar;
+        const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), value);
+        if (error == std::errc{} && end == s.data() + s.size()) {
+            return value;
+        }
+    }
+    fail(node, key,
+         "must be a whole number from 0 to 18446744073709551615, got '" + node.scalar + "'");
+}
+
 std::string text(const YamlNode& node, const std::string& key) {
     if (node.kind != YamlNode::Kind::scalar) {
         fail(node, key, "must be text");
@@ -167,6 +181,9 @@ bool is_sweep_file(const std::filesystem::path& path) {
 }
 
 Sweep load_sweep(const std::filesystem::path& path) {
+    if (const auto problem = yaml_file_problem(path); !problem.empty()) {
+        throw InputError(path.string() + ": cannot read the sweep file: " + problem);
+    }
     std::ifstream in(path);
     if (!in) {
         throw InputError(path.string() + ": cannot read the sweep file");
@@ -218,7 +235,7 @@ Sweep load_sweep(const std::filesystem::path& path) {
         sweep.points = static_cast<std::uint32_t>(n);
     }
     if (const auto* seed = root.find("seed")) {
-        sweep.seed = static_cast<std::uint64_t>(number(*seed, "seed"));
+        sweep.seed = whole_number(*seed, "seed");
     }
     if (const auto* timeseries = root.find("timeseries")) {
         const auto value = text(*timeseries, "timeseries");

@@ -216,16 +216,31 @@ def _resolve(scenario, replicates=None, seed=None):
     return s
 
 
-def run(scenario, replicates=None, seed=None, threads=0, policy=None, every=7):
+def _check_threads(threads):
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
+        raise ValueError(f"threads: must be a whole number from 0 (all cores) to "
+                         f"{_core.max_threads}, got {threads!r}")
+    if not 0 <= threads <= _core.max_threads:
+        raise ValueError(f"threads: must be from 0 (all cores) to {_core.max_threads}, "
+                         f"got {threads}")
+    return int(threads)
+
+
+def run(scenario, replicates=None, seed=None, threads=0, policy=None, every=7, force=False):
     """Runs every replicate. ``policy(kpis, day)`` (optional) is called every ``every`` days
     with the current KPIs and returns the focal brand's spend per day by channel name (None:
     back to the scenario's plan). The engine's run loop calls it, so the results have the same
-    layout as without a policy."""
+    layout as without a policy. A run larger than this machine's memory or the work limit
+    raises ValueError unless ``force`` (docs/reliability.md)."""
+    threads = _check_threads(threads)
+    if isinstance(every, bool) or not isinstance(every, (int, float, np.number)) \
+            or not math.isfinite(every) or every <= 0:
+        raise ValueError(f"every: must be a number of days > 0, got {every!r}")
     s = _resolve(scenario, replicates, seed)
+    if not force:
+        _core.check_run_size(s._core)
     if policy is None:
         return Results._from_core(_core.run_scenario(s._core, threads))
-    if not every > 0:
-        raise ValueError(f"every: days between policy calls, must be > 0, got {every}")
     calls, spent = 0, 0.0
 
     def observe(sim):
@@ -258,12 +273,17 @@ class Simulation:
     """One replicate, stepped: ``step(n)``, ``day``, ``kpis`` and read-only zero-copy numpy
     views of the customer columns (``columns["awareness"]`` is [customers, brands])."""
 
-    def __init__(self, scenario, replicate=0, threads=0):
+    def __init__(self, scenario, replicate=0, threads=0, force=False):
         self.scenario = _resolve(scenario)
+        threads = _check_threads(threads)
+        if not force:
+            _core.check_run_size(self.scenario._core, 1.0 / self.scenario.replicates)
         self._sim = _core.Simulation(self.scenario._core, replicate, threads)
 
     def step(self, n=1):
-        self._sim.step(n)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"steps: must be a whole number >= 0, got {n!r}")
+        self._sim.step(int(n))
         return self
 
     day = property(lambda self: self._sim.day)
@@ -305,26 +325,30 @@ def compare(a, b, replicates=None, seed=None, threads=0):
     """Paired differences B - A of every final KPI under common random numbers (a DataFrame
     indexed by KPI: a, b, mean, low, high, sign_certain, variance_ratio)."""
     sa, sb = _resolve(a, replicates, seed), _resolve(b, replicates, seed)
-    rows, _, _ = _core.compare(sa._core, sb._core, threads)
+    rows, _, _ = _core.compare(sa._core, sb._core, _check_threads(threads))
     return _frame(rows).set_index("kpi")
 
 
 def attribute(scenario, replicates=None, seed=None, threads=0):
     """Each bought channel's incremental effect (run without it, same seed) beside last touch."""
     s = _resolve(scenario, replicates, seed)
-    return _frame(_core.attribute(s._core, threads)).set_index("channel")
+    return _frame(_core.attribute(s._core, _check_threads(threads))).set_index("channel")
 
 
 def response(scenario, channel, spends_per_day, replicates=None, seed=None, threads=0):
     """Incremental KPIs of one channel's spend per day against none, with marginal ROI."""
     s = _resolve(scenario, replicates, seed)
-    return _frame(_core.response(s._core, channel, [float(x) for x in spends_per_day], threads))
+    spends = [float(x) for x in spends_per_day]
+    if not spends:
+        raise ValueError("spends_per_day: give at least one spend per day")
+    return _frame(_core.response(s._core, channel, spends, _check_threads(threads)))
 
 
 def sweep(path, threads=0):
     """Runs a sweep file in this process: a DataFrame of parameters and final KPIs, one row
     per point and replicate (``custsim sweep`` runs the same over MPI, resumably)."""
     import pandas as pd
+    threads = _check_threads(threads)
     spec = _core.load_sweep(str(path))
     rows = []
     for i, values in enumerate(_core.sweep_points(spec)):
@@ -339,16 +363,63 @@ def sweep(path, threads=0):
     return pd.DataFrame(rows)
 
 
+def _check_file(path, refuse):
+    """Checks a file custsim wrote against the CRC-32 line in its first 512 bytes, before h5py
+    parses anything (HDF5 can crash or hang on damaged metadata)."""
+    import zlib
+    data = Path(path).read_bytes()
+    head = data[:512].split(b"\n", 1)[0]
+    fields = head.split(b" ")
+    if len(data) < 512 or len(fields) != 3 or fields[0] != b"custsim-crc32":
+        refuse("it has no custsim check line (not written by custsim, or by an older custsim)")
+    if fields[1] != b"%08x" % zlib.crc32(data[512:]) or fields[2] != str(len(data)).encode():
+        refuse("its bytes do not match the check line custsim wrote (damaged, truncated or "
+               "edited since)")
+
+
 def read_sweep(path):
     """A sweep's results file (from ``custsim sweep``, on any number of ranks) as a tidy
     DataFrame: point, replicate, the parameters and every final KPI."""
     import h5py
     import pandas as pd
-    with h5py.File(path) as f:
-        params = {k: f["points"][k][:] for k in f["points"]}
-        finals = {k: f["final"][k][:] for k in f["final"]}
-        done = f["done"][:]
-    points, reps = next(iter(finals.values())).shape
+
+    def refuse(what):
+        raise ValueError(f"{path}: not a custsim sweep file, or damaged: {what}")
+
+    _check_file(path, refuse)
+    try:
+        with h5py.File(path, "r") as f:
+            for group in ("points", "final"):
+                if not isinstance(f.get(group), h5py.Group):
+                    refuse(f"no group /{group}")
+            if not isinstance(f.get("done"), h5py.Dataset):
+                refuse("no dataset /done")
+            done = f["done"]
+            if done.ndim != 1:
+                refuse(f"/done has shape {done.shape}, expected [points]")
+            points = done.shape[0]
+            finals = {}
+            for k, v in f["final"].items():
+                if not isinstance(v, h5py.Dataset) or v.ndim != 2 or v.shape[0] != points \
+                        or v.dtype.kind != "f":
+                    refuse(f"/final/{k} must be numbers shaped [{points}, replicates]")
+                finals[k] = v
+            if not finals:
+                refuse("no KPIs in /final")
+            reps = next(iter(finals.values())).shape[1]
+            for k, v in finals.items():
+                if v.shape != (points, reps):
+                    refuse(f"/final/{k} has shape {v.shape}, expected {(points, reps)}")
+            params = {}
+            for k, v in f["points"].items():
+                if not isinstance(v, h5py.Dataset) or v.shape != (points,) \
+                        or v.dtype.kind not in "fiu":
+                    refuse(f"/points/{k} must be numbers shaped [{points}]")
+                params[k] = v[:]
+            finals = {k: v[:] for k, v in finals.items()}
+            done = done[:]
+    except (KeyError, TypeError) as error:
+        refuse(str(error))
     frame = pd.DataFrame({"point": np.repeat(np.arange(points), reps),
                           "replicate": np.tile(np.arange(reps), points)})
     for k, v in params.items():

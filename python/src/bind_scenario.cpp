@@ -1,6 +1,7 @@
 // Scenarios and sweep files: loaded and checked by the engine, so Python gets the same errors.
 #include "bindings.hpp"
 
+#include "custsim/resources.hpp"
 #include "custsim/scenario.hpp"
 #include "custsim/sweep.hpp"
 
@@ -33,6 +34,10 @@ void bind_scenario(py::module_& m) {
         .def_property_readonly("channels", [](const Scenario& s) { return names_of(s.channels); })
         .def_property_readonly("brands", [](const Scenario& s) { return names_of(s.brands); })
         .def("to_yaml", [](const Scenario& s) { return to_yaml(s); });
+    m.def("check_run_size", &check_run_size, py::arg("scenario"), py::arg("runs") = 1.0,
+          "Refuses (ValueError) a run larger than this machine's memory or the work limit");
+    m.def("check_threads", &check_threads, py::arg("threads"), py::arg("what") = "threads");
+    m.attr("max_threads") = max_threads;
     m.def("load_scenario", &load_scenario, py::arg("path"),
           py::arg("overrides") = std::vector<std::string>{});
     m.def("parse_scenario", &parse_scenario, py::arg("text"), py::arg("name"),

@@ -10,13 +10,25 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <chrono>
+
 namespace py = pybind11;
 
 namespace custsim::python {
 
 namespace {
 
+constexpr std::uint64_t max_steps = 0xffffffffu;
+
 py::array_t<double> array(const std::vector<double>& values, std::vector<py::ssize_t> shape) {
+    py::ssize_t count = 1;
+    for (const auto d : shape) {
+        count *= d;
+    }
+    if (count != py::ssize_t(values.size())) { // read_results checks; never copy past the end
+        throw py::value_error("results: " + std::to_string(values.size()) +
+                              " values do not fill their shape");
+    }
     py::array_t<double> out(shape);
     std::copy(values.begin(), values.end(), out.mutable_data());
     return out;
@@ -186,9 +198,28 @@ void bind_simulation(py::module_& m) {
         .def(
             "step",
             [](Simulation& sim, std::uint64_t steps) {
-                py::gil_scoped_release release;
-                for (std::uint64_t k = 0; k < steps; ++k) {
-                    sim.step();
+                // Random numbers are counted by a 32-bit step: past that they would repeat.
+                const std::uint64_t left = max_steps - sim.step_index();
+                if (steps > left) {
+                    throw py::value_error("steps: must be at most " + std::to_string(left) +
+                                          " (a simulation takes at most " +
+                                          std::to_string(max_steps) + " steps), got " +
+                                          std::to_string(steps));
+                }
+                // Without the GIL, back every 0.2 s to let Ctrl-C stop a long call.
+                for (std::uint64_t k = 0; k < steps;) {
+                    {
+                        py::gil_scoped_release release;
+                        const auto start = std::chrono::steady_clock::now();
+                        do {
+                            sim.step();
+                            ++k;
+                        } while (k < steps && std::chrono::steady_clock::now() - start <
+                                                  std::chrono::milliseconds(200));
+                    }
+                    if (PyErr_CheckSignals() != 0) {
+                        throw py::error_already_set();
+                    }
                 }
             },
             py::arg("steps") = 1)

@@ -152,3 +152,11 @@ parameters:
     assert done.returncode == 0, done.stderr
     assert "3 ranks" in done.stdout
     assert_same(single, ranks)
+
+
+def test_a_sweep_file_that_is_no_file_or_a_seed_past_64_bits_is_refused(tmp_path):
+    done = custsim("sweep", "/dev/zero", "-o", str(tmp_path / "z.h5"))
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+    path = sweep_file(tmp_path, "seed: 18446744073709551616\nparameters:\n  days: [10]\n")
+    done = custsim("validate", str(path))
+    assert done.returncode == 2 and "seed: must be a whole number" in done.stderr, done.stderr

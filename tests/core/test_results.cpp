@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <limits>
 
 using namespace custsim;
 
@@ -73,4 +76,86 @@ TEST(Results, ReadingSomethingElseIsAClearError) {
     const auto text = temp("not_hdf5.h5");
     std::ofstream(text) << "hello";
     EXPECT_THROW(read_results(text), std::runtime_error);
+}
+
+TEST(Results, DamagedFilesAreRefusedBeforeHdf5ReadsThem) {
+    const auto path = temp("damaged.h5");
+    write_results(example(), path);
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    ASSERT_EQ(bytes.rfind("custsim-crc32 ", 0), 0u);
+    const auto damaged = temp("damaged_copy.h5");
+    for (const std::size_t at : {std::size_t(600), bytes.size() / 2, bytes.size() - 1}) {
+        std::string copy = bytes;
+        copy[at] = char(copy[at] ^ 0x10);
+        std::ofstream(damaged, std::ios::binary) << copy;
+        try {
+            read_results(damaged);
+            ADD_FAILURE() << "a flipped byte at " << at << " was not noticed";
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find("do not match the check line"), std::string::npos)
+                << e.what();
+        }
+    }
+    std::ofstream(damaged, std::ios::binary) << bytes.substr(0, bytes.size() - 100);
+    EXPECT_THROW(read_results(damaged), InputError);
+}
+
+TEST(Results, ArraysThatDoNotFitTheirShapeAreNotWritten) {
+    auto wrong = example();
+    wrong.final["adopted"] = {1, 2, 3}; // 2 replicates
+    EXPECT_THROW(write_results(wrong, temp("wrong.h5")), std::invalid_argument);
+    wrong = example();
+    wrong.timeseries["aware"].pop_back();
+    EXPECT_THROW(write_results(wrong, temp("wrong.h5")), std::invalid_argument);
+}
+
+TEST(Results, ExtraAttributesAreWrittenAndRead) {
+    const auto path = temp("attributes.h5");
+    write_results(example(), path, {{"point_fingerprint", "12345"}});
+    EXPECT_EQ(read_text_attribute(path, "point_fingerprint"), "12345");
+    EXPECT_EQ(read_text_attribute(path, "absent"), "");
+    EXPECT_EQ(read_results(path).final, example().final);
+}
+
+TEST(Results, ChecksumSeesEveryValueAndName) {
+    const auto reference = checksum(example());
+    EXPECT_EQ(checksum(example()), reference);
+    auto changed = example();
+    changed.final["aware"][1] = std::nextafter(6.0, 7.0);
+    EXPECT_NE(checksum(changed), reference);
+    changed = example();
+    changed.final.erase("aware");
+    EXPECT_NE(checksum(changed), reference);
+    changed = example();
+    changed.scenario_yaml += " ";
+    EXPECT_NE(checksum(changed), reference);
+    changed = example();
+    changed.time[2] = 3;
+    EXPECT_NE(checksum(changed), reference);
+}
+
+TEST(Results, NonFiniteValuesAreNamedWithTheirKpiReplicateAndDay) {
+    auto r = example();
+    EXPECT_NO_THROW(check_finite(r, 0));
+    EXPECT_NO_THROW(check_finite(r, 1));
+    r.timeseries["aware"][1 * 3 + 1] = std::numeric_limits<double>::infinity();
+    r.timeseries["aware"][1 * 3 + 2] = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_NO_THROW(check_finite(r, 0));
+    try {
+        check_finite(r, 1);
+        ADD_FAILURE() << "inf was not noticed";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("scenario example: KPI 'aware' became inf on day 1 "
+                                             "of replicate 1"),
+                  std::string::npos)
+            << e.what();
+    }
+    r = example();
+    r.final["adopted"][0] = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_THROW(check_finite(r, 0), InputError);
+    EXPECT_NO_THROW(check_finite(r, 1));
 }

@@ -158,3 +158,138 @@ TEST(Scenario, YamlRoundTripGivesTheSameScenario) {
     EXPECT_EQ(back.channels[0].adoption_rate, s.channels[0].adoption_rate);
     EXPECT_EQ(back.seeds.by, SeedRule::pagerank);
 }
+
+TEST(Scenario, WholeNumbersAreExactAndInRange) {
+    const std::string base = "graph: {type: mean_field}\n";
+    EXPECT_EQ(parse_scenario(base + "seed: 18446744073709551615\n", "t").seed,
+              std::numeric_limits<std::uint64_t>::max());
+    EXPECT_EQ(parse_scenario(base + "population: {customers: 1e5}\n", "t").customers, 100000u);
+    // 2^64 and beyond used to wrap (or be cast from a double that does not fit).
+    for (const char* seed : {"18446744073709551616", "1e20", "18446744073709551617"}) {
+        EXPECT_NE(error_of(base + "seed: " + seed + "\n")
+                      .find("test.yaml:2: seed: must be a whole number from 0 to "
+                            "18446744073709551615, got '" +
+                            std::string(seed) + "'"),
+                  std::string::npos)
+            << error_of(base + "seed: " + seed + "\n");
+    }
+    EXPECT_NE(
+        error_of(base + "seeds: {count: 99999999999999999999}\n").find("seeds.count: must be"),
+        std::string::npos);
+    // The smallest allowed value is the one printed.
+    EXPECT_NE(error_of("replicates: 0\n")
+                  .find("replicates: must be a whole number from 1 to 4294967295, got '0'"),
+              std::string::npos)
+        << error_of("replicates: 0\n");
+    EXPECT_NE(error_of("graph: {communities: -2}\n")
+                  .find("graph.communities: must be a whole number from 1 to"),
+              std::string::npos);
+}
+
+TEST(Scenario, MessagesNameTheKindOfValueGiven) {
+    EXPECT_NE(error_of("days: [1, 2]\n").find("test.yaml:1: days: must be a number, got a list"),
+              std::string::npos)
+        << error_of("days: [1, 2]\n");
+    EXPECT_NE(error_of("days: {a: 1}\n").find("days: must be a number, got a map"),
+              std::string::npos);
+    EXPECT_NE(error_of("days:\n").find("days: must be a number, got nothing"), std::string::npos);
+    EXPECT_NE(error_of("name: [a]\n").find("name: must be text, got a list"), std::string::npos);
+    EXPECT_NE(error_of("replicates: [3]\n").find("got a list"), std::string::npos);
+    const auto escaped = error_of("days: \"3\\e[31m\"\n");
+    EXPECT_NE(escaped.find("got '3\\x1b[31m'"), std::string::npos) << escaped;
+}
+
+TEST(Scenario, SeedsAndAmbassadorsCannotOutnumberCustomers) {
+    const std::string base = "population: {customers: 10}\ngraph: {type: mean_field}\n";
+    EXPECT_NE(error_of(base + "ambassadors: {count: 11, by: random}\n")
+                  .find("test.yaml:3: ambassadors.count: must not exceed customers (10), got 11"),
+              std::string::npos)
+        << error_of(base + "ambassadors: {count: 11, by: random}\n");
+    EXPECT_EQ(
+        parse_scenario(base + "ambassadors: {count: 10, by: random}\n", "t").ambassadors.count,
+        10u);
+    // count + fraction x customers used to wrap past 2^64 and pass.
+    EXPECT_NE(error_of(base + "seeds: {count: 18446744073709551615, fraction: 1}\n")
+                  .find("seeds.count: count + fraction x customers must not exceed customers"),
+              std::string::npos);
+    // An edge list's size is known once read: checked then.
+    Scenario s;
+    s.ambassadors.count = 4;
+    EXPECT_NO_THROW(check_graph_size(s, 4));
+    EXPECT_THROW(check_graph_size(s, 3), ScenarioError);
+    s.ambassadors.count = 0;
+    s.seeds.count = 2;
+    s.seeds.fraction = 0.5;
+    EXPECT_NO_THROW(check_graph_size(s, 4));
+    EXPECT_THROW(check_graph_size(s, 3), ScenarioError);
+}
+
+TEST(Scenario, RecordEveryIsAtLeastOneStep) {
+    const std::string base = "graph: {type: mean_field}\ndays: 10\ndt: 0.5\n";
+    EXPECT_NE(error_of(base + "record_every: 1e-300\n").find("test.yaml:4: record_every: must be"),
+              std::string::npos)
+        << error_of(base + "record_every: 1e-300\n");
+    EXPECT_NE(error_of(base + "record_every: 0.25\n").find("record_every: must be"),
+              std::string::npos);
+    EXPECT_EQ(parse_scenario(base + "record_every: 0.5\n", "t").steps_per_record(), 1u);
+    EXPECT_NE(error_of("days: 10\ndt: 1e-300\n").find("days: days / dt must stay below 2^32 steps"),
+              std::string::npos);
+}
+
+TEST(Scenario, ExtendsNamesARegularTextFile) {
+    const auto folder = write_temp("extends_folder.yaml", "extends: /tmp\n");
+    const auto device = write_temp("extends_device.yaml", "extends: /dev/zero\n");
+    write_temp("binary_parent.yaml", std::string("days: 3\n\x00\x01", 10));
+    const auto binary = write_temp("extends_binary.yaml", "extends: binary_parent.yaml\n");
+    const auto missing = write_temp("extends_missing.yaml", "name: x\nextends: nowhere.yaml\n");
+    auto message_of = [](const std::filesystem::path& path) {
+        try {
+            load_scenario(path);
+        } catch (const ScenarioError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    EXPECT_NE(message_of(folder).find("extends_folder.yaml:1: extends: /tmp: it is a folder"),
+              std::string::npos)
+        << message_of(folder);
+    EXPECT_NE(message_of(device).find("extends: /dev/zero: it is not a regular file"),
+              std::string::npos);
+    EXPECT_NE(message_of(binary).find("binary_parent.yaml:2: the control byte \\x00"),
+              std::string::npos)
+        << message_of(binary);
+    EXPECT_NE(message_of(missing).find("extends_missing.yaml:2: extends:"), std::string::npos);
+    EXPECT_NE(message_of(missing).find("no such file"), std::string::npos);
+}
+
+TEST(Scenario, OverridesCannotReplaceTheRootOrSetExtends) {
+    EXPECT_NE(error_of("days: 3\n", {".=1"}).find("--set .=1: '.' is not a key path"),
+              std::string::npos)
+        << error_of("days: 3\n", {".=1"});
+    EXPECT_NE(error_of("days: 3\n", {"days.=5"}).find("'days.' is not a key path"),
+              std::string::npos);
+    EXPECT_NE(error_of("days: 3\n", {"extends=bass.yaml"}).find("extends: cannot be set"),
+              std::string::npos);
+    const auto child = write_temp("set_extends.yaml", "days: 3\n");
+    EXPECT_THROW(load_scenario(child, {"extends=" + (scenarios() / "bass.yaml").string()}),
+                 ScenarioError);
+}
+
+TEST(Scenario, ExtendsRefusesANameTwiceInOneList) {
+    write_temp("dup_parent.yaml", "channels:\n  - {name: tv, adoption_rate: 0.1}\n");
+    const auto child = write_temp("dup_child.yaml", "extends: dup_parent.yaml\nchannels:\n"
+                                                    "  - {name: tv, adoption_rate: 0.2}\n"
+                                                    "  - {name: tv, adoption_rate: 0.3}\n");
+    try {
+        load_scenario(child);
+        FAIL() << "no error";
+    } catch (const ScenarioError& e) {
+        EXPECT_NE(std::string(e.what()).find(
+                      "dup_child.yaml:4: channels[1].name: 'tv' names two items of channels"),
+                  std::string::npos)
+            << e.what();
+    }
+    // The same list without extends: refused too.
+    EXPECT_NE(error_of("channels:\n  - {name: tv}\n  - {name: tv}\n").find("names two"),
+              std::string::npos);
+}

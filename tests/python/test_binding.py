@@ -162,5 +162,5 @@ def test_a_policy_run_goes_through_the_engines_run_loop_and_keeps_every_cube():
         np.testing.assert_array_equal(steered.markets(kpi), plain.markets(kpi))
     np.testing.assert_array_equal(steered.timeseries("profit"), plain.timeseries("profit"))
     assert steered.policy_calls == 2 * 6
-    with pytest.raises(ValueError, match="every"):
+    with pytest.raises(ValueError, match="every: must be"):
         custsim.run(small(), policy=lambda kpis, day: None, every=0)

@@ -30,8 +30,11 @@ struct Results {
 };
 
 /// Writes results as HDF5: a temporary file beside `path`, renamed over it only when complete,
-/// so a failed or interrupted write never leaves a broken file where a good one was.
-void write_results(const Results& results, const std::filesystem::path& path);
+/// so a failed or interrupted write never leaves a broken file where a good one was. The file is
+/// built in memory and written with plain writes, so a full disk is an error naming the file,
+/// never a half-written HDF5 file. `attributes` adds text attributes to the root.
+void write_results(const Results& results, const std::filesystem::path& path,
+                   const std::map<std::string, std::string>& attributes = {});
 /// An n-dimensional array of doubles, row-major.
 struct Array {
     std::vector<std::uint64_t> shape;
@@ -46,7 +49,19 @@ void write_arrays(const std::filesystem::path& path, const std::map<std::string,
 void write_datasets(const std::filesystem::path& path,
                     const std::map<std::string, std::vector<double>>& datasets,
                     const std::map<std::string, std::string>& attributes = {});
-/// Reads a results file written by write_results.
+/// Reads a results file written by write_results. Every shape is checked against the root's
+/// attributes and /time before anything is read; a file that does not fit (or that HDF5 cannot
+/// read) is an InputError naming the file and what is wrong.
 Results read_results(const std::filesystem::path& path);
+/// A text attribute of a file's root; empty if there is none. Throws InputError if the file
+/// cannot be opened.
+std::string read_text_attribute(const std::filesystem::path& path, const std::string& name);
+/// A 64-bit hash (FNV-1a) of everything `results` holds: attributes, names, KPI names and values
+/// bit for bit. Sweep parts record it to recognise damaged or edited files.
+std::uint64_t checksum(const Results& results);
+/// Throws InputError naming the KPI, the replicate and the first day on which it is not finite
+/// (inf or NaN), if any value `replicate` recorded is not: a time series, a per-channel, brand or
+/// market value, or a final value.
+void check_finite(const Results& results, std::uint32_t replicate);
 
 } // namespace custsim

@@ -256,5 +256,8 @@ std::string to_yaml(const Scenario& scenario);
 /// Checks ranges and consistency; `where(key)` returns a "file:line: " prefix for a key.
 void validate(const Scenario& scenario,
               const std::function<std::string(std::string_view key)>& where = {});
+/// What validate() cannot check before an edge list is read: seeds and ambassadors must not
+/// outnumber the graph's `customers`. Throws ScenarioError.
+void check_graph_size(const Scenario& scenario, std::uint64_t customers);
 
 } // namespace custsim
