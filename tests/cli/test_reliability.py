@@ -12,6 +12,8 @@ import h5py
 import numpy as np
 import pytest
 
+from h5compare import assert_same
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUSTSIM_BIN", str(ROOT / "build/release/core/custsim"))
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -22,21 +24,6 @@ SMALL = ["--set", "population.customers=2000", "--set", "days=20", "--set", "rep
 def custsim(*args, timeout=120, **kwargs):
     return subprocess.run([BIN, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout, **kwargs)
-
-
-def datasets(path):
-    out = {}
-    with h5py.File(path) as f:
-        f.visititems(lambda name, obj: out.__setitem__(name, obj[()])
-                     if isinstance(obj, h5py.Dataset) else None)
-    return out
-
-
-def assert_same(a, b):
-    da, db = datasets(a), datasets(b)
-    assert da.keys() == db.keys()
-    for name in da:
-        np.testing.assert_array_equal(da[name], db[name], err_msg=name)
 
 
 # D20: the output is checked before the run. The run would take minutes (timeout: 20 s).

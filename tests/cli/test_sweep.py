@@ -8,6 +8,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from h5compare import assert_same
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUSTSIM_BIN", str(ROOT / "build/release/core/custsim"))
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -24,21 +26,6 @@ def sweep_file(tmp_path, body, customers=3000, days=30):
                     f"set: [population.customers={customers}, days={days}, replicates=2]\n"
                     + body)
     return path
-
-
-def datasets(path):
-    out = {}
-    with h5py.File(path) as f:
-        f.visititems(lambda name, obj: out.__setitem__(name, obj[()])
-                     if isinstance(obj, h5py.Dataset) else None)
-    return out
-
-
-def assert_same(a, b):
-    da, db = datasets(a), datasets(b)
-    assert da.keys() == db.keys()
-    for name in da:
-        np.testing.assert_array_equal(da[name], db[name], err_msg=name)
 
 
 GRID = """design: grid
