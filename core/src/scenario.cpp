@@ -408,7 +408,10 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
     top.number("days", s.days);
     top.number("dt", s.dt);
     top.number("record_every", s.record_every);
-    top.section("population", [&](auto& io) { io.whole("customers", s.customers); });
+    top.section("population", [&](auto& io) {
+        io.whole("customers", s.customers);
+        io.number("represents", s.represents);
+    });
     top.section("graph", [&](auto& io) {
         io.choice("type", s.graph.kind, graph_kinds);
         io.number("mean_degree", s.graph.mean_degree);
@@ -647,7 +650,16 @@ std::uint64_t Scenario::steps_per_record() const {
 }
 
 std::uint64_t Scenario::seed_customers() const {
-    return seeds.count + static_cast<std::uint64_t>(std::llround(seeds.fraction * customers));
+    return in_sample(seeds.count) +
+           static_cast<std::uint64_t>(std::llround(seeds.fraction * customers));
+}
+
+std::uint64_t Scenario::in_sample(std::uint64_t people) const {
+    if (represents <= 0) {
+        return people;
+    }
+    const double in_sample = std::min(double(people) * customers / represents, 1e18);
+    return static_cast<std::uint64_t>(std::llround(in_sample));
 }
 
 bool Scenario::instant() const {
@@ -949,6 +961,11 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
     if (s.customers < 1 && s.graph.kind != GraphKind::edge_list) {
         fail("population.customers", "must be at least 1, got 0");
     }
+    if (!(s.represents == 0 || (s.represents >= 1 && s.represents <= 1e12))) {
+        fail("population.represents",
+             "must be 0 (the sample is the market) or people in the market, from 1 to 1e12, got " +
+                 format_number(s.represents));
+    }
     const auto& g = s.graph;
     if (g.kind == GraphKind::edge_list) {
         if (g.path.empty()) {
@@ -1013,13 +1030,13 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
     share("seeds.fraction", s.seeds.fraction);
     // An edge list's customers are known once it is read: check_graph_size() then.
     if (s.graph.kind != GraphKind::edge_list &&
-        (s.seeds.count > s.customers || s.seed_customers() > s.customers)) {
+        (s.in_sample(s.seeds.count) > s.customers || s.seed_customers() > s.customers)) {
         fail("seeds.count", "count + fraction x customers must not exceed customers (" +
                                 std::to_string(s.customers) + "), got " +
                                 std::to_string(s.seeds.count) + " + " +
                                 format_number(s.seeds.fraction) + " x customers");
     }
-    if (s.graph.kind != GraphKind::edge_list && s.ambassadors.count > s.customers) {
+    if (s.graph.kind != GraphKind::edge_list && s.in_sample(s.ambassadors.count) > s.customers) {
         fail("ambassadors.count", "must not exceed customers (" + std::to_string(s.customers) +
                                       "), got " + std::to_string(s.ambassadors.count));
     }
@@ -1037,7 +1054,7 @@ void check_graph_size(const Scenario& s, std::uint64_t customers) {
                             s.graph.path.string() + ", got " + std::to_string(s.seeds.count) +
                             " + " + format_number(s.seeds.fraction) + " x customers");
     }
-    if (s.ambassadors.count > customers) {
+    if (s.in_sample(s.ambassadors.count) > customers) {
         throw ScenarioError("ambassadors.count: must not exceed the " + std::to_string(customers) +
                             " customers of the graph " + s.graph.path.string() + ", got " +
                             std::to_string(s.ambassadors.count));

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <numeric>
 
 using namespace custsim;
@@ -246,6 +247,43 @@ TEST(StylisedFacts, AFlightsMemoryHalvesInWeeksAndLeavesALastingTrace) {
     // Measured: 2.7 % of the peak more (1 200 against 960 of 8 900 at 20 000 customers).
     EXPECT_GT(excess(flighted, base, 28 + 182), excess(flighted0, base0, 28 + 182) + 0.015 * peak)
         << "lasting knowledge keeps more of the flight half a year on";
+}
+
+TEST(StylisedFacts, ASampleOfAnySizeGivesTheSamePerPersonKpis) {
+    // The baseline's market of 100 000 people simulated with 10 000 and with 50 000 customers:
+    // media, capacities, costs and seeds are the market's, so per person the KPIs agree (within
+    // the noise of the smaller sample). Without `represents` the small sample would see five
+    // times the media pressure per person.
+    auto per_person = [](std::uint32_t customers, std::uint32_t replicates, bool represents) {
+        auto s = small("baseline.yaml",
+                       {"population.customers=" + std::to_string(customers),
+                        "replicates=" + std::to_string(replicates),
+                        represents ? "population.represents=100000" : "population.represents=0"});
+        const auto r = run_scenario(s);
+        std::map<std::string, double> kpi;
+        for (const char* name : {"aware", "customers", "purchases", "revenue", "media_cost",
+                                 "service_cost", "profit", "complaints_opened"}) {
+            kpi[name] = mean_final(r, name) / customers;
+        }
+        kpi["nps"] = mean_final(r, "nps");
+        return kpi;
+    };
+    const auto small_sample = per_person(10000, 4, true), large = per_person(50000, 2, true);
+    for (const auto& [name, value] : large) {
+        if (name == "nps") {
+            EXPECT_NEAR(small_sample.at(name), value, 3) << name;
+        } else if (name == "complaints_opened") {
+            // About 500 complaints in the small sample's 4 x 10 000: 4 Poisson standard errors.
+            EXPECT_NEAR(small_sample.at(name), value, 4 * std::sqrt(value * 40000) / 40000) << name;
+        } else {
+            EXPECT_NEAR(small_sample.at(name), value, 0.06 * std::abs(value)) << name;
+        }
+    }
+    EXPECT_NEAR(small_sample.at("media_cost"), large.at("media_cost"), 1e-9)
+        << "media cost per person is the market's budget over its people";
+    const auto unscaled = per_person(10000, 1, false);
+    EXPECT_GT(unscaled.at("aware"), 1.2 * large.at("aware"))
+        << "the check must be able to fail: without represents, 10 000 see 10x the pressure";
 }
 
 TEST(StylisedFacts, NoSpendAndNoSeedsGiveNoAdoption) {

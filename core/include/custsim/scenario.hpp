@@ -225,6 +225,9 @@ struct Scenario {
     double dt = 1;
     double record_every = 1;
     std::uint32_t customers = 100000;
+    /// People in the market the customers stand for; 0: the sample is the market. Money, media
+    /// and capacities are the market's; the sample gets its share customers / represents.
+    double represents = 0;
     GraphSpec graph;
     std::vector<Channel> channels;
     WordOfMouth word_of_mouth;
@@ -239,8 +242,10 @@ struct Scenario {
 
     std::uint64_t steps() const;            ///< days / dt
     std::uint64_t steps_per_record() const; ///< record_every / dt
-    std::uint64_t seed_customers() const;   ///< count + fraction x customers
-    bool instant() const;                   ///< runs the instant funnel (Bass special case)
+    std::uint64_t seed_customers() const;   ///< in_sample(count) + fraction x customers
+    /// A number of people in the market, as customers of the sample (itself without represents).
+    std::uint64_t in_sample(std::uint64_t people) const;
+    bool instant() const; ///< runs the instant funnel (Bass special case)
 };
 
 /// Largest numbers of entities the step loop's fixed-size tallies hold.

@@ -78,6 +78,9 @@ struct JourneyTables {
         problem_hazard{}, open{};
     std::array<double, 2 * max_brands> talk{}; ///< mean field: sum of talk per (brand, valence)
     double demand = 1;
+    /// The sample's share of the market (customers / represents): of the market's impressions,
+    /// capacities and costs, the share that falls on the simulated customers.
+    double sample_share = 1;
     std::vector<double> focal_spend; ///< per channel; when set, replaces the focal media plan
     double relevance = 0;     ///< utility added to the focal brand for personalised customers
     double response_lift = 0; ///< effect added to data exposures of personalised customers

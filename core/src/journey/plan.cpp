@@ -81,8 +81,10 @@ void JourneyModel::plan_step(double day) {
         const auto [b, c] = x.planned[p];
         brand_spend(b, c, day, x.spend.data() + p * M);
         for (std::size_t m = 0; m < M; ++m) {
-            const double impressions =
-                x.spend[p * M + m] / (s.channels[c].cpm * x.market[m].cost_level) * 1000;
+            // The market's impressions; the sample's customers see their share of them.
+            const double impressions = x.spend[p * M + m] /
+                                       (s.channels[c].cpm * x.market[m].cost_level) * 1000 *
+                                       x.sample_share;
             const double weight = x.weight_sum[p * M + m];
             x.rate[p * M + m] = weight > 0 ? impressions / weight : 0.0;
         }

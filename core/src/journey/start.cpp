@@ -189,7 +189,8 @@ void JourneyModel::start() {
             make_customer(c, x, s, v, 0, 0.0, draws);
         }
     }
-    model_->ambassadors = pick_seeds(s.ambassadors.count, s.ambassadors.by, Process::ambassadors);
+    model_->ambassadors =
+        pick_seeds(s.in_sample(s.ambassadors.count), s.ambassadors.by, Process::ambassadors);
     for (auto v : x.ambassadors) {
         if (!(c.flags[v] & Flag::active) || c.brand[v] != 0) {
             Draws draws(key_, 2, Process::initial, v);

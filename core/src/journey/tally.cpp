@@ -66,9 +66,9 @@ void carry_over(JourneyTables& x, const Scenario& s, const JourneyTally& total) 
     const double dt = s.dt;
     for (std::size_t b = 0; b < x.brands; ++b) {
         const auto& service = s.brands[b].service;
-        const double orders = service.it_capacity * dt;
+        const double orders = service.it_capacity * dt * x.sample_share;
         x.served[b] = double(total.attempts[b]) > orders ? orders / double(total.attempts[b]) : 1.0;
-        const double capacity = service.agents * service.handle_rate * dt;
+        const double capacity = service.agents * service.handle_rate * dt * x.sample_share;
         x.handle[b] = total.open[b] > 0 ? std::min(1.0, capacity / double(total.open[b])) : 1.0;
         x.reputation[b] = total.customers[b] > 0
                               ? (total.satisfaction[b] / double(total.customers[b]) - 7) / 3
@@ -101,9 +101,11 @@ void book_stocks(Kpis& k, const JourneyTables& x, const JourneyTally& total) {
     k.known = double(total.known);
 }
 
-/// The flows of one step, added; costs booked by category; profit.
+/// The flows of one step, added; costs booked by category; profit. Everything is the sample's:
+/// the market's costs times the sample's share (costs per customer are the sample's own).
 void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const JourneyTally& total) {
     const double dt = s.dt;
+    const double share = x.sample_share;
     for (std::size_t m = 0; m < x.markets; ++m) {
         k.market_revenue[m] += total.market_revenue[m];
     }
@@ -129,16 +131,16 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
     for (std::size_t p = 0; p < x.planned.size(); ++p) {
         const auto [b, ch] = x.planned[p];
         for (std::size_t m = 0; m < x.markets && b == 0; ++m) {
-            k.channel_spend[ch] += x.spend[p * x.markets + m] * dt;
-            k.media_cost += x.spend[p * x.markets + m] * dt;
+            k.channel_spend[ch] += x.spend[p * x.markets + m] * dt * share;
+            k.media_cost += x.spend[p * x.markets + m] * dt * share;
         }
     }
     const auto& service = s.brands[0].service;
     k.service_cost +=
-        (service.agents * service.cost_per_agent_day + service.logistics_cost_per_day) * dt;
-    k.it_cost += service.it_cost_per_day * dt;
+        (service.agents * service.cost_per_agent_day + service.logistics_cost_per_day) * dt * share;
+    k.it_cost += service.it_cost_per_day * dt * share;
     if (s.personalisation.level != PersonalisationLevel::none) {
-        k.data_cost += (s.personalisation.platform_cost_per_day +
+        k.data_cost += (s.personalisation.platform_cost_per_day * share +
                         s.personalisation.cost_per_known_per_day * double(total.known)) *
                        dt;
     }
