@@ -32,10 +32,6 @@ constexpr std::pair<SeedRule, const char*> seed_rules[] = {{SeedRule::random, "r
                                                            {SeedRule::pagerank, "pagerank"},
                                                            {SeedRule::core_number, "core_number"}};
 
-constexpr std::pair<ChannelKind, const char*> channel_kinds[] = {{ChannelKind::paid, "paid"},
-                                                                 {ChannelKind::owned, "owned"},
-                                                                 {ChannelKind::earned, "earned"},
-                                                                 {ChannelKind::service, "service"}};
 constexpr std::pair<Reaches, const char*> reaches_names[] = {
     {Reaches::awareness, "awareness"},
     {Reaches::consideration, "consideration"},
@@ -106,6 +102,16 @@ class MapReader {
     void number(std::string_view key, double& out) {
         if (const auto* value = child(key)) {
             out = to_number(*value, key_path(key));
+        }
+    }
+
+    /// A key the format no longer has: refused with the reason, so that a file written for an
+    /// older custsim does not silently mean something else.
+    void removed(std::string_view key, const std::string& why) const {
+        if (node_ && node_->kind == YamlNode::Kind::map) {
+            if (const auto* found = node_->find(key)) {
+                fail(*found, key_path(key), "this key was removed because " + why + "; delete it");
+            }
         }
     }
 
@@ -337,6 +343,7 @@ class MapWriter {
     void child(std::string_view) {}
     void finish() const {}
     void number(std::string_view key, double value) { key_(key) << format_number(value); }
+    void removed(std::string_view, const std::string&) const {}
     template <class Integer> void whole(std::string_view key, Integer value, Integer = 0) {
         key_(key) << static_cast<std::uint64_t>(value);
     }
@@ -476,7 +483,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
     top.list("channels", s.channels, [](auto& io, Channel& c) {
         io.text("name", c.name);
         io.number("adoption_rate", c.adoption_rate);
-        io.choice("kind", c.kind, channel_kinds);
+        io.removed("kind", "it had no effect on the model");
         io.number("cpm", c.cpm);
         io.number("reach", c.reach);
         io.flags("works_on", c.works_on, reaches_names);

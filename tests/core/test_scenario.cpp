@@ -293,3 +293,9 @@ TEST(Scenario, ExtendsRefusesANameTwiceInOneList) {
     EXPECT_NE(error_of("channels:\n  - {name: tv}\n  - {name: tv}\n").find("names two"),
               std::string::npos);
 }
+
+TEST(Scenario, ARemovedKeyIsRefusedWithItsReason) {
+    EXPECT_EQ(error_of("channels:\n  - name: tv\n    kind: paid\n"),
+              "test.yaml:3: channels[0].kind: this key was removed because it had no effect on "
+              "the model; delete it");
+}
