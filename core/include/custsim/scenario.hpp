@@ -249,7 +249,8 @@ Scenario parse_scenario(std::string_view yaml, std::string_view name,
                         const std::filesystem::path& base_dir = ".");
 /// The fully resolved scenario as YAML; parse_scenario(to_yaml(s)) gives s back.
 std::string to_yaml(const Scenario& scenario);
-/// Checks ranges and consistency; `where(key)` returns a "file:line: " prefix for a key.
+/// Checks every key's range (as the reader does) and the rules that tie keys together; `where(key)`
+/// returns a "file:line: " prefix for a key.
 void validate(const Scenario& scenario,
               const std::function<std::string(std::string_view key)>& where = {});
 /// What validate() cannot check before an edge list is read: seeds and ambassadors must not
