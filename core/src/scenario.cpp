@@ -73,7 +73,8 @@ std::string format_number(double value) {
 }
 
 /// What a number key allows. Declared next to the key in describe(), so one declaration serves
-/// the reader (which refuses with file and line) and validate() (scenarios built in code).
+/// the reader (which refuses with file and line), validate() (scenarios built in code) and the
+/// key list of `custsim keys` (docs/scenarios.md).
 struct Range {
     double least = -forever, most = forever;
     bool above = false;    ///< `least` itself is not allowed
@@ -139,6 +140,21 @@ Range positive_up_to(double most) {
 /// validate() checks. `brief` says so in the docs.
 Range checked_with_others(const std::string& brief) {
     return {-forever, forever, false, true, "a number or .inf", brief};
+}
+
+/// "whole number 1..2^32-1": a whole number from `least` to its type's maximum.
+template <class Integer> std::string whole_brief(Integer least) {
+    return "whole number " + std::to_string(least) + "..2^" +
+           std::to_string(std::numeric_limits<Integer>::digits) + "-1";
+}
+
+template <class Enum, std::size_t N>
+std::string choice_brief(const std::pair<Enum, const char*> (&names)[N], const char* between) {
+    std::string out;
+    for (const auto& [v, name] : names) {
+        out += (out.empty() ? "" : between) + std::string(name);
+    }
+    return out;
 }
 
 /// Reads one YAML map against the schema: each key asked for is known; whatever is left when
@@ -541,9 +557,89 @@ class RangeChecker {
     const Fail& fail_;
 };
 
+/// Lists every key with its type, default and range (`custsim keys`, docs/scenarios.md). List
+/// items are described once, at their defaults, under `list[]`.
+class Lister {
+  public:
+    Lister(std::string path, std::vector<ScenarioKey>& keys)
+        : path_(std::move(path)), keys_(keys) {}
+
+    void child(std::string_view) {}
+    void finish() const {}
+    void removed(std::string_view, const std::string&) const {}
+    void number(std::string_view key, double value, const Range& range) {
+        add(key, "number", format_number(value), range.brief);
+    }
+    template <class Integer> void whole(std::string_view key, Integer value, Integer least = 0) {
+        add(key, "whole number", std::to_string(value), whole_brief(least));
+    }
+    void text(std::string_view key, const std::string& value) {
+        add(key, "text", value.empty() ? "\"\"" : value, "");
+    }
+    template <class Enum, std::size_t N>
+    void choice(std::string_view key, Enum value, const std::pair<Enum, const char*> (&names)[N]) {
+        add(key, "choice", name_of(value, names), choice_brief(names, " | "));
+    }
+    void flag(std::string_view key, bool value) {
+        add(key, "flag", value ? "true" : "false", "true | false");
+    }
+    void number_map(std::string_view key, const std::map<std::string, double>& values,
+                    const Range& range) {
+        std::string text;
+        for (const auto& [name, value] : values) {
+            text += (text.empty() ? "" : ", ") + name + ": " + format_number(value);
+        }
+        add(key, "map of numbers", "{" + text + "}", range.brief);
+    }
+    void text_list(std::string_view key, const std::vector<std::string>& values) {
+        add(key, "list of names", "[" + joined(values) + "]", "");
+    }
+    template <class Enum, std::size_t N>
+    void flags(std::string_view key, std::uint8_t value,
+               const std::pair<Enum, const char*> (&names)[N]) {
+        std::vector<std::string> listed;
+        for (const auto& [v, name] : names) {
+            if (value & static_cast<std::uint8_t>(v)) {
+                listed.emplace_back(name);
+            }
+        }
+        add(key, "list of flags", "[" + joined(listed) + "]",
+            "any of " + choice_brief(names, ", "));
+    }
+    template <class List> void section(std::string_view key, List&& list) {
+        Lister sub(key_path(key), keys_);
+        list(sub);
+    }
+    template <class T, class List> void list(std::string_view key, std::vector<T>&, List&& list) {
+        add(key, "list", "[]", "");
+        Lister item(key_path(key) + "[]", keys_);
+        T defaults;
+        list(item, defaults);
+    }
+
+  private:
+    static std::string joined(const std::vector<std::string>& names) {
+        std::string out;
+        for (const auto& name : names) {
+            out += (out.empty() ? "" : ", ") + name;
+        }
+        return out;
+    }
+    std::string key_path(std::string_view key) const {
+        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    }
+    void add(std::string_view key, std::string type, std::string default_value,
+             std::string allowed) {
+        keys_.push_back(
+            {key_path(key), std::move(type), std::move(default_value), std::move(allowed)});
+    }
+    std::string path_;
+    std::vector<ScenarioKey>& keys_;
+};
+
 /// The scenario's schema, once: every key with its type, default (the struct's) and range. The
-/// same calls read a file (MapReader), write one (MapWriter) and check a scenario built in code
-/// (RangeChecker).
+/// same calls read a file (MapReader), write one (MapWriter), check a scenario built in code
+/// (RangeChecker) and list the keys for the docs (Lister).
 template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* base_dir) {
     top.child("extends"); // resolved before this point
     top.text("name", s.name);
@@ -1110,6 +1206,31 @@ std::string to_yaml(const Scenario& scenario) {
     describe(writer, s, nullptr);
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
+}
+
+std::vector<ScenarioKey> scenario_keys() {
+    std::vector<ScenarioKey> keys;
+    Scenario defaults;
+    Lister lister("", keys);
+    describe(lister, defaults, nullptr);
+    return keys;
+}
+
+std::string scenario_keys_markdown() {
+    // A | inside a cell would end it, even in a code span.
+    const auto cell = [](const std::string& text) {
+        std::string out;
+        for (const char c : text) {
+            out += c == '|' ? std::string("\\|") : std::string(1, c);
+        }
+        return out;
+    };
+    std::string out = "| key | type | default | allowed |\n|---|---|---|---|\n";
+    for (const auto& key : scenario_keys()) {
+        out += "| `" + key.path + "` | " + key.type + " | `" + cell(key.default_value) + "` | " +
+               cell(key.allowed) + " |\n";
+    }
+    return out;
 }
 
 } // namespace custsim

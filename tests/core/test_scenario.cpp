@@ -323,3 +323,22 @@ TEST(Scenario, ARemovedKeyIsRefusedWithItsReason) {
               "test.yaml:3: channels[0].kind: this key was removed because it had no effect on "
               "the model; delete it");
 }
+
+TEST(Scenario, KeysListEveryKeyWithItsDefaultAndRange) {
+    const auto keys = scenario_keys();
+    const auto find = [&](const std::string& path) {
+        for (const auto& key : keys) {
+            if (key.path == path) {
+                return key;
+            }
+        }
+        return ScenarioKey{};
+    };
+    EXPECT_EQ(find("brands[].service.it_capacity").allowed, "> 0 or .inf");
+    EXPECT_EQ(find("brands[].service.it_capacity").default_value, ".inf");
+    EXPECT_EQ(find("segments[].service_expectation").allowed, "0..10");
+    EXPECT_EQ(find("replicates").allowed, "whole number 1..2^32-1");
+    EXPECT_EQ(find("word_of_mouth.per").allowed, "tie | fraction");
+    EXPECT_EQ(find("channels[].kind").path, "");
+    EXPECT_EQ(find("events[].kind").default_value, "peak");
+}

@@ -257,4 +257,16 @@ void validate(const Scenario& scenario,
 /// outnumber the graph's `customers`. Throws ScenarioError.
 void check_graph_size(const Scenario& scenario, std::uint64_t customers);
 
+/// One key of the scenario schema, as `custsim keys` lists it. List items are written `[]`.
+struct ScenarioKey {
+    std::string path;          ///< e.g. "brands[].service.agents"
+    std::string type;          ///< number, whole number, text, choice, flag, ...
+    std::string default_value; ///< as YAML
+    std::string allowed;       ///< e.g. "0..1", "> 0", "tie | fraction"; empty: anything
+};
+/// Every key, in the order of the file format, walked from the same schema the reader uses.
+std::vector<ScenarioKey> scenario_keys();
+/// scenario_keys() as the Markdown table in docs/scenarios.md (a test compares them).
+std::string scenario_keys_markdown();
+
 } // namespace custsim
