@@ -667,6 +667,9 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         auto& j = s.journey;
         io.choice("funnel", j.funnel, funnels);
         io.number("memory_days", j.memory_days, positive());
+        io.number("knowledge_days", j.knowledge_days, positive());
+        io.number("knowledge_gain", j.knowledge_gain, from_to(0, 100));
+        io.number("initial_spread", j.initial_spread, from_to(0, 100));
         io.number("attitude_days", j.attitude_days, positive());
         io.number("awareness_threshold", j.awareness_threshold, positive());
         io.number("attention_spread", j.attention_spread, from_to(0, 3));
