@@ -32,10 +32,6 @@ constexpr std::pair<SeedRule, const char*> seed_rules[] = {{SeedRule::random, "r
                                                            {SeedRule::pagerank, "pagerank"},
                                                            {SeedRule::core_number, "core_number"}};
 
-constexpr std::pair<ChannelKind, const char*> channel_kinds[] = {{ChannelKind::paid, "paid"},
-                                                                 {ChannelKind::owned, "owned"},
-                                                                 {ChannelKind::earned, "earned"},
-                                                                 {ChannelKind::service, "service"}};
 constexpr std::pair<Reaches, const char*> reaches_names[] = {
     {Reaches::awareness, "awareness"},
     {Reaches::consideration, "consideration"},
@@ -76,6 +72,91 @@ std::string format_number(double value) {
     return text;
 }
 
+/// What a number key allows. Declared next to the key in describe(), so one declaration serves
+/// the reader (which refuses with file and line), validate() (scenarios built in code) and the
+/// key list of `custsim keys` (docs/scenarios.md).
+struct Range {
+    double least = -forever, most = forever;
+    bool above = false;    ///< `least` itself is not allowed
+    bool infinite = false; ///< .inf is allowed too (beyond `most`)
+    std::string must;      ///< the error: "must be " + this + ", got 3"
+    std::string brief;     ///< the docs: "0..1", "> 0"
+
+    bool allows(double value) const {
+        if (std::isinf(value) && value > 0 && infinite) {
+            return true;
+        }
+        return std::isfinite(value) && (above ? value > least : value >= least) && value <= most;
+    }
+    /// "must be between 0 and 1, got 3", or "" if `value` is allowed.
+    std::string problem(double value) const {
+        return allows(value) ? std::string() : "must be " + must + ", got " + format_number(value);
+    }
+};
+
+/// Any finite number: utilities and attitudes that may be negative.
+Range any_finite() {
+    return {-forever, forever, false, false, "a finite number", "any finite number"};
+}
+/// Durations, prices, levels: a finite number above 0.
+Range positive() {
+    return {0, forever, true, false, "a finite number > 0", "> 0"};
+}
+/// Hazards per day (and money per day).
+Range rate() {
+    return {0, forever, false, false, "a rate per day >= 0", ">= 0"};
+}
+/// Multipliers, weights, amounts: a finite number from 0 up.
+Range non_negative() {
+    return {0, forever, false, false, "a finite number >= 0", ">= 0"};
+}
+/// Probabilities and shares.
+Range share() {
+    return {0, 1, false, false, "between 0 and 1", "0..1"};
+}
+/// A closed interval; `note` explains an end ("(-3: never reject)").
+Range from_to(double least, double most, const std::string& note = "") {
+    return {least,
+            most,
+            false,
+            false,
+            "from " + format_number(least) + " to " + format_number(most) + note,
+            format_number(least) + ".." + format_number(most)};
+}
+/// Above 0, or .inf for "no limit"; `note` gives the unit and what .inf means.
+Range positive_or_inf(const std::string& note) {
+    return {0, forever, true, true, "> 0" + note, "> 0 or .inf"};
+}
+/// Above 0 and at most `most` (dt).
+Range positive_up_to(double most) {
+    return {0,
+            most,
+            true,
+            false,
+            "a finite number > 0 and <= " + format_number(most),
+            "> 0 and <= " + format_number(most)};
+}
+/// Any number or .inf; what it must be depends on other keys (`until` > `from`), which
+/// validate() checks. `brief` says so in the docs.
+Range checked_with_others(const std::string& brief) {
+    return {-forever, forever, false, true, "a number or .inf", brief};
+}
+
+/// "whole number 1..2^32-1": a whole number from `least` to its type's maximum.
+template <class Integer> std::string whole_brief(Integer least) {
+    return "whole number " + std::to_string(least) + "..2^" +
+           std::to_string(std::numeric_limits<Integer>::digits) + "-1";
+}
+
+template <class Enum, std::size_t N>
+std::string choice_brief(const std::pair<Enum, const char*> (&names)[N], const char* between) {
+    std::string out;
+    for (const auto& [v, name] : names) {
+        out += (out.empty() ? "" : between) + std::string(name);
+    }
+    return out;
+}
+
 /// Reads one YAML map against the schema: each key asked for is known; whatever is left when
 /// finish() runs is unknown and reported with the nearest known key.
 class MapReader {
@@ -103,9 +184,22 @@ class MapReader {
         return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
     }
 
-    void number(std::string_view key, double& out) {
+    void number(std::string_view key, double& out, const Range& range) {
         if (const auto* value = child(key)) {
             out = to_number(*value, key_path(key));
+            if (const auto problem = range.problem(out); !problem.empty()) {
+                fail(*value, key_path(key), problem);
+            }
+        }
+    }
+
+    /// A key the format no longer has: refused with the reason, so that a file written for an
+    /// older custsim does not silently mean something else.
+    void removed(std::string_view key, const std::string& why) const {
+        if (node_ && node_->kind == YamlNode::Kind::map) {
+            if (const auto* found = node_->find(key)) {
+                fail(*found, key_path(key), "this key was removed because " + why + "; delete it");
+            }
         }
     }
 
@@ -179,7 +273,7 @@ class MapReader {
     }
 
     /// A map of names to numbers, e.g. per-channel affinities.
-    void number_map(std::string_view key, std::map<std::string, double>& out) {
+    void number_map(std::string_view key, std::map<std::string, double>& out, const Range& range) {
         if (const auto* value = child(key)) {
             if (value->kind == YamlNode::Kind::null) {
                 return;
@@ -190,7 +284,11 @@ class MapReader {
             out.clear();
             for (const auto& [name, item] : value->members) {
                 places_[key_path(key) + "." + name] = item.where();
-                out[name] = to_number(item, key_path(key) + "." + name);
+                const auto path = key_path(key) + "." + name;
+                out[name] = to_number(item, path);
+                if (const auto problem = range.problem(out[name]); !problem.empty()) {
+                    fail(item, path, problem);
+                }
             }
         }
     }
@@ -336,7 +434,10 @@ class MapWriter {
 
     void child(std::string_view) {}
     void finish() const {}
-    void number(std::string_view key, double value) { key_(key) << format_number(value); }
+    void number(std::string_view key, double value, const Range&) {
+        key_(key) << format_number(value);
+    }
+    void removed(std::string_view, const std::string&) const {}
     template <class Integer> void whole(std::string_view key, Integer value, Integer = 0) {
         key_(key) << static_cast<std::uint64_t>(value);
     }
@@ -350,7 +451,8 @@ class MapWriter {
         key_(key) << name_of(value, names);
     }
     void flag(std::string_view key, bool value) { key_(key) << (value ? "true" : "false"); }
-    void number_map(std::string_view key, const std::map<std::string, double>& values) {
+    void number_map(std::string_view key, const std::map<std::string, double>& values,
+                    const Range&) {
         key_(key) << YAML::Flow << YAML::BeginMap;
         for (const auto& [name, value] : values) {
             out_ << YAML::Key << name << YAML::Value << format_number(value);
@@ -398,27 +500,166 @@ class MapWriter {
     YAML::Emitter& out_;
 };
 
-/// The scenario's schema, once, for reading (MapReader) and writing (MapWriter).
+/// Walks a scenario built in code (not read from a file) and checks each number against the
+/// range describe() declares for it, with the reader's message (validate()).
+class RangeChecker {
+  public:
+    using Fail = std::function<void(std::string_view key, const std::string& message)>;
+    RangeChecker(std::string path, const Fail& fail) : path_(std::move(path)), fail_(fail) {}
+
+    void child(std::string_view) {}
+    void finish() const {}
+    void removed(std::string_view, const std::string&) const {}
+    void number(std::string_view key, double value, const Range& range) {
+        if (const auto problem = range.problem(value); !problem.empty()) {
+            fail_(key_path(key), problem);
+        }
+    }
+    template <class Integer> void whole(std::string_view key, Integer value, Integer least = 0) {
+        if (value < least) {
+            fail_(key_path(key), "must be a whole number from " + std::to_string(least) + " to " +
+                                     std::to_string(std::numeric_limits<Integer>::max()) +
+                                     ", got " + std::to_string(value));
+        }
+    }
+    void text(std::string_view, const std::string&) {}
+    template <class Enum, std::size_t N>
+    void choice(std::string_view, Enum, const std::pair<Enum, const char*> (&)[N]) {}
+    void flag(std::string_view, bool) {}
+    void number_map(std::string_view key, const std::map<std::string, double>& values,
+                    const Range& range) {
+        for (const auto& [name, value] : values) {
+            if (const auto problem = range.problem(value); !problem.empty()) {
+                fail_(key_path(key) + "." + name, problem);
+            }
+        }
+    }
+    void text_list(std::string_view, const std::vector<std::string>&) {}
+    template <class Enum, std::size_t N>
+    void flags(std::string_view, std::uint8_t, const std::pair<Enum, const char*> (&)[N]) {}
+    template <class Check> void section(std::string_view key, Check&& check) {
+        RangeChecker sub(key_path(key), fail_);
+        check(sub);
+    }
+    template <class T, class Check>
+    void list(std::string_view key, std::vector<T>& values, Check&& check) {
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            RangeChecker item(key_path(key) + "[" + std::to_string(i) + "]", fail_);
+            check(item, values[i]);
+        }
+    }
+
+  private:
+    std::string key_path(std::string_view key) const {
+        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    }
+    std::string path_;
+    const Fail& fail_;
+};
+
+/// Lists every key with its type, default and range (`custsim keys`, docs/scenarios.md). List
+/// items are described once, at their defaults, under `list[]`.
+class Lister {
+  public:
+    Lister(std::string path, std::vector<ScenarioKey>& keys)
+        : path_(std::move(path)), keys_(keys) {}
+
+    void child(std::string_view) {}
+    void finish() const {}
+    void removed(std::string_view, const std::string&) const {}
+    void number(std::string_view key, double value, const Range& range) {
+        add(key, "number", format_number(value), range.brief);
+    }
+    template <class Integer> void whole(std::string_view key, Integer value, Integer least = 0) {
+        add(key, "whole number", std::to_string(value), whole_brief(least));
+    }
+    void text(std::string_view key, const std::string& value) {
+        add(key, "text", value.empty() ? "\"\"" : value, "");
+    }
+    template <class Enum, std::size_t N>
+    void choice(std::string_view key, Enum value, const std::pair<Enum, const char*> (&names)[N]) {
+        add(key, "choice", name_of(value, names), choice_brief(names, " | "));
+    }
+    void flag(std::string_view key, bool value) {
+        add(key, "flag", value ? "true" : "false", "true | false");
+    }
+    void number_map(std::string_view key, const std::map<std::string, double>& values,
+                    const Range& range) {
+        std::string text;
+        for (const auto& [name, value] : values) {
+            text += (text.empty() ? "" : ", ") + name + ": " + format_number(value);
+        }
+        add(key, "map of numbers", "{" + text + "}", range.brief);
+    }
+    void text_list(std::string_view key, const std::vector<std::string>& values) {
+        add(key, "list of names", "[" + joined(values) + "]", "");
+    }
+    template <class Enum, std::size_t N>
+    void flags(std::string_view key, std::uint8_t value,
+               const std::pair<Enum, const char*> (&names)[N]) {
+        std::vector<std::string> listed;
+        for (const auto& [v, name] : names) {
+            if (value & static_cast<std::uint8_t>(v)) {
+                listed.emplace_back(name);
+            }
+        }
+        add(key, "list of flags", "[" + joined(listed) + "]",
+            "any of " + choice_brief(names, ", "));
+    }
+    template <class List> void section(std::string_view key, List&& list) {
+        Lister sub(key_path(key), keys_);
+        list(sub);
+    }
+    template <class T, class List> void list(std::string_view key, std::vector<T>&, List&& list) {
+        add(key, "list", "[]", "");
+        Lister item(key_path(key) + "[]", keys_);
+        T defaults;
+        list(item, defaults);
+    }
+
+  private:
+    static std::string joined(const std::vector<std::string>& names) {
+        std::string out;
+        for (const auto& name : names) {
+            out += (out.empty() ? "" : ", ") + name;
+        }
+        return out;
+    }
+    std::string key_path(std::string_view key) const {
+        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    }
+    void add(std::string_view key, std::string type, std::string default_value,
+             std::string allowed) {
+        keys_.push_back(
+            {key_path(key), std::move(type), std::move(default_value), std::move(allowed)});
+    }
+    std::string path_;
+    std::vector<ScenarioKey>& keys_;
+};
+
+/// The scenario's schema, once: every key with its type, default (the struct's) and range. The
+/// same calls read a file (MapReader), write one (MapWriter), check a scenario built in code
+/// (RangeChecker) and list the keys for the docs (Lister).
 template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* base_dir) {
     top.child("extends"); // resolved before this point
     top.text("name", s.name);
     top.text("description", s.description);
     top.whole("seed", s.seed);
     top.whole("replicates", s.replicates, 1u);
-    top.number("days", s.days);
-    top.number("dt", s.dt);
-    top.number("record_every", s.record_every);
+    top.number("days", s.days, positive());
+    top.number("dt", s.dt, positive_up_to(1));
+    top.number("record_every", s.record_every, positive());
     top.section("population", [&](auto& io) {
         io.whole("customers", s.customers);
-        io.number("represents", s.represents);
+        io.number("represents", s.represents, from_to(0, 1e12));
     });
     top.section("graph", [&](auto& io) {
         io.choice("type", s.graph.kind, graph_kinds);
-        io.number("mean_degree", s.graph.mean_degree);
-        io.number("rewire", s.graph.rewire);
+        io.number("mean_degree", s.graph.mean_degree, non_negative());
+        io.number("rewire", s.graph.rewire, share());
         io.whole("communities", s.graph.communities, 1);
-        io.number("cross_fraction", s.graph.cross_fraction);
-        io.number("strong_fraction", s.graph.strong_fraction);
+        io.number("cross_fraction", s.graph.cross_fraction, share());
+        io.number("strong_fraction", s.graph.strong_fraction, share());
         std::string path = s.graph.path.string();
         io.text("path", path);
         if (base_dir && !path.empty()) {
@@ -428,146 +669,148 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
     top.section("journey", [&](auto& io) {
         auto& j = s.journey;
         io.choice("funnel", j.funnel, funnels);
-        io.number("memory_days", j.memory_days);
-        io.number("knowledge_days", j.knowledge_days);
-        io.number("knowledge_gain", j.knowledge_gain);
-        io.number("initial_spread", j.initial_spread);
-        io.number("attitude_days", j.attitude_days);
-        io.number("awareness_threshold", j.awareness_threshold);
-        io.number("attention_spread", j.attention_spread);
-        io.number("need_attitude", j.need_attitude);
-        io.number("need_window_days", j.need_window_days);
-        io.number("decide_rate", j.decide_rate);
-        io.number("purchase_intent", j.purchase_intent);
-        io.number("quality_weight", j.quality_weight);
-        io.number("attitude_weight", j.attitude_weight);
-        io.number("reputation_weight", j.reputation_weight);
-        io.number("reject_attitude", j.reject_attitude);
-        io.number("problem_drop", j.problem_drop);
-        io.number("complaint_share", j.complaint_share);
-        io.number("satisfaction_days", j.satisfaction_days);
-        io.number("dissatisfied_churn", j.dissatisfied_churn);
-        io.number("unresolved_churn", j.unresolved_churn);
-        io.number("switch_share", j.switch_share);
-        io.number("data_from_purchase", j.data_from_purchase);
-        io.number("discount_rate", j.discount_rate);
+        io.number("memory_days", j.memory_days, positive());
+        io.number("knowledge_days", j.knowledge_days, positive());
+        io.number("knowledge_gain", j.knowledge_gain, from_to(0, 100));
+        io.number("initial_spread", j.initial_spread, from_to(0, 100));
+        io.number("attitude_days", j.attitude_days, positive());
+        io.number("awareness_threshold", j.awareness_threshold, positive());
+        io.number("attention_spread", j.attention_spread, from_to(0, 3));
+        io.number("need_attitude", j.need_attitude, non_negative());
+        io.number("need_window_days", j.need_window_days, positive());
+        io.number("decide_rate", j.decide_rate, rate());
+        io.number("purchase_intent", j.purchase_intent, any_finite());
+        io.number("quality_weight", j.quality_weight, non_negative());
+        io.number("attitude_weight", j.attitude_weight, non_negative());
+        io.number("reputation_weight", j.reputation_weight, non_negative());
+        io.number("reject_attitude", j.reject_attitude, from_to(-3, 3, " (-3: never reject)"));
+        io.number("problem_drop", j.problem_drop, non_negative());
+        io.number("complaint_share", j.complaint_share, share());
+        io.number("satisfaction_days", j.satisfaction_days, positive());
+        io.number("dissatisfied_churn", j.dissatisfied_churn, non_negative());
+        io.number("unresolved_churn", j.unresolved_churn, non_negative());
+        io.number("switch_share", j.switch_share, share());
+        io.number("data_from_purchase", j.data_from_purchase, share());
+        io.number("discount_rate", j.discount_rate, non_negative());
     });
     top.list("markets", s.markets, [](auto& io, Market& m) {
         io.text("name", m.name);
-        io.number("share", m.share);
-        io.number("price_level", m.price_level);
-        io.number("cost_level", m.cost_level);
-        io.number("talkativeness", m.talkativeness);
-        io.number("trust_peers", m.trust_peers);
-        io.number("trust_ads", m.trust_ads);
-        io.number("consent_rate", m.consent_rate);
+        io.number("share", m.share, share());
+        io.number("price_level", m.price_level, positive());
+        io.number("cost_level", m.cost_level, positive());
+        io.number("talkativeness", m.talkativeness, non_negative());
+        io.number("trust_peers", m.trust_peers, non_negative());
+        io.number("trust_ads", m.trust_ads, non_negative());
+        io.number("consent_rate", m.consent_rate, share());
         io.flag("strict_privacy", m.strict_privacy);
-        io.number("privacy_loss", m.privacy_loss);
+        io.number("privacy_loss", m.privacy_loss, share());
         io.text_list("channels", m.channels);
     });
     top.list("segments", s.segments, [](auto& io, Segment& g) {
         io.text("name", g.name);
-        io.number("share", g.share);
-        io.number_map("share_in", g.share_in);
-        io.number_map("affinity", g.affinity);
-        io.number("need_rate", g.need_rate);
-        io.number("repurchase_rate", g.repurchase_rate);
-        io.number("churn_rate", g.churn_rate);
-        io.number("price_sensitivity", g.price_sensitivity);
-        io.number("talkativeness", g.talkativeness);
-        io.number("privacy_sensitivity", g.privacy_sensitivity);
-        io.number("service_expectation", g.service_expectation);
-        io.number("mobile_share", g.mobile_share);
+        io.number("share", g.share, share());
+        io.number_map("share_in", g.share_in, share());
+        io.number_map("affinity", g.affinity, non_negative());
+        io.number("need_rate", g.need_rate, rate());
+        io.number("repurchase_rate", g.repurchase_rate, rate());
+        io.number("churn_rate", g.churn_rate, rate());
+        io.number("price_sensitivity", g.price_sensitivity, non_negative());
+        io.number("talkativeness", g.talkativeness, non_negative());
+        io.number("privacy_sensitivity", g.privacy_sensitivity, share());
+        io.number("service_expectation", g.service_expectation, from_to(0, 10));
+        io.number("mobile_share", g.mobile_share, share());
     });
     top.list("channels", s.channels, [](auto& io, Channel& c) {
         io.text("name", c.name);
-        io.number("adoption_rate", c.adoption_rate);
-        io.choice("kind", c.kind, channel_kinds);
-        io.number("cpm", c.cpm);
-        io.number("reach", c.reach);
+        io.number("adoption_rate", c.adoption_rate, rate());
+        io.removed("kind", "it had no effect on the model");
+        io.number("cpm", c.cpm, positive());
+        io.number("reach", c.reach, share());
         io.flags("works_on", c.works_on, reaches_names);
-        io.number("trust", c.trust);
-        io.number("persuasion", c.persuasion);
+        io.number("trust", c.trust, non_negative());
+        io.number("persuasion", c.persuasion, any_finite());
         io.flag("needs_data", c.needs_data);
         io.flag("data_targeted", c.data_targeted);
         io.flag("mobile", c.mobile);
-        io.number("data_capture", c.data_capture);
-        io.number("repeat_prompt", c.repeat_prompt);
+        io.number("data_capture", c.data_capture, share());
+        io.number("repeat_prompt", c.repeat_prompt, share());
         io.text("spills_into", c.spills_into);
-        io.number("spill", c.spill);
+        io.number("spill", c.spill, share());
     });
     top.list("brands", s.brands, [](auto& io, Brand& b) {
         io.text("name", b.name);
-        io.number("price", b.price);
-        io.number("margin", b.margin);
-        io.number("quality", b.quality);
-        io.number("problem_rate", b.problem_rate);
-        io.number("initial_share", b.initial_share);
-        io.number("initial_awareness", b.initial_awareness);
-        io.number("retarget_rate", b.retarget_rate);
-        io.number("retarget_cost_per_day", b.retarget_cost_per_day);
+        io.number("price", b.price, positive());
+        io.number("margin", b.margin, share());
+        io.number("quality", b.quality, share());
+        io.number("problem_rate", b.problem_rate, share());
+        io.number("initial_share", b.initial_share, share());
+        io.number("initial_awareness", b.initial_awareness, share());
+        io.number("retarget_rate", b.retarget_rate, rate());
+        io.number("retarget_cost_per_day", b.retarget_cost_per_day, rate());
         io.list("media", b.media, [](auto& f_io, Flight& f) {
             f_io.text("channel", f.channel);
             f_io.text("market", f.market);
-            f_io.number("spend_per_day", f.spend_per_day);
-            f_io.number("from", f.from);
-            f_io.number("until", f.until);
+            f_io.number("spend_per_day", f.spend_per_day, rate());
+            f_io.number("from", f.from, non_negative());
+            f_io.number("until", f.until, checked_with_others("> from, or .inf"));
         });
         io.section("service", [&](auto& v) {
             auto& c = b.service;
-            v.number("agents", c.agents);
-            v.number("handle_rate", c.handle_rate);
-            v.number("quality", c.quality);
-            v.number("cost_per_agent_day", c.cost_per_agent_day);
-            v.number("patience_days", c.patience_days);
-            v.number("logistics", c.logistics);
-            v.number("logistics_cost_per_day", c.logistics_cost_per_day);
-            v.number("it_capacity", c.it_capacity);
-            v.number("it_cost_per_day", c.it_cost_per_day);
+            v.number("agents", c.agents, non_negative());
+            v.number("handle_rate", c.handle_rate, rate());
+            v.number("quality", c.quality, share());
+            v.number("cost_per_agent_day", c.cost_per_agent_day, rate());
+            v.number("patience_days", c.patience_days, positive());
+            v.number("logistics", c.logistics, share());
+            v.number("logistics_cost_per_day", c.logistics_cost_per_day, rate());
+            v.number("it_capacity", c.it_capacity,
+                     positive_or_inf(" orders per day (.inf: unlimited)"));
+            v.number("it_cost_per_day", c.it_cost_per_day, rate());
         });
     });
     top.section("word_of_mouth", [&](auto& io) {
         auto& w = s.word_of_mouth;
-        io.number("rate", w.rate);
+        io.number("rate", w.rate, rate());
         io.choice("per", w.per, wom_pers);
-        io.number("buzz_decay_days", w.buzz_decay_days);
-        io.number("negativity", w.negativity);
-        io.number("strong_tie", w.strong_tie);
-        io.number("passive_talk", w.passive_talk);
-        io.number("attitude_step", w.attitude_step);
+        io.number("buzz_decay_days", w.buzz_decay_days,
+                  positive_or_inf(" days (.inf: talk for ever)"));
+        io.number("negativity", w.negativity, non_negative());
+        io.number("strong_tie", w.strong_tie, from_to(0, 16, " (times a weak tie)"));
+        io.number("passive_talk", w.passive_talk, non_negative());
+        io.number("attitude_step", w.attitude_step, non_negative());
     });
     top.section("seeds", [&](auto& io) {
         io.whole("count", s.seeds.count);
-        io.number("fraction", s.seeds.fraction);
+        io.number("fraction", s.seeds.fraction, share());
         io.choice("by", s.seeds.by, seed_rules);
     });
     top.section("personalisation", [&](auto& io) {
         auto& p = s.personalisation;
         io.choice("level", p.level, personalisation_levels);
         io.choice("consent", p.consent, consent_strategies);
-        io.number("target_weight", p.target_weight);
-        io.number("response_lift", p.response_lift);
-        io.number("conversion_lift", p.conversion_lift);
-        io.number("intrusion_attitude", p.intrusion_attitude);
-        io.number("intrusion_complaint", p.intrusion_complaint);
-        io.number("cost_per_known_per_day", p.cost_per_known_per_day);
-        io.number("platform_cost_per_day", p.platform_cost_per_day);
+        io.number("target_weight", p.target_weight, non_negative());
+        io.number("response_lift", p.response_lift, non_negative());
+        io.number("conversion_lift", p.conversion_lift, non_negative());
+        io.number("intrusion_attitude", p.intrusion_attitude, non_negative());
+        io.number("intrusion_complaint", p.intrusion_complaint, share());
+        io.number("cost_per_known_per_day", p.cost_per_known_per_day, rate());
+        io.number("platform_cost_per_day", p.platform_cost_per_day, rate());
     });
     top.section("ambassadors", [&](auto& io) {
         auto& a = s.ambassadors;
         io.whole("count", a.count);
         io.choice("by", a.by, seed_rules);
-        io.number("talk", a.talk);
-        io.number("reward_per_day", a.reward_per_day);
+        io.number("talk", a.talk, non_negative());
+        io.number("reward_per_day", a.reward_per_day, rate());
     });
     top.list("events", s.events, [](auto& io, Event& e) {
         io.choice("kind", e.kind, event_kinds);
         io.text("brand", e.brand);
-        io.number("from", e.from);
-        io.number("until", e.until);
-        io.number("demand", e.demand);
-        io.number("problem_rate", e.problem_rate);
-        io.number("problem_hazard", e.problem_hazard);
+        io.number("from", e.from, non_negative());
+        io.number("until", e.until, checked_with_others("> from, or .inf"));
+        io.number("demand", e.demand, non_negative());
+        io.number("problem_rate", e.problem_rate, share());
+        io.number("problem_hazard", e.problem_hazard, rate());
     });
     top.finish();
 }
@@ -669,277 +912,16 @@ bool Scenario::instant() const {
 
 namespace {
 
-/// The journey model's sections: names unique and known where referred to, numbers in range.
-template <class Fail, class Positive, class Rate, class Share>
-void validate_journey(const Scenario& s, Fail&& fail, Positive&& positive, Rate&& rate,
-                      Share&& share) {
-    const auto& j = s.journey;
-    positive("journey.memory_days", j.memory_days);
-    positive("journey.knowledge_days", j.knowledge_days);
-    if (!(j.knowledge_gain >= 0 && j.knowledge_gain <= 100)) {
-        fail("journey.knowledge_gain",
-             "must be from 0 to 100, got " + format_number(j.knowledge_gain));
-    }
-    if (!(j.initial_spread >= 0 && j.initial_spread <= 100)) {
-        fail("journey.initial_spread",
-             "must be from 0 to 100, got " + format_number(j.initial_spread));
-    }
-    positive("journey.attitude_days", j.attitude_days);
-    positive("journey.awareness_threshold", j.awareness_threshold);
-    if (!(j.attention_spread >= 0 && j.attention_spread <= 3)) {
-        fail("journey.attention_spread",
-             "must be from 0 to 3, got " + format_number(j.attention_spread));
-    }
-    rate("journey.need_attitude", j.need_attitude);
-    positive("journey.need_window_days", j.need_window_days);
-    rate("journey.decide_rate", j.decide_rate);
-    rate("journey.quality_weight", j.quality_weight);
-    rate("journey.attitude_weight", j.attitude_weight);
-    rate("journey.reputation_weight", j.reputation_weight);
-    if (!(j.reject_attitude >= -3 && j.reject_attitude <= 3)) {
-        fail("journey.reject_attitude",
-             "must be from -3 to 3 (-3: never reject), got " + format_number(j.reject_attitude));
-    }
-    rate("journey.problem_drop", j.problem_drop);
-    share("journey.complaint_share", j.complaint_share);
-    positive("journey.satisfaction_days", j.satisfaction_days);
-    rate("journey.dissatisfied_churn", j.dissatisfied_churn);
-    rate("journey.unresolved_churn", j.unresolved_churn);
-    share("journey.switch_share", j.switch_share);
-    share("journey.data_from_purchase", j.data_from_purchase);
-    rate("journey.discount_rate", j.discount_rate);
-    if (!std::isfinite(j.purchase_intent)) {
-        fail("journey.purchase_intent", "must be a finite number");
-    }
-    auto unique = [&](const std::string& list, std::size_t i, const std::string& name,
-                      std::set<std::string>& seen, std::size_t most) {
-        const auto key = list + "[" + std::to_string(i) + "].name";
-        if (name.empty()) {
-            fail(key, "every item of " + list + " needs a name");
-        }
-        if (!seen.insert(name).second) {
-            fail(key, "'" + name + "' names two items of " + list);
-        }
-        if (i >= most) {
-            fail(list, "at most " + std::to_string(most) + " items, got " + std::to_string(i + 1));
-        }
-    };
-    auto known = [&](const std::string& key, const std::string& name,
-                     const std::set<std::string>& names, const std::string& what) {
-        if (!names.count(name)) {
-            std::string allowed;
-            for (const auto& n : names) {
-                allowed += (allowed.empty() ? "" : ", ") + n;
-            }
-            fail(key, "'" + name + "' is not one of the " + what + " (" + allowed + ")");
-        }
-    };
-    std::set<std::string> channels, markets, segments, brands;
-    for (std::size_t i = 0; i < s.channels.size(); ++i) {
-        unique("channels", i, s.channels[i].name, channels, max_channels);
-    }
-    for (std::size_t i = 0; i < s.markets.size(); ++i) {
-        unique("markets", i, s.markets[i].name, markets, max_markets);
-    }
-    if (s.markets.empty()) {
-        markets.insert(Market{}.name);
-    }
-    for (std::size_t i = 0; i < s.segments.size(); ++i) {
-        unique("segments", i, s.segments[i].name, segments, max_segments);
-    }
-    for (std::size_t i = 0; i < s.brands.size(); ++i) {
-        unique("brands", i, s.brands[i].name, brands, max_brands);
-    }
-    double market_total = 0;
-    for (std::size_t i = 0; i < s.markets.size(); ++i) {
-        const auto& m = s.markets[i];
-        const auto key = "markets[" + std::to_string(i) + "]";
-        share(key + ".share", m.share);
-        market_total += m.share;
-        positive(key + ".price_level", m.price_level);
-        positive(key + ".cost_level", m.cost_level);
-        rate(key + ".talkativeness", m.talkativeness);
-        rate(key + ".trust_peers", m.trust_peers);
-        rate(key + ".trust_ads", m.trust_ads);
-        share(key + ".consent_rate", m.consent_rate);
-        share(key + ".privacy_loss", m.privacy_loss);
-        for (const auto& c : m.channels) {
-            known(key + ".channels", c, channels, "channels");
-        }
-    }
-    if (!s.markets.empty() && std::abs(market_total - 1) > 1e-6) {
-        fail("markets", "market shares must add up to 1, got " + format_number(market_total));
-    }
-    for (const auto& market : markets) {
-        if (s.segments.empty()) {
-            break;
-        }
-        double total = 0;
-        for (const auto& g : s.segments) {
-            const auto found = g.share_in.find(market);
-            total += found != g.share_in.end() ? found->second : g.share;
-        }
-        if (std::abs(total - 1) > 1e-6) {
-            fail("segments", "segment shares in market '" + market + "' must add up to 1, got " +
-                                 format_number(total));
-        }
-    }
-    for (std::size_t i = 0; i < s.segments.size(); ++i) {
-        const auto& g = s.segments[i];
-        const auto key = "segments[" + std::to_string(i) + "]";
-        share(key + ".share", g.share);
-        for (const auto& [market, value] : g.share_in) {
-            known(key + ".share_in." + market, market, markets, "markets");
-            share(key + ".share_in." + market, value);
-        }
-        for (const auto& [channel, value] : g.affinity) {
-            known(key + ".affinity." + channel, channel, channels, "channels");
-            rate(key + ".affinity." + channel, value);
-        }
-        rate(key + ".need_rate", g.need_rate);
-        rate(key + ".repurchase_rate", g.repurchase_rate);
-        rate(key + ".churn_rate", g.churn_rate);
-        rate(key + ".price_sensitivity", g.price_sensitivity);
-        rate(key + ".talkativeness", g.talkativeness);
-        share(key + ".privacy_sensitivity", g.privacy_sensitivity);
-        if (!(g.service_expectation >= 0 && g.service_expectation <= 10)) {
-            fail(key + ".service_expectation",
-                 "must be from 0 to 10, got " + format_number(g.service_expectation));
-        }
-        share(key + ".mobile_share", g.mobile_share);
-    }
-    for (std::size_t i = 0; i < s.channels.size(); ++i) {
-        const auto& c = s.channels[i];
-        const auto key = "channels[" + std::to_string(i) + "]";
-        positive(key + ".cpm", c.cpm);
-        share(key + ".reach", c.reach);
-        rate(key + ".trust", c.trust);
-        if (!std::isfinite(c.persuasion)) {
-            fail(key + ".persuasion", "must be a finite number");
-        }
-        share(key + ".data_capture", c.data_capture);
-        share(key + ".repeat_prompt", c.repeat_prompt);
-        share(key + ".spill", c.spill);
-        if (!c.spills_into.empty()) {
-            known(key + ".spills_into", c.spills_into, channels, "channels");
-            if (c.spills_into == c.name) {
-                fail(key + ".spills_into", "a channel cannot spill into itself");
-            }
-        }
-    }
-    double installed = 0;
-    for (std::size_t i = 0; i < s.brands.size(); ++i) {
-        const auto& b = s.brands[i];
-        const auto key = "brands[" + std::to_string(i) + "]";
-        positive(key + ".price", b.price);
-        share(key + ".margin", b.margin);
-        share(key + ".quality", b.quality);
-        share(key + ".problem_rate", b.problem_rate);
-        share(key + ".initial_share", b.initial_share);
-        installed += b.initial_share;
-        share(key + ".initial_awareness", b.initial_awareness);
-        rate(key + ".retarget_rate", b.retarget_rate);
-        rate(key + ".retarget_cost_per_day", b.retarget_cost_per_day);
-        for (std::size_t f = 0; f < b.media.size(); ++f) {
-            const auto& flight = b.media[f];
-            const auto fkey = key + ".media[" + std::to_string(f) + "]";
-            known(fkey + ".channel", flight.channel, channels, "channels");
-            if (!flight.market.empty()) {
-                known(fkey + ".market", flight.market, markets, "markets");
-            }
-            rate(fkey + ".spend_per_day", flight.spend_per_day);
-            if (!(flight.from >= 0) || !(flight.until > flight.from)) {
-                fail(fkey + ".until", "a flight needs 0 <= from < until, got from " +
-                                          format_number(flight.from) + ", until " +
-                                          format_number(flight.until));
-            }
-        }
-        const auto& v = b.service;
-        rate(key + ".service.agents", v.agents);
-        rate(key + ".service.handle_rate", v.handle_rate);
-        share(key + ".service.quality", v.quality);
-        rate(key + ".service.cost_per_agent_day", v.cost_per_agent_day);
-        positive(key + ".service.patience_days", v.patience_days);
-        share(key + ".service.logistics", v.logistics);
-        rate(key + ".service.logistics_cost_per_day", v.logistics_cost_per_day);
-        if (!(v.it_capacity > 0)) {
-            fail(key + ".service.it_capacity",
-                 "must be > 0 orders per day (.inf: unlimited), got " +
-                     format_number(v.it_capacity));
-        }
-        rate(key + ".service.it_cost_per_day", v.it_cost_per_day);
-    }
-    if (installed > 1 + 1e-9) {
-        fail("brands", "initial shares add up to more than 1: " + format_number(installed));
-    }
-    const auto& p = s.personalisation;
-    rate("personalisation.target_weight", p.target_weight);
-    rate("personalisation.response_lift", p.response_lift);
-    rate("personalisation.conversion_lift", p.conversion_lift);
-    rate("personalisation.intrusion_attitude", p.intrusion_attitude);
-    share("personalisation.intrusion_complaint", p.intrusion_complaint);
-    rate("personalisation.cost_per_known_per_day", p.cost_per_known_per_day);
-    rate("personalisation.platform_cost_per_day", p.platform_cost_per_day);
-    rate("ambassadors.talk", s.ambassadors.talk);
-    rate("ambassadors.reward_per_day", s.ambassadors.reward_per_day);
-    if (s.ambassadors.count > 0 && s.ambassadors.by != SeedRule::random &&
-        s.graph.kind == GraphKind::mean_field) {
-        fail("ambassadors.by", "a mean_field graph has no ties, so ambassadors can only be random");
-    }
-    for (std::size_t i = 0; i < s.events.size(); ++i) {
-        const auto& e = s.events[i];
-        const auto key = "events[" + std::to_string(i) + "]";
-        if (!(e.from >= 0) || !(e.until > e.from)) {
-            fail(key + ".until", "an event needs 0 <= from < until, got from " +
-                                     format_number(e.from) + ", until " + format_number(e.until));
-        }
-        rate(key + ".demand", e.demand);
-        share(key + ".problem_rate", e.problem_rate);
-        rate(key + ".problem_hazard", e.problem_hazard);
-        if (!e.brand.empty()) {
-            known(key + ".brand", e.brand, brands, "brands");
-        }
-    }
-    if (!s.instant()) {
-        if (s.brands.empty()) {
-            fail("brands", "the journey funnel needs at least one brand (the focal brand first)");
-        }
-    } else if (!s.brands.empty() && s.journey.funnel == Funnel::instant) {
-        fail("journey.funnel", "the instant funnel is the one-brand Bass case; remove `brands`");
-    }
+/// Reports a broken rule at a key (throws): `fail("markets", "shares must add up to 1")`.
+using Fail = std::function<void(std::string_view key, const std::string& message)>;
+
+bool whole_multiple(double a, double b) {
+    const double ratio = a / b;
+    return std::abs(ratio - std::round(ratio)) < 1e-9 * std::max(1.0, ratio);
 }
 
-} // namespace
-
-void validate(const Scenario& s, const std::function<std::string(std::string_view key)>& where) {
-    auto fail = [&](std::string_view key, const std::string& message) {
-        throw ScenarioError((where ? where(key) : std::string()) + std::string(key) + ": " +
-                            message);
-    };
-    auto positive = [&](std::string_view key, double value) {
-        if (!(value > 0) || !std::isfinite(value)) {
-            fail(key, "must be a finite number > 0, got " + format_number(value));
-        }
-    };
-    auto rate = [&](std::string_view key, double value) {
-        if (!(value >= 0) || !std::isfinite(value)) {
-            fail(key, "must be a rate per day >= 0, got " + format_number(value));
-        }
-    };
-    auto share = [&](std::string_view key, double value) {
-        if (!(value >= 0 && value <= 1)) {
-            fail(key, "must be between 0 and 1, got " + format_number(value));
-        }
-    };
-    auto whole_multiple = [](double a, double b) {
-        const double ratio = a / b;
-        return std::abs(ratio - std::round(ratio)) < 1e-9 * std::max(1.0, ratio);
-    };
-    positive("days", s.days);
-    positive("dt", s.dt);
-    if (s.dt > 1) {
-        fail("dt", "must be at most 1 day, got " + format_number(s.dt));
-    }
+/// days, dt and record_every: whole numbers of steps, fewer than 2^32 of them.
+void check_steps(const Scenario& s, const Fail& fail) {
     if (!(s.days / s.dt < double(std::numeric_limits<std::uint32_t>::max()))) {
         fail("days", "days / dt must stay below 2^32 steps, got " + format_number(s.days / s.dt));
     }
@@ -947,7 +929,6 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
         fail("days", "must be a whole number of steps of dt = " + format_number(s.dt) + ", got " +
                          format_number(s.days));
     }
-    positive("record_every", s.record_every);
     // At least one step between records (so days / record_every <= days / dt < 2^32 records).
     if (s.record_every < s.dt * (1 - 1e-9) || !whole_multiple(s.record_every, s.dt) ||
         s.record_every > s.days || !whole_multiple(s.days, s.record_every)) {
@@ -955,18 +936,19 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
                                  " that divides days = " + format_number(s.days) + ", got " +
                                  format_number(s.record_every));
     }
-    if (s.replicates < 1) {
-        fail("replicates", "must be at least 1, got 0");
-    }
-    if (s.customers < 1 && s.graph.kind != GraphKind::edge_list) {
+}
+
+/// An edge list's file exists; a generated graph's degree fits its population and its kind.
+void check_graph(const Scenario& s, const Fail& fail) {
+    const auto& g = s.graph;
+    if (s.customers < 1 && g.kind != GraphKind::edge_list) {
         fail("population.customers", "must be at least 1, got 0");
     }
-    if (!(s.represents == 0 || (s.represents >= 1 && s.represents <= 1e12))) {
+    if (s.represents > 0 && s.represents < 1) {
         fail("population.represents",
-             "must be 0 (the sample is the market) or people in the market, from 1 to 1e12, got " +
+             "must be 0 (the sample is the market) or the people in the market, at least 1, got " +
                  format_number(s.represents));
     }
-    const auto& g = s.graph;
     if (g.kind == GraphKind::edge_list) {
         if (g.path.empty()) {
             fail("graph.path", "an edge_list graph needs the path of its file");
@@ -983,66 +965,217 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
                                    "; an edge list is a text or .gz file");
         }
     } else if (g.kind != GraphKind::mean_field) {
-        if (!(g.mean_degree >= 0) || !(g.mean_degree < s.customers)) {
+        if (!(g.mean_degree < s.customers)) {
             fail("graph.mean_degree",
                  "must be from 0 to customers - 1, got " + format_number(g.mean_degree));
         }
-        if (g.kind == GraphKind::ring_lattice || g.kind == GraphKind::watts_strogatz ||
-            g.kind == GraphKind::barabasi_albert) {
-            if (g.mean_degree < 2 || g.mean_degree != std::floor(g.mean_degree) ||
-                static_cast<std::uint64_t>(g.mean_degree) % 2 != 0) {
-                fail("graph.mean_degree", to_string(g.kind) +
-                                              " needs an even whole number >= 2, got " +
-                                              format_number(g.mean_degree));
-            }
+        if ((g.kind == GraphKind::ring_lattice || g.kind == GraphKind::watts_strogatz ||
+             g.kind == GraphKind::barabasi_albert) &&
+            (g.mean_degree < 2 || g.mean_degree != std::floor(g.mean_degree) ||
+             static_cast<std::uint64_t>(g.mean_degree) % 2 != 0)) {
+            fail("graph.mean_degree", to_string(g.kind) + " needs an even whole number >= 2, got " +
+                                          format_number(g.mean_degree));
         }
     }
-    share("graph.rewire", g.rewire);
-    share("graph.cross_fraction", g.cross_fraction);
-    if (g.communities < 1) {
-        fail("graph.communities", "must be at least 1, got 0");
-    }
-    std::set<std::string> names;
-    for (std::size_t i = 0; i < s.channels.size(); ++i) {
-        const auto key = "channels[" + std::to_string(i) + "]";
-        if (s.channels[i].name.empty()) {
-            fail(key + ".name", "every channel needs a name");
-        }
-        if (!names.insert(s.channels[i].name).second) {
-            fail(key + ".name", "'" + s.channels[i].name + "' names two channels");
-        }
-        rate(key + ".adoption_rate", s.channels[i].adoption_rate);
-    }
-    rate("word_of_mouth.rate", s.word_of_mouth.rate);
-    if (!(s.word_of_mouth.buzz_decay_days > 0)) {
-        fail("word_of_mouth.buzz_decay_days", "must be > 0 days (.inf: talk for ever), got " +
-                                                  format_number(s.word_of_mouth.buzz_decay_days));
-    }
-    share("graph.strong_fraction", g.strong_fraction);
-    rate("word_of_mouth.negativity", s.word_of_mouth.negativity);
-    if (!(s.word_of_mouth.strong_tie >= 0 && s.word_of_mouth.strong_tie <= 16)) {
-        fail("word_of_mouth.strong_tie", "must be from 0 to 16 (times a weak tie), got " +
-                                             format_number(s.word_of_mouth.strong_tie));
-    }
-    rate("word_of_mouth.passive_talk", s.word_of_mouth.passive_talk);
-    rate("word_of_mouth.attitude_step", s.word_of_mouth.attitude_step);
-    validate_journey(s, fail, positive, rate, share);
-    share("seeds.fraction", s.seeds.fraction);
-    // An edge list's customers are known once it is read: check_graph_size() then.
-    if (s.graph.kind != GraphKind::edge_list &&
-        (s.in_sample(s.seeds.count) > s.customers || s.seed_customers() > s.customers)) {
+}
+
+/// Seeds and ambassadors fit the population (an edge list's: check_graph_size(), once read)
+/// and the graph has ties when they are picked by them.
+void check_seeds(const Scenario& s, const Fail& fail) {
+    const bool sized = s.graph.kind != GraphKind::edge_list;
+    if (sized && (s.in_sample(s.seeds.count) > s.customers || s.seed_customers() > s.customers)) {
         fail("seeds.count", "count + fraction x customers must not exceed customers (" +
                                 std::to_string(s.customers) + "), got " +
                                 std::to_string(s.seeds.count) + " + " +
                                 format_number(s.seeds.fraction) + " x customers");
     }
-    if (s.graph.kind != GraphKind::edge_list && s.in_sample(s.ambassadors.count) > s.customers) {
+    if (sized && s.in_sample(s.ambassadors.count) > s.customers) {
         fail("ambassadors.count", "must not exceed customers (" + std::to_string(s.customers) +
                                       "), got " + std::to_string(s.ambassadors.count));
     }
     if (s.graph.kind == GraphKind::mean_field && s.seeds.by != SeedRule::random) {
         fail("seeds.by", "a mean_field graph has no ties, so seeds can only be random");
     }
+    if (s.ambassadors.count > 0 && s.ambassadors.by != SeedRule::random &&
+        s.graph.kind == GraphKind::mean_field) {
+        fail("ambassadors.by", "a mean_field graph has no ties, so ambassadors can only be random");
+    }
+}
+
+/// The names of the journey's lists, each given, unique and within the step loop's tallies.
+struct Names {
+    std::set<std::string> channels, markets, segments, brands;
+};
+
+template <class Item>
+std::set<std::string> unique_names(const std::string& list, const std::vector<Item>& items,
+                                   std::size_t most, const Fail& fail) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto key = list + "[" + std::to_string(i) + "].name";
+        if (items[i].name.empty()) {
+            fail(key, "every item of " + list + " needs a name");
+        }
+        if (!seen.insert(items[i].name).second) {
+            fail(key, "'" + items[i].name + "' names two items of " + list);
+        }
+        if (i >= most) {
+            fail(list, "at most " + std::to_string(most) + " items, got " + std::to_string(i + 1));
+        }
+    }
+    return seen;
+}
+
+Names check_names(const Scenario& s, const Fail& fail) {
+    Names names{unique_names("channels", s.channels, max_channels, fail),
+                unique_names("markets", s.markets, max_markets, fail),
+                unique_names("segments", s.segments, max_segments, fail),
+                unique_names("brands", s.brands, max_brands, fail)};
+    if (s.markets.empty()) {
+        names.markets.insert(Market{}.name);
+    }
+    return names;
+}
+
+/// `name`, written at `key`, is one of `names` (the `what`).
+void check_known(const std::string& key, const std::string& name,
+                 const std::set<std::string>& names, const std::string& what, const Fail& fail) {
+    if (!names.count(name)) {
+        std::string allowed;
+        for (const auto& n : names) {
+            allowed += (allowed.empty() ? "" : ", ") + n;
+        }
+        fail(key, "'" + name + "' is not one of the " + what + " (" + allowed + ")");
+    }
+}
+
+/// Markets name known channels; their shares add up to 1.
+void check_markets(const Scenario& s, const Names& names, const Fail& fail) {
+    double total = 0;
+    for (std::size_t i = 0; i < s.markets.size(); ++i) {
+        total += s.markets[i].share;
+        for (const auto& c : s.markets[i].channels) {
+            check_known("markets[" + std::to_string(i) + "].channels", c, names.channels,
+                        "channels", fail);
+        }
+    }
+    if (!s.markets.empty() && std::abs(total - 1) > 1e-6) {
+        fail("markets", "market shares must add up to 1, got " + format_number(total));
+    }
+}
+
+/// In every market the segments' shares add up to 1; `share_in` and `affinity` name known
+/// markets and channels.
+void check_segments(const Scenario& s, const Names& names, const Fail& fail) {
+    for (const auto& market : s.segments.empty() ? std::set<std::string>{} : names.markets) {
+        double total = 0;
+        for (const auto& g : s.segments) {
+            const auto found = g.share_in.find(market);
+            total += found != g.share_in.end() ? found->second : g.share;
+        }
+        if (std::abs(total - 1) > 1e-6) {
+            fail("segments", "segment shares in market '" + market + "' must add up to 1, got " +
+                                 format_number(total));
+        }
+    }
+    for (std::size_t i = 0; i < s.segments.size(); ++i) {
+        const auto key = "segments[" + std::to_string(i) + "]";
+        for (const auto& [market, value] : s.segments[i].share_in) {
+            check_known(key + ".share_in." + market, market, names.markets, "markets", fail);
+        }
+        for (const auto& [channel, value] : s.segments[i].affinity) {
+            check_known(key + ".affinity." + channel, channel, names.channels, "channels", fail);
+        }
+    }
+}
+
+/// A channel spills into another known channel.
+void check_channels(const Scenario& s, const Names& names, const Fail& fail) {
+    for (std::size_t i = 0; i < s.channels.size(); ++i) {
+        const auto& c = s.channels[i];
+        const auto key = "channels[" + std::to_string(i) + "].spills_into";
+        if (!c.spills_into.empty()) {
+            check_known(key, c.spills_into, names.channels, "channels", fail);
+            if (c.spills_into == c.name) {
+                fail(key, "a channel cannot spill into itself");
+            }
+        }
+    }
+}
+
+/// Flights name known channels and markets and end after they start; the brands' initial
+/// shares add up to at most 1.
+void check_brands(const Scenario& s, const Names& names, const Fail& fail) {
+    double installed = 0;
+    for (std::size_t i = 0; i < s.brands.size(); ++i) {
+        installed += s.brands[i].initial_share;
+        const auto& media = s.brands[i].media;
+        for (std::size_t f = 0; f < media.size(); ++f) {
+            const auto& flight = media[f];
+            const auto key = "brands[" + std::to_string(i) + "].media[" + std::to_string(f) + "]";
+            check_known(key + ".channel", flight.channel, names.channels, "channels", fail);
+            if (!flight.market.empty()) {
+                check_known(key + ".market", flight.market, names.markets, "markets", fail);
+            }
+            if (!(flight.from >= 0) || !(flight.until > flight.from)) {
+                fail(key + ".until", "a flight needs 0 <= from < until, got from " +
+                                         format_number(flight.from) + ", until " +
+                                         format_number(flight.until));
+            }
+        }
+    }
+    if (installed > 1 + 1e-9) {
+        fail("brands", "initial shares add up to more than 1: " + format_number(installed));
+    }
+}
+
+/// Events end after they start and name known brands.
+void check_events(const Scenario& s, const Names& names, const Fail& fail) {
+    for (std::size_t i = 0; i < s.events.size(); ++i) {
+        const auto& e = s.events[i];
+        const auto key = "events[" + std::to_string(i) + "]";
+        if (!(e.from >= 0) || !(e.until > e.from)) {
+            fail(key + ".until", "an event needs 0 <= from < until, got from " +
+                                     format_number(e.from) + ", until " + format_number(e.until));
+        }
+        if (!e.brand.empty()) {
+            check_known(key + ".brand", e.brand, names.brands, "brands", fail);
+        }
+    }
+}
+
+/// The journey needs brands; the instant funnel has none.
+void check_funnel(const Scenario& s, const Fail& fail) {
+    if (!s.instant()) {
+        if (s.brands.empty()) {
+            fail("brands", "the journey funnel needs at least one brand (the focal brand first)");
+        }
+    } else if (!s.brands.empty() && s.journey.funnel == Funnel::instant) {
+        fail("journey.funnel", "the instant funnel is the one-brand Bass case; remove `brands`");
+    }
+}
+
+} // namespace
+
+void validate(const Scenario& s, const std::function<std::string(std::string_view key)>& where) {
+    const Fail fail = [&](std::string_view key, const std::string& message) {
+        throw ScenarioError((where ? where(key) : std::string()) + std::string(key) + ": " +
+                            message);
+    };
+    // Each key's own range, as describe() declares it (the reader has checked those of a file).
+    Scenario ranges_of = s;
+    RangeChecker ranges("", fail);
+    describe(ranges, ranges_of, nullptr);
+    check_steps(s, fail);
+    check_graph(s, fail);
+    const Names names = check_names(s, fail);
+    check_markets(s, names, fail);
+    check_segments(s, names, fail);
+    check_channels(s, names, fail);
+    check_brands(s, names, fail);
+    check_events(s, names, fail);
+    check_funnel(s, fail);
+    check_seeds(s, fail);
 }
 
 void check_graph_size(const Scenario& s, std::uint64_t customers) {
@@ -1093,6 +1226,31 @@ std::string to_yaml(const Scenario& scenario) {
     describe(writer, s, nullptr);
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
+}
+
+std::vector<ScenarioKey> scenario_keys() {
+    std::vector<ScenarioKey> keys;
+    Scenario defaults;
+    Lister lister("", keys);
+    describe(lister, defaults, nullptr);
+    return keys;
+}
+
+std::string scenario_keys_markdown() {
+    // A | inside a cell would end it, even in a code span.
+    const auto cell = [](const std::string& text) {
+        std::string out;
+        for (const char c : text) {
+            out += c == '|' ? std::string("\\|") : std::string(1, c);
+        }
+        return out;
+    };
+    std::string out = "| key | type | default | allowed |\n|---|---|---|---|\n";
+    for (const auto& key : scenario_keys()) {
+        out += "| `" + key.path + "` | " + key.type + " | `" + cell(key.default_value) + "` | " +
+               cell(key.allowed) + " |\n";
+    }
+    return out;
 }
 
 } // namespace custsim

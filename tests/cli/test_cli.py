@@ -80,7 +80,7 @@ def test_a_failing_run_keeps_the_previous_results(tmp_path):
     before = out.read_bytes()
     done = custsim("run", "scenarios/bass.yaml", "-o", out, "--set", "dt=-1")
     assert done.returncode == 2
-    assert "dt: must be a finite number > 0, got -1" in done.stderr
+    assert "dt: must be a finite number > 0 and <= 1, got -1" in done.stderr
     assert out.read_bytes() == before
 
 

@@ -293,3 +293,52 @@ TEST(Scenario, ExtendsRefusesANameTwiceInOneList) {
     EXPECT_NE(error_of("channels:\n  - {name: tv}\n  - {name: tv}\n").find("names two"),
               std::string::npos);
 }
+
+TEST(Scenario, EachRangeIsCheckedWhereTheKeyIsReadAndInCode) {
+    const std::string journey = "channels: [{name: tv}]\nbrands: [{name: focal}]\n";
+    EXPECT_NE(error_of(journey + "journey: {attention_spread: 4}\n")
+                  .find("test.yaml:3: journey.attention_spread: must be from 0 to 3, got 4"),
+              std::string::npos);
+    EXPECT_NE(error_of(journey + "segments: [{name: all, affinity: {tv: -1}}]\n")
+                  .find("test.yaml:3: segments[0].affinity.tv: must be a finite number >= 0, "
+                        "got -1"),
+              std::string::npos);
+    // The same range, for a scenario built in code.
+    Scenario s = parse_scenario(journey, "test.yaml");
+    s.journey.attention_spread = 4;
+    try {
+        validate(s);
+        ADD_FAILURE() << "no error";
+    } catch (const ScenarioError& e) {
+        EXPECT_STREQ(e.what(), "journey.attention_spread: must be from 0 to 3, got 4");
+    }
+    // Never checked before: a mean_field graph's degree (unused, but not negative).
+    EXPECT_NE(error_of("graph: {type: mean_field, mean_degree: -1}\n")
+                  .find("test.yaml:1: graph.mean_degree: must be a finite number >= 0, got -1"),
+              std::string::npos);
+}
+
+TEST(Scenario, ARemovedKeyIsRefusedWithItsReason) {
+    EXPECT_EQ(error_of("channels:\n  - name: tv\n    kind: paid\n"),
+              "test.yaml:3: channels[0].kind: this key was removed because it had no effect on "
+              "the model; delete it");
+}
+
+TEST(Scenario, KeysListEveryKeyWithItsDefaultAndRange) {
+    const auto keys = scenario_keys();
+    const auto find = [&](const std::string& path) {
+        for (const auto& key : keys) {
+            if (key.path == path) {
+                return key;
+            }
+        }
+        return ScenarioKey{};
+    };
+    EXPECT_EQ(find("brands[].service.it_capacity").allowed, "> 0 or .inf");
+    EXPECT_EQ(find("brands[].service.it_capacity").default_value, ".inf");
+    EXPECT_EQ(find("segments[].service_expectation").allowed, "0..10");
+    EXPECT_EQ(find("replicates").allowed, "whole number 1..2^32-1");
+    EXPECT_EQ(find("word_of_mouth.per").allowed, "tie | fraction");
+    EXPECT_EQ(find("channels[].kind").path, "");
+    EXPECT_EQ(find("events[].kind").default_value, "peak");
+}

@@ -23,9 +23,6 @@ enum class WomPer {
 /// How initial customers ("seeds") are picked.
 enum class SeedRule { random, degree, pagerank, core_number };
 
-/// The kinds of touchpoint (MODEL.md section 3).
-enum class ChannelKind { paid, owned, earned, service };
-
 /// Which customers a touchpoint works on (bit flags).
 enum class Reaches : std::uint8_t {
     awareness = 1,     ///< customers not in the market and not customers: builds memory
@@ -43,14 +40,13 @@ struct Channel {
         : name(std::move(channel_name)), adoption_rate(rate) {}
 
     std::string name;
-    double adoption_rate = 0; ///< instant funnel: hazard per day that a customer adopts through it
-    ChannelKind kind = ChannelKind::paid;
-    double cpm = 10;            ///< cost of 1000 impressions where a market's cost_level is 1
-    double reach = 1;           ///< share of a market's customers the channel can reach at all
-    std::uint8_t works_on = 7;  ///< Reaches flags
-    double trust = 0.42;        ///< memory added by one exposure (trust in ads, Nielsen 2015)
-    double persuasion = 0.02;   ///< attitude added by one exposure
-    bool needs_data = false;    ///< reaches only customers in the focal brand's data pool (e-mail)
+    double adoption_rate = 0;  ///< instant funnel: hazard per day that a customer adopts through it
+    double cpm = 10;           ///< cost of 1000 impressions where a market's cost_level is 1
+    double reach = 1;          ///< share of a market's customers the channel can reach at all
+    std::uint8_t works_on = 7; ///< Reaches flags
+    double trust = 0.42;       ///< memory added by one exposure (trust in ads, Nielsen 2015)
+    double persuasion = 0.02;  ///< attitude added by one exposure
+    bool needs_data = false;   ///< reaches only customers in the focal brand's data pool (e-mail)
     bool data_targeted = false; ///< targets with personal data; strict privacy removes most effect
     bool mobile = false;        ///< reaches only the mobile share of a segment
     double data_capture = 0;    ///< chance an exposure puts the customer into the data pool
@@ -261,11 +257,24 @@ Scenario parse_scenario(std::string_view yaml, std::string_view name,
                         const std::filesystem::path& base_dir = ".");
 /// The fully resolved scenario as YAML; parse_scenario(to_yaml(s)) gives s back.
 std::string to_yaml(const Scenario& scenario);
-/// Checks ranges and consistency; `where(key)` returns a "file:line: " prefix for a key.
+/// Checks every key's range (as the reader does) and the rules that tie keys together; `where(key)`
+/// returns a "file:line: " prefix for a key.
 void validate(const Scenario& scenario,
               const std::function<std::string(std::string_view key)>& where = {});
 /// What validate() cannot check before an edge list is read: seeds and ambassadors must not
 /// outnumber the graph's `customers`. Throws ScenarioError.
 void check_graph_size(const Scenario& scenario, std::uint64_t customers);
+
+/// One key of the scenario schema, as `custsim keys` lists it. List items are written `[]`.
+struct ScenarioKey {
+    std::string path;          ///< e.g. "brands[].service.agents"
+    std::string type;          ///< number, whole number, text, choice, flag, ...
+    std::string default_value; ///< as YAML
+    std::string allowed;       ///< e.g. "0..1", "> 0", "tie | fraction"; empty: anything
+};
+/// Every key, in the order of the file format, walked from the same schema the reader uses.
+std::vector<ScenarioKey> scenario_keys();
+/// scenario_keys() as the Markdown table in docs/scenarios.md (a test compares them).
+std::string scenario_keys_markdown();
 
 } // namespace custsim
