@@ -426,6 +426,9 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         auto& j = s.journey;
         io.choice("funnel", j.funnel, funnels);
         io.number("memory_days", j.memory_days);
+        io.number("knowledge_days", j.knowledge_days);
+        io.number("knowledge_gain", j.knowledge_gain);
+        io.number("initial_spread", j.initial_spread);
         io.number("attitude_days", j.attitude_days);
         io.number("awareness_threshold", j.awareness_threshold);
         io.number("attention_spread", j.attention_spread);
@@ -660,6 +663,15 @@ void validate_journey(const Scenario& s, Fail&& fail, Positive&& positive, Rate&
                       Share&& share) {
     const auto& j = s.journey;
     positive("journey.memory_days", j.memory_days);
+    positive("journey.knowledge_days", j.knowledge_days);
+    if (!(j.knowledge_gain >= 0 && j.knowledge_gain <= 100)) {
+        fail("journey.knowledge_gain",
+             "must be from 0 to 100, got " + format_number(j.knowledge_gain));
+    }
+    if (!(j.initial_spread >= 0 && j.initial_spread <= 100)) {
+        fail("journey.initial_spread",
+             "must be from 0 to 100, got " + format_number(j.initial_spread));
+    }
     positive("journey.attitude_days", j.attitude_days);
     positive("journey.awareness_threshold", j.awareness_threshold);
     if (!(j.attention_spread >= 0 && j.attention_spread <= 3)) {

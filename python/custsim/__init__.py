@@ -271,7 +271,7 @@ def _set_spend(core_simulation, channels, spend):
 
 class Simulation:
     """One replicate, stepped: ``step(n)``, ``day``, ``kpis`` and read-only zero-copy numpy
-    views of the customer columns (``columns["awareness"]`` is [customers, brands])."""
+    views of the customer columns (``columns["recall"]`` is [customers, brands])."""
 
     def __init__(self, scenario, replicate=0, threads=0, force=False):
         self.scenario = _resolve(scenario)

@@ -3,6 +3,7 @@
 
 #include "journey/build.hpp"
 #include "journey/classify.hpp"
+#include "journey/consolidate.hpp"
 #include "journey/decide.hpp"
 #include "journey/expose.hpp"
 #include "journey/fade.hpp"
@@ -27,7 +28,7 @@ struct Room {
     std::unique_ptr<JourneyTables> model;
     Customers columns;
     std::vector<std::uint64_t> lanes, next_lanes;
-    std::array<float, 2> awareness{}, attitude{};
+    std::array<float, 2> recall{}, knowledge{}, attitude{};
     JourneyTally tally;
 
     explicit Room(std::uint32_t n = 64) {
@@ -63,9 +64,11 @@ struct Room {
         c.market = &model->market[0];
         c.segment = &model->segment[0];
         c.reachable = 1; // the channel can reach the customer
-        awareness = {};
+        recall = {};
+        knowledge = {};
         attitude = {};
-        c.awareness = awareness.data();
+        c.recall = recall.data();
+        c.knowledge = knowledge.data();
         c.attitude = attitude.data();
         return c;
     }
@@ -91,26 +94,73 @@ TEST(StepProcesses, NamesBitsAndStreamsAreUnique) {
     EXPECT_EQ(step_process_bit("no such"), 0);
 }
 
-TEST(Fade, MemoryAndAttitudeDecayAsAdstock) {
+TEST(Fade, RecallKnowledgeAndAttitudeDecayAsAdstock) {
     Room room;
     const auto x = room.context();
     Customer c = room.customer();
-    c.awareness[1] = 2.0f;
+    c.recall[1] = 2.0f;
+    c.knowledge[1] = 3.0f;
     c.attitude[1] = 1.0f;
     fade(x, c);
-    EXPECT_FLOAT_EQ(c.awareness[1], 2.0f * float(std::exp(-1.0 / room.s.journey.memory_days)));
-    EXPECT_FLOAT_EQ(c.attitude[1], float(std::exp(-1.0 / room.s.journey.attitude_days)));
+    const auto& j = room.s.journey;
+    EXPECT_FLOAT_EQ(c.recall[1], 2.0f * float(std::exp(-1.0 / j.memory_days)));
+    EXPECT_FLOAT_EQ(c.knowledge[1], 3.0f * float(std::exp(-1.0 / j.knowledge_days)));
+    EXPECT_FLOAT_EQ(c.attitude[1], float(std::exp(-1.0 / j.attitude_days)));
 }
 
-TEST(Fade, TheBrandInUseStaysInMind) {
+TEST(Fade, TheBrandInUseStaysKnown) {
     Room room;
     const auto x = room.context();
     Customer c = room.customer();
     c.flags = Flag::active;
     c.brand = 1;
     fade(x, c);
-    EXPECT_FLOAT_EQ(c.awareness[1], 2.0f * float(room.s.journey.awareness_threshold));
-    EXPECT_FLOAT_EQ(c.awareness[0], 0.0f);
+    EXPECT_FLOAT_EQ(c.knowledge[1], 2.0f * float(room.s.journey.awareness_threshold));
+    EXPECT_FLOAT_EQ(c.memory(0), 0.0f);
+}
+
+TEST(Consolidate, RecallLaysDownKnowledgeAtGainOverKnowledgeDays) {
+    Room room;
+    room.s.journey.knowledge_gain = 1.5;
+    room.s.journey.knowledge_days = 500;
+    const auto x = room.context();
+    Customer c = room.customer();
+    c.recall[0] = 2.0f;
+    c.knowledge[0] = 0.5f;
+    consolidate(x, c);
+    EXPECT_FLOAT_EQ(c.knowledge[0], 0.5f + float(1.5 / 500) * 2.0f);
+    EXPECT_FLOAT_EQ(c.recall[0], 2.0f) << "recall is not used up";
+    EXPECT_FLOAT_EQ(c.knowledge[1], 0.0f);
+}
+
+TEST(Consolidate, OneExposuresLastingTraceIsGainTimesItsRecall) {
+    // Summed over their lives, an exposure's knowledge is knowledge_gain times its recall: the
+    // long-run effect on memory is (1 + gain) times the short-run one (2 by default, the ratio of
+    // long- to short-run elasticities in Sethuraman, Tellis & Briesch 2011). Day by day, with
+    // fade and consolidate in the step's order, over 40 years. In steps of a day the sums are
+    // geometric series: recall sums to 1 / (1 - e^-1/m) and knowledge gains g/k e^-1/m of each
+    // day's recall, kept 1 / (1 - e^-1/k) days, so their ratio is g e^-1/m (1/k) / (1 - e^-1/k):
+    // the continuous g, less the first day's fade (3 % at m = 30).
+    Room room;
+    const auto& j = room.s.journey;
+    const auto x = room.context();
+    Customer c = room.customer();
+    c.recall[0] = 1.0f;
+    double recall_days = 0, knowledge_days = 0;
+    for (int day = 0; day < 40 * 365; ++day) {
+        recall_days += c.recall[0];
+        knowledge_days += c.knowledge[0];
+        if (day == 180) {
+            EXPECT_LT(c.recall[0], c.knowledge[0]) << "after half a year, knowledge is most left";
+        }
+        fade(x, c);
+        consolidate(x, c);
+    }
+    const double discrete = j.knowledge_gain * std::exp(-1 / j.memory_days) / j.knowledge_days /
+                            -std::expm1(-1 / j.knowledge_days);
+    EXPECT_NEAR(knowledge_days / recall_days, discrete, 1e-3 * discrete);
+    EXPECT_NEAR(discrete, j.knowledge_gain, 0.04 * j.knowledge_gain);
+    EXPECT_LT(c.knowledge[0], 1e-6f) << "forgotten in the end";
 }
 
 TEST(Expose, EachExposureAddsTrustToMemoryAndPersuasionToAttitude) {
@@ -119,7 +169,7 @@ TEST(Expose, EachExposureAddsTrustToMemoryAndPersuasionToAttitude) {
     Customer c = room.customer();
     Draws draws(x.key, x.step, Process(17), c.id);
     touch_by(x, c, room.tally, draws, 0, 0, 3);
-    EXPECT_FLOAT_EQ(c.awareness[0], float(3 * 0.4));
+    EXPECT_FLOAT_EQ(c.recall[0], float(3 * 0.4));
     EXPECT_FLOAT_EQ(c.attitude[0], float(3 * 0.05));
     EXPECT_EQ(room.tally.exposures[0], 3);
     EXPECT_EQ(c.touch, 0) << "the last touch is the channel";
@@ -141,7 +191,7 @@ TEST(Expose, ExposuresArePoissonWithTheClassRate) {
     for (std::uint32_t i = 0; i < 20000; ++i) {
         Customer c = room.customer(i);
         expose(x, c, room.tally);
-        exposed += c.awareness[0] > 0;
+        exposed += c.recall[0] > 0;
     }
     const double p = 1 - std::exp(-1.0), sd = std::sqrt(p * (1 - p) / 20000);
     EXPECT_NEAR(exposed / 20000.0, p, 4 * sd);
@@ -156,7 +206,7 @@ TEST(Hear, AMessageAddsPeerTrustToMemoryAndMovesAttitude) {
     Customer c = room.customer();
     hear(x, c, room.tally);
     const auto& wom = room.s.word_of_mouth;
-    EXPECT_FLOAT_EQ(c.awareness[0], float(room.model->market[0].trust_peers));
+    EXPECT_FLOAT_EQ(c.recall[0], float(room.model->market[0].trust_peers));
     EXPECT_FLOAT_EQ(c.attitude[0],
                     float(-wom.attitude_step * room.model->market[0].trust_peers * wom.negativity));
     EXPECT_EQ(room.tally.wom_negative, 1);
@@ -173,7 +223,7 @@ TEST(Decide, AShopperChoosesByLogitAgainstNotBuying) {
     for (std::uint32_t i = 0; i < 40000; ++i) {
         Customer c = room.customer(i);
         c.flags = Flag::in_market;
-        c.awareness[0] = 1.5f;
+        c.recall[0] = 1.5f;
         c.prompted[0] = true;
         decide(x, c, room.tally);
         bought += c.active_with(0);
@@ -218,7 +268,7 @@ TEST(Purchase, AFirstFocalPurchaseMakesACustomerAndBooksRevenue) {
     EXPECT_FLOAT_EQ(room.columns.adopted_day[5], float(x.now));
     EXPECT_FLOAT_EQ(room.columns.revenue[5], float(room.s.brands[0].price));
     EXPECT_EQ(room.tally.new_by_wom, 1);
-    EXPECT_FLOAT_EQ(c.awareness[0], 2 * x.threshold);
+    EXPECT_FLOAT_EQ(c.knowledge[0], 2 * x.threshold) << "a customer knows the brand";
     EXPECT_EQ(c.satisfaction, room.columns.experience[5]);
     EXPECT_NEAR(c.satisfaction, room.model->experience[0], 1.5) << "experience +-1.5";
 }
@@ -283,7 +333,7 @@ TEST(Classify, StagesFollowTheFocalBrand) {
     const auto x = room.context();
     Customer c = room.customer();
     EXPECT_EQ(stage_of(x, c), Stage::unaware);
-    c.awareness[0] = 1;
+    c.knowledge[0] = 1;
     EXPECT_EQ(stage_of(x, c), Stage::aware);
     c.flags = Flag::in_market;
     EXPECT_EQ(stage_of(x, c), Stage::considering);

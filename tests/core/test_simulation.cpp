@@ -187,8 +187,8 @@ TEST(Simulation, ColumnRegistryNamesTypesAndMemory) {
     EXPECT_EQ(bass.column("talk").as<float>().size(), s.customers);
     EXPECT_THROW(bass.column("talk").as<std::uint8_t>(), std::invalid_argument);
     try {
-        bass.column("awareness");
-        ADD_FAILURE() << "no awareness in the instant funnel";
+        bass.column("recall");
+        ADD_FAILURE() << "no recall in the instant funnel";
     } catch (const std::out_of_range& e) {
         EXPECT_NE(std::string(e.what()).find("stage, adopted_day, talk"), std::string::npos)
             << e.what();

@@ -78,16 +78,16 @@ def test_run_agrees_with_the_command_line(tmp_path):
 
 def test_columns_are_read_only_zero_copy_views_that_keep_the_simulation_alive():
     sim = custsim.Simulation(small())
-    awareness = sim.columns["awareness"]
-    assert awareness.shape == (4000, 2) and awareness.dtype == np.float32
-    assert not awareness.flags.writeable
+    recall = sim.columns["recall"]
+    assert recall.shape == (4000, 2) and recall.dtype == np.float32
+    assert not recall.flags.writeable
     with pytest.raises(ValueError):
-        awareness[0, 0] = 1
-    again = sim.columns["awareness"]
-    assert awareness.__array_interface__["data"][0] == again.__array_interface__["data"][0]
-    before = awareness.copy()
+        recall[0, 0] = 1
+    again = sim.columns["recall"]
+    assert recall.__array_interface__["data"][0] == again.__array_interface__["data"][0]
+    before = recall.copy()
     sim.step(10)
-    assert not np.array_equal(before, awareness), "the view sees the simulation move: no copy"
+    assert not np.array_equal(before, recall), "the view sees the simulation move: no copy"
     stage = sim.columns["stage"]
     customers = int(np.sum(stage == 3))
     assert customers == sim.kpis["customers"]

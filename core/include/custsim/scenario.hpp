@@ -189,7 +189,10 @@ enum class Funnel {
 };
 struct Journey {
     Funnel funnel = Funnel::automatic;
-    double memory_days = 30;         ///< adstock time constant of awareness memory
+    double memory_days = 30;         ///< time constant of ad recall (short-lived memory)
+    double knowledge_days = 730;     ///< time constant of brand knowledge (lasting memory)
+    double knowledge_gain = 1;       ///< lasting memory an exposure leaves, per unit of recall
+    double initial_spread = 1;       ///< mean of the initial knowledge above the threshold
     double attitude_days = 180;      ///< attitudes fade back to neutral this slowly
     double awareness_threshold = 1;  ///< memory at which a customer knows a brand
     double attention_spread = 1;     ///< sigma of the lognormal exposure multiplier (0: equal)

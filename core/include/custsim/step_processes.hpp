@@ -26,8 +26,12 @@ struct StepProcess {
 inline constexpr Process no_stream = Process(0);
 
 /// In schedule order.
-inline constexpr std::array<StepProcess, 8> step_processes{{
+inline constexpr std::array<StepProcess, 9> step_processes{{
     {"fade", 1, {no_stream, no_stream}, "memory and attitude fade; a brand in use stays in mind"},
+    {"consolidate",
+     64,
+     {no_stream, no_stream},
+     "recall lays down lasting brand knowledge (the long-term effect of advertising)"},
     {"expose",
      2,
      {Process::exposure, no_stream},

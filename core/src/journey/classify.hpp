@@ -11,22 +11,22 @@ CUSTSIM_PROCESS Stage stage_of(const StepContext& x, const Customer& c) {
     if (c.active_with(0)) {
         return Stage::customer;
     }
-    if (c.has(Flag::in_market) && c.awareness[0] >= x.threshold) {
+    if (c.has(Flag::in_market) && c.memory(0) >= x.threshold) {
         return Stage::considering;
     }
     if (c.has(Flag::ever_focal)) {
         return Stage::lapsed;
     }
-    return c.awareness[0] >= x.threshold ? Stage::aware : Stage::unaware;
+    return c.memory(0) >= x.threshold ? Stage::aware : Stage::unaware;
 }
 
 CUSTSIM_PROCESS void classify(const StepContext& x, const Customer& c, JourneyTally& t) {
     const Stage stage = stage_of(x, c);
     x.columns.stage[c.id] = static_cast<std::uint8_t>(stage);
     for (std::size_t b = 0; b < x.brands; ++b) {
-        t.aware[b] += c.awareness[b] >= x.threshold;
+        t.aware[b] += c.memory(b) >= x.threshold;
     }
-    t.market_aware[c.m] += c.awareness[0] >= x.threshold;
+    t.market_aware[c.m] += c.memory(0) >= x.threshold;
     t.market_customers[c.m] += c.active_with(0);
     if (c.has(Flag::active)) {
         t.customers[c.brand] += 1;

@@ -24,7 +24,7 @@ inline constexpr float voice_unit = 4096.0f; ///< Voice::level per unit of talk 
 /// Raw column pointers: the step writes through them without re-reading vectors.
 struct Columns {
     std::uint8_t *market, *segment, *brand, *flags, *last_touch, *source, *stage;
-    float *awareness, *attitude, *satisfaction, *experience, *buzz, *revenue, *adopted_day;
+    float *recall, *knowledge, *attitude, *satisfaction, *experience, *buzz, *revenue, *adopted_day;
     const std::uint16_t* reachable;
     const float* attention;
 };
@@ -41,6 +41,7 @@ struct StepContext {
     std::size_t brands = 0, channels = 0, markets = 0, segments = 0;
     double dt = 1, now = 1; ///< step length; the day this step ends
     float threshold = 1, memory_decay = 1, attitude_decay = 1, buzz_decay = 1;
+    float knowledge_decay = 1, consolidation = 0;
     double relax = 0, leave_market = 0, decide = 0, wom_scale = 0;
     bool fades = false, mean_field = false, personalising = false;
     std::array<std::uint64_t, 2> tie_weight{}; ///< weak, strong, in tie_unit
@@ -56,6 +57,7 @@ struct StepContext {
 /// The switch bits of the step's processes, looked up by name once, at compile time.
 namespace bit {
 inline constexpr std::uint16_t fade = step_process_bit("fade"), expose = step_process_bit("expose"),
+                               consolidate = step_process_bit("consolidate"),
                                hear = step_process_bit("hear"), decide = step_process_bit("decide"),
                                serve = step_process_bit("serve"),
                                settle = step_process_bit("settle");
@@ -76,7 +78,8 @@ struct Customer {
     const Market* market = nullptr;
     const Segment* segment = nullptr;
     std::uint8_t flags = 0, brand = no_brand, touch = touch_none, source = touch_none;
-    float* awareness = nullptr; ///< [brands], in the column
+    float* recall = nullptr;    ///< [brands], in the column
+    float* knowledge = nullptr; ///< [brands], in the column
     float* attitude = nullptr;  ///< [brands], in the column
     float satisfaction = 0;
     unsigned reachable = 0;
@@ -87,6 +90,8 @@ struct Customer {
     bool intrusion_complaint = false;        ///< data used without consent provoked a complaint
 
     bool has(std::uint8_t flag) const { return flags & flag; }
+    /// Memory of brand b: short-lived recall plus lasting knowledge.
+    float memory(std::size_t b) const { return recall[b] + knowledge[b]; }
     bool active_with(std::size_t b) const { return has(Flag::active) && brand == b; }
 };
 
@@ -101,7 +106,8 @@ CUSTSIM_PROCESS Customer load(const StepContext& x, std::uint32_t i) {
     c.segment = &x.model.segment[c.g];
     c.flags = col.flags[i];
     c.brand = col.brand[i];
-    c.awareness = col.awareness + std::size_t(i) * x.brands;
+    c.recall = col.recall + std::size_t(i) * x.brands;
+    c.knowledge = col.knowledge + std::size_t(i) * x.brands;
     c.attitude = col.attitude + std::size_t(i) * x.brands;
     c.satisfaction = col.satisfaction[i];
     c.touch = col.last_touch[i];
@@ -123,7 +129,7 @@ CUSTSIM_PROCESS void store(const StepContext& x, const Customer& c) {
     col.satisfaction[c.id] = c.satisfaction;
     col.last_touch[c.id] = c.touch;
     col.source[c.id] =
-        c.awareness[0] >= x.threshold || c.has(Flag::ever_focal) ? c.source : touch_none;
+        c.memory(0) >= x.threshold || c.has(Flag::ever_focal) ? c.source : touch_none;
 }
 
 /// k ~ Poisson(mean) by inverting one uniform; means are a day's exposures, so loops are short.

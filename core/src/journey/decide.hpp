@@ -18,7 +18,7 @@ namespace custsim {
 
 /// Whether brand b is one the customer knows and does not reject.
 CUSTSIM_PROCESS bool acceptable(const StepContext& x, const Customer& c, std::size_t b) {
-    return c.awareness[b] >= x.threshold && c.attitude[b] > x.scenario.journey.reject_attitude;
+    return c.memory(b) >= x.threshold && c.attitude[b] > x.scenario.journey.reject_attitude;
 }
 
 /// A prospect's need arises, sooner for a liked brand.
@@ -90,7 +90,7 @@ CUSTSIM_PROCESS void leave(const StepContext& x, Customer& c, JourneyTally& t, D
     for (std::size_t b = 1; b < x.brands && pick >= 0; ++b) {
         if (pick < retarget[b]) {
             c.attitude[b] = clamp_attitude(c.attitude[b] + 1); // won over by a competitor
-            c.awareness[b] = std::max(c.awareness[b], x.threshold);
+            c.recall[b] = std::max(c.recall[b], x.threshold - c.knowledge[b]);
             switched = true;
             break;
         }

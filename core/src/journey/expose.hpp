@@ -22,7 +22,7 @@ CUSTSIM_PROCESS void touch_by(const StepContext& x, Customer& c, JourneyTally& t
     const bool data_channel = channel.needs_data || channel.data_targeted;
     const double lift =
         b == 0 && c.personalised && channel.needs_data ? 1 + model.response_lift : 1.0;
-    c.awareness[b] += float(times * model.effect[c.m * x.channels + ch] * lift);
+    c.recall[b] += float(times * model.effect[c.m * x.channels + ch] * lift);
     c.attitude[b] = clamp_attitude(c.attitude[b] + times * channel.persuasion * lift);
     if (c.has(Flag::in_market) && (channel.works_on & std::uint8_t(Reaches::consideration))) {
         c.prompted[b] = true;
@@ -41,7 +41,7 @@ CUSTSIM_PROCESS void touch_by(const StepContext& x, Customer& c, JourneyTally& t
     }
     t.exposures[ch] += times;
     c.touch = std::uint8_t(ch);
-    if (c.awareness[0] >= x.threshold && c.source == touch_none) {
+    if (c.memory(0) >= x.threshold && c.source == touch_none) {
         c.source = std::uint8_t(ch); // how the customer found the brand
     }
     if (c.personalised && data_channel && !c.has(Flag::consented)) {

@@ -92,7 +92,7 @@ CUSTSIM_PROCESS void hear(const StepContext& x, Customer& c, JourneyTally& t) {
     const std::size_t b = k / 2;
     const bool negative = k % 2;
     const auto& wom = x.scenario.word_of_mouth;
-    c.awareness[b] += float(c.market->trust_peers);
+    c.recall[b] += float(c.market->trust_peers);
     c.attitude[b] = clamp_attitude(c.attitude[b] + wom.attitude_step * c.market->trust_peers *
                                                        (negative ? -wom.negativity : 1.0));
     if (b == 0) {
@@ -101,7 +101,7 @@ CUSTSIM_PROCESS void hear(const StepContext& x, Customer& c, JourneyTally& t) {
         if (!negative) {
             c.touch = touch_word_of_mouth;
         }
-        if (c.awareness[0] >= x.threshold && c.source == touch_none) {
+        if (c.memory(0) >= x.threshold && c.source == touch_none) {
             c.source = touch_word_of_mouth;
         }
     }

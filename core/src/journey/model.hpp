@@ -21,7 +21,7 @@ struct Voice {
 /// The journey's columns: one index = one customer. Only what the step loop touches every step
 /// lives here; names and external ids live elsewhere. A customer's columns are read and written by
 /// that customer only, except `voice`, which neighbours read and which the model double-buffers.
-/// Per-brand columns are stored customer-major: `awareness[i * brands + b]`.
+/// Per-brand columns are stored customer-major: `recall[i * brands + b]`.
 struct Customers {
     std::vector<std::uint8_t> stage; ///< Stage for the focal brand
     std::vector<float> adopted_day;  ///< day of the first focal purchase; NaN if none
@@ -30,7 +30,8 @@ struct Customers {
     std::vector<std::uint8_t> flags;      ///< Flag bits
     std::vector<std::uint8_t> last_touch; ///< focal brand: last channel, or touch_*
     std::vector<std::uint8_t> source;     ///< focal brand: what made the customer aware
-    std::vector<float> awareness;         ///< per brand: memory (individual adstock)
+    std::vector<float> recall;            ///< per brand: short-lived memory (ad recall)
+    std::vector<float> knowledge;         ///< per brand: lasting memory (brand knowledge)
     std::vector<float> attitude;          ///< per brand: -3..3
     std::vector<float> satisfaction;      ///< 0..10, "would you recommend"
     std::vector<float> experience;        ///< satisfaction a trouble-free purchase gives

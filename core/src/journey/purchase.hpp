@@ -75,7 +75,7 @@ CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t
         t.market_revenue[c.m] += price;
     }
     t.purchases[b] += 1;
-    c.awareness[b] = std::max(c.awareness[b], 2 * x.threshold);
+    c.knowledge[b] = std::max(c.knowledge[b], 2 * x.threshold);
     const double problems =
         brand.problem_rate * (1 - 0.5 * brand.service.logistics) + x.model.problem_extra[b];
     if (d.experience.uniform() < problems) {

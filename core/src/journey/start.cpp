@@ -39,7 +39,7 @@ void make_customer(Customers& c, const JourneyTables& x, const Scenario& s, std:
     c.buzz[i] = std::isfinite(s.word_of_mouth.buzz_decay_days)
                     ? float(std::exp(std::min(since, 0.0) / s.word_of_mouth.buzz_decay_days))
                     : 1.0f;
-    c.awareness[std::size_t(i) * x.brands + b] = 2 * float(s.journey.awareness_threshold);
+    c.knowledge[std::size_t(i) * x.brands + b] = 2 * float(s.journey.awareness_threshold);
     const double u = draws.uniform();
     if (b == 0) {
         c.flags[i] |= Flag::ever_focal;
@@ -80,9 +80,13 @@ void place_customer(Customers& c, const JourneyTables& x, const Scenario& s, std
         c.attention[i] = float(std::exp(spread * normal - 0.5 * spread * spread));
     }
     const float threshold = float(s.journey.awareness_threshold);
+    // An established brand's knowledge was learned over years: spread above the threshold
+    // (exponential, mean initial_spread thresholds), so that forgetting comes gradually, not to
+    // everyone on one day (an assumption on the shape).
     for (std::size_t b = 0; b < B; ++b) {
         if (draws.uniform() < s.brands[b].initial_awareness) {
-            c.awareness[std::size_t(i) * B + b] = 1.5f * threshold;
+            const double above = -s.journey.initial_spread * std::log(1 - draws.uniform());
+            c.knowledge[std::size_t(i) * B + b] = float(threshold * (1 + above));
         }
     }
     double installed = draws.uniform();
@@ -106,7 +110,8 @@ void allocate_columns(Customers& c, std::uint32_t n, std::size_t brands) {
     c.flags.assign(n, 0);
     c.last_touch.assign(n, touch_none);
     c.source.assign(n, touch_none);
-    c.awareness.assign(std::size_t(n) * brands, 0.0f);
+    c.recall.assign(std::size_t(n) * brands, 0.0f);
+    c.knowledge.assign(std::size_t(n) * brands, 0.0f);
     c.attitude.assign(std::size_t(n) * brands, 0.0f);
     c.satisfaction.assign(n, 0.0f);
     c.experience.assign(n, 0.0f);
@@ -141,7 +146,8 @@ std::vector<ColumnView> JourneyModel::columns() const {
         column_view("flags", c.flags, 1, "Flag bits"),
         column_view("last_touch", c.last_touch, 1, "focal brand's last channel; 254 word of mouth"),
         column_view("source", c.source, 1, "what made the customer aware of the focal brand"),
-        column_view("awareness", c.awareness, B, "per brand: memory (individual adstock)"),
+        column_view("recall", c.recall, B, "per brand: short-lived memory (ad recall)"),
+        column_view("knowledge", c.knowledge, B, "per brand: lasting memory (brand knowledge)"),
         column_view("attitude", c.attitude, B, "per brand: -3..3"),
         column_view("satisfaction", c.satisfaction, 1, "0..10, would you recommend"),
         column_view("experience", c.experience, 1, "satisfaction a trouble-free purchase gives"),
@@ -194,7 +200,7 @@ void JourneyModel::start() {
     for (std::uint32_t i = 0; i < n; ++i) {
         if (c.flags[i] & Flag::ever_focal) {
             c.stage[i] = static_cast<std::uint8_t>(Stage::customer);
-        } else if (c.awareness[std::size_t(i) * B] >= threshold) {
+        } else if (c.recall[std::size_t(i) * B] + c.knowledge[std::size_t(i) * B] >= threshold) {
             c.stage[i] = static_cast<std::uint8_t>(Stage::aware);
         }
     }

@@ -4,6 +4,7 @@
 #include "custsim/simulation.hpp"
 
 #include "journey/classify.hpp"
+#include "journey/consolidate.hpp"
 #include "journey/context.hpp"
 #include "journey/decide.hpp"
 #include "journey/expose.hpp"
@@ -21,8 +22,8 @@ StepContext make_context(const Scenario& s, const JourneyTables& x, const Social
                          Customers& c, StreamKey key, std::uint32_t step, std::uint16_t on) {
     StepContext ctx{s, x, graph,
                     Columns{c.market.data(), c.segment.data(), c.brand.data(), c.flags.data(),
-                            c.last_touch.data(), c.source.data(), c.stage.data(),
-                            c.awareness.data(), c.attitude.data(), c.satisfaction.data(),
+                            c.last_touch.data(), c.source.data(), c.stage.data(), c.recall.data(),
+                            c.knowledge.data(), c.attitude.data(), c.satisfaction.data(),
                             c.experience.data(), c.buzz.data(), c.revenue.data(),
                             c.adopted_day.data(), c.reachable.data(), c.attention.data()},
                     key};
@@ -39,6 +40,8 @@ StepContext make_context(const Scenario& s, const JourneyTables& x, const Social
     ctx.now = double(step) * dt + dt;
     ctx.threshold = float(j.awareness_threshold);
     ctx.memory_decay = float(std::exp(-dt / j.memory_days));
+    ctx.knowledge_decay = float(std::exp(-dt / j.knowledge_days));
+    ctx.consolidation = float(j.knowledge_gain / j.knowledge_days * dt);
     ctx.attitude_decay = float(std::exp(-dt / j.attitude_days));
     ctx.buzz_decay = float(std::exp(-dt / wom.buzz_decay_days));
     ctx.relax = -std::expm1(-dt / j.satisfaction_days);
@@ -62,6 +65,7 @@ StepContext make_context(const Scenario& s, const JourneyTables& x, const Social
 CUSTSIM_PROCESS void step_customer(const StepContext& x, std::uint32_t i, JourneyTally& t) {
     Customer c = load(x, i);
     fade(x, c);
+    consolidate(x, c);
     expose(x, c, t);
     hear(x, c, t);
     decide(x, c, t);
