@@ -56,6 +56,10 @@ class Explorer {
     void end_turn();                          ///< records and lets the lock go
     void step_locked();
     void levers_panel();
+    void spend_sliders();    ///< live: the focal brand's spend per channel and in total
+    void scenario_levers();  ///< edits edited_, applied on restart
+    void batch_buttons();    ///< run a batch, export it
+    void scenario_buttons(); ///< apply edited_, save it
     void controls_panel();
     void plots_panel();
     void network_panel();

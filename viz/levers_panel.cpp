@@ -13,6 +13,18 @@ namespace custsim::viz {
 
 void Explorer::levers_panel() {
     ImGui::TextUnformatted("Focal brand's media, per day (live)");
+    spend_sliders();
+    ImGui::Separator();
+    ImGui::TextUnformatted("Levers (apply restarts the run)");
+    scenario_levers();
+    batch_buttons();
+    scenario_buttons();
+    if (!message_.empty()) {
+        ImGui::TextWrapped("%s", message_.c_str());
+    }
+}
+
+void Explorer::spend_sliders() {
     double total = 0;
     for (std::size_t c = 0; c < shown_spend_.size(); ++c) {
         float value = float(shown_spend_[c]);
@@ -34,8 +46,9 @@ void Explorer::levers_panel() {
         spend_ = shown_spend_;
         spend_changed_ = true;
     }
-    ImGui::Separator();
-    ImGui::TextUnformatted("Levers (apply restarts the run)");
+}
+
+void Explorer::scenario_levers() {
     auto& focal = edited_.brands[0];
     float price = float(focal.price), agents = float(focal.service.agents),
           quality = float(focal.service.quality);
@@ -58,6 +71,9 @@ void Explorer::levers_panel() {
     float degree = float(edited_.graph.mean_degree);
     if (ImGui::SliderFloat("graph mean degree", &degree, 2, 40, "%.0f ties"))
         edited_.graph.mean_degree = 2 * std::round(degree / 2);
+}
+
+void Explorer::batch_buttons() {
     if (ImGui::Button("Run 5 replicates")) {
         if (!batch_future_.valid()) {
             Scenario s = edited_;
@@ -80,6 +96,9 @@ void Explorer::levers_panel() {
             message_ = "run a batch of replicates first; its results are what is exported";
         }
     }
+}
+
+void Explorer::scenario_buttons() {
     if (ImGui::Button("Apply and restart")) {
         try {
             validate(edited_);
@@ -96,9 +115,6 @@ void Explorer::levers_panel() {
         const std::string out = scenario_.name + "_explored.yaml";
         std::ofstream(out) << to_yaml(edited_);
         message_ = "saved " + out;
-    }
-    if (!message_.empty()) {
-        ImGui::TextWrapped("%s", message_.c_str());
     }
 }
 

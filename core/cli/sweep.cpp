@@ -218,35 +218,41 @@ void assemble(const std::filesystem::path& output, const Sweep& sweep,
                   {"parameters", parameters}});
 }
 
-} // namespace
-
-int sweep(const SweepArgs& args) {
-    int rank = 0, ranks = 1;
-    if (args.mpi) {
-        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-    }
-    check_threads(args.threads, "--threads");
-    const Sweep sweep = load_sweep(args.sweep);
-    const auto values = sweep_points(sweep);
-    const std::size_t N = values.size();
-    std::vector<std::vector<std::string>> overrides(N);
+/// A sweep's points, each resolved to its full scenario, and the fingerprints its parts carry.
+struct SweepPoints {
+    Sweep sweep;
+    std::vector<std::vector<double>> values;
+    std::vector<std::vector<std::string>> overrides;
     std::vector<Scenario> scenarios;
+    std::vector<std::string> fingerprints;
+    std::size_t size() const { return values.size(); }
+};
+
+/// Resolves every point's scenario; a point's error is prefixed with its number.
+SweepPoints resolve_points(const std::string& sweep_file) {
+    SweepPoints points{load_sweep(sweep_file), {}, {}, {}, {}};
+    points.values = sweep_points(points.sweep);
+    const std::size_t N = points.size();
+    points.overrides.resize(N);
     for (std::size_t i = 0; i < N; ++i) {
-        overrides[i] = point_overrides(sweep, values[i]);
+        points.overrides[i] = point_overrides(points.sweep, points.values[i]);
         try {
-            scenarios.push_back(load_scenario(sweep.base, overrides[i]));
+            points.scenarios.push_back(load_scenario(points.sweep.base, points.overrides[i]));
         } catch (const ScenarioError& e) {
             throw ScenarioError("sweep point " + std::to_string(i) + ": " + e.what());
         }
     }
-    // Every point goes into one array per KPI: the same replicates and recorded days for all.
-    for (std::size_t i = 1; i < N; ++i) {
+    return points;
+}
+
+/// Every point goes into one array per KPI: the same replicates and recorded days for all.
+void check_points_alike(const std::string& sweep_file, const std::vector<Scenario>& scenarios) {
+    for (std::size_t i = 1; i < scenarios.size(); ++i) {
         const Scenario& a = scenarios.front();
         const Scenario& b = scenarios[i];
         if (b.replicates != a.replicates || b.steps() != a.steps() || b.dt != a.dt ||
             b.steps_per_record() != a.steps_per_record()) {
-            throw InputError(args.sweep + ": sweep point " + std::to_string(i) +
+            throw InputError(sweep_file + ": sweep point " + std::to_string(i) +
                              ": replicates, days, dt and record_every must be the same at every "
                              "point (point 0 has " +
                              std::to_string(a.replicates) + " replicates of " +
@@ -255,51 +261,48 @@ int sweep(const SweepArgs& args) {
                              std::to_string(b.steps()) + "); sweep them in separate sweeps");
         }
     }
-    const std::string output_name = args.output.empty()
-                                        ? std::filesystem::path(args.sweep).stem().string() + ".h5"
-                                        : args.output;
-    if (rank == 0) {
-        check_output(output_name, "-o");
-        if (!args.force) {
-            for (const auto& scenario : scenarios) {
-                check_run_size(scenario);
-            }
+}
+
+std::filesystem::path output_path(const SweepArgs& args) {
+    return args.output.empty() ? std::filesystem::path(args.sweep).stem().string() + ".h5"
+                               : args.output;
+}
+
+/// Rank 0 refuses an unwritable output and (without --force) a run too big, before any work.
+void check_before_running(const SweepArgs& args, const std::vector<Scenario>& scenarios) {
+    check_output(output_path(args).string(), "-o");
+    if (!args.force) {
+        for (const auto& scenario : scenarios) {
+            check_run_size(scenario);
         }
     }
-    const std::filesystem::path output(output_name);
-    const std::filesystem::path parts = output.string() + ".parts";
-    const std::string identity = std::to_string(fingerprint(scenarios, sweep));
-    std::vector<std::string> fingerprints;
-    for (const auto& scenario : scenarios) {
-        fingerprints.push_back(point_fingerprint(scenario, sweep));
-    }
+}
 
-    auto run_point = [&](std::size_t i) {
-        const Results results = run_scenario(scenarios[i], args.threads);
-        write_results(results, part_path(parts, i),
-                      {{"point_fingerprint", fingerprints[i]},
-                       {"checksum", std::to_string(checksum(results))}});
-    };
+/// Runs point i and writes its part, fingerprinted and checksummed.
+void run_point(const SweepPoints& points, const std::filesystem::path& parts, std::size_t i,
+               int threads) {
+    const Results results = run_scenario(points.scenarios[i], threads);
+    write_results(results, part_path(parts, i),
+                  {{"point_fingerprint", points.fingerprints[i]},
+                   {"checksum", std::to_string(checksum(results))}});
+}
 
-    if (rank != 0) { // a worker: ask for points until told to stop
-        int point = -1;
-        for (;;) {
-            MPI_Send(&point, 1, MPI_INT, 0, tag_ask, MPI_COMM_WORLD);
-            MPI_Recv(&point, 1, MPI_INT, 0, tag_point, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            if (point < 0) {
-                return 0;
-            }
-            run_point(std::size_t(point));
+/// A worker rank: asks rank 0 for points until told to stop.
+void serve_points(const SweepPoints& points, const std::filesystem::path& parts, int threads) {
+    int point = -1;
+    for (;;) {
+        MPI_Send(&point, 1, MPI_INT, 0, tag_ask, MPI_COMM_WORLD);
+        MPI_Recv(&point, 1, MPI_INT, 0, tag_point, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (point < 0) {
+            return;
         }
+        run_point(points, parts, std::size_t(point), threads);
     }
+}
 
-    // Rank 0: the parts folder, locked; what is already done; then the missing points.
-    std::filesystem::create_directories(parts);
-    const FolderLock lock(parts);
-    if (!lock.still_there(parts)) {
-        throw InputError(parts.string() +
-                         " was removed by another custsim sweep as it finished; run again");
-    }
+/// The parts folder belongs to one sweep: its identity is written by the first run and must
+/// match on every resume.
+void claim_parts(const std::filesystem::path& parts, const std::string& identity) {
     const auto identity_file = parts / "sweep.id";
     if (std::filesystem::exists(identity_file)) {
         std::ifstream in(identity_file);
@@ -313,110 +316,176 @@ int sweep(const SweepArgs& args) {
     } else {
         std::ofstream(identity_file) << identity << "\n";
     }
-    std::vector<Results> results(N);
-    std::vector<bool> done(N, false);
-    std::size_t finished = 0;
-    const Results* reference = nullptr; // the first good part: the KPIs every part must have
-    // The expected recorded days: every point's (checked the same above).
+}
+
+/// The recorded days every point has (checked alike by check_points_alike).
+std::vector<double> recorded_days(const Scenario& scenario) {
     std::vector<double> time;
-    for (std::uint64_t step = 0; step <= scenarios.front().steps();
-         step += scenarios.front().steps_per_record()) {
-        time.push_back(double(step) * scenarios.front().dt);
+    for (std::uint64_t step = 0; step <= scenario.steps(); step += scenario.steps_per_record()) {
+        time.push_back(double(step) * scenario.dt);
     }
-    // Reads point i's part; why it cannot stand for the point, or nothing if it can.
-    auto load_part = [&](std::size_t i) -> std::optional<std::string> {
-        const auto path = part_path(parts, i);
+    return time;
+}
+
+/// Rank 0's record of the points finished: their results read back from the parts.
+class FinishedPoints {
+  public:
+    FinishedPoints(const SweepPoints& points, std::filesystem::path parts)
+        : points_(points), parts_(std::move(parts)), results_(points.size()),
+          done_(points.size(), false), time_(recorded_days(points.scenarios.front())) {}
+    FinishedPoints(const FinishedPoints&) = delete;
+    FinishedPoints& operator=(const FinishedPoints&) = delete;
+
+    /// Takes every good part already in the folder; a bad one is removed, to run again.
+    void resume() {
+        for (std::size_t i = 0; i < points_.size(); ++i) {
+            const auto path = part_path(parts_, i);
+            if (!std::filesystem::exists(path)) {
+                continue;
+            }
+            if (const auto problem = load_part(i)) {
+                std::fprintf(stderr, "custsim: %s: %s; running point %zu again\n", path.c_str(),
+                             problem->c_str(), i);
+                std::error_code ignored;
+                std::filesystem::remove(path, ignored);
+                continue;
+            }
+            mark_done(i);
+        }
+    }
+
+    /// Takes the part just written for point i; it must be good.
+    void collect(std::size_t i) {
+        if (const auto problem = load_part(i)) {
+            throw std::runtime_error(part_path(parts_, i).string() + ", just written: " + *problem);
+        }
+        mark_done(i);
+    }
+
+    bool done(std::size_t i) const { return done_[i]; }
+    std::size_t finished() const { return finished_; }
+    const std::filesystem::path& parts() const { return parts_; }
+
+    void write_output(const std::filesystem::path& output) const {
+        cli::assemble(output, points_.sweep, points_.values, points_.overrides, results_, done_);
+    }
+
+  private:
+    /// Reads point i's part; why it cannot stand for the point, or nothing if it can.
+    std::optional<std::string> load_part(std::size_t i) {
+        const auto path = part_path(parts_, i);
         try {
             Results part = read_results(path);
-            const auto problem = part_problem(
-                part, fingerprints[i], read_text_attribute(path, "point_fingerprint"),
-                read_text_attribute(path, "checksum"), reference, scenarios[i].replicates, time);
+            const auto problem = part_problem(part, points_.fingerprints[i],
+                                              read_text_attribute(path, "point_fingerprint"),
+                                              read_text_attribute(path, "checksum"), reference_,
+                                              points_.scenarios[i].replicates, time_);
             if (problem) {
                 return problem;
             }
-            results[i] = std::move(part);
-            reference = reference ? reference : &results[i];
+            results_[i] = std::move(part);
+            reference_ = reference_ ? reference_ : &results_[i];
             return std::nullopt;
         } catch (const InputError& e) {
             return std::string("it cannot be read (") + e.what() + ")";
         }
-    };
-    for (std::size_t i = 0; i < N; ++i) {
-        const auto path = part_path(parts, i);
-        if (!std::filesystem::exists(path)) {
-            continue;
-        }
-        if (const auto problem = load_part(i)) {
-            std::fprintf(stderr, "custsim: %s: %s; running point %zu again\n", path.c_str(),
-                         problem->c_str(), i);
-            std::error_code ignored;
-            std::filesystem::remove(path, ignored);
-            continue;
-        }
-        done[i] = true;
-        ++finished;
     }
-    const std::size_t resumed = finished;
-    if (!args.quiet) {
-        std::printf("sweep %s: %zu points of %s, %u replicates each, %d rank%s\n",
-                    args.sweep.c_str(), N, sweep.base.filename().c_str(),
-                    scenarios.front().replicates, ranks, ranks == 1 ? "" : "s");
-        if (resumed > 0) {
-            std::printf("  resuming: %zu points already finished in %s\n", resumed, parts.c_str());
-        }
-        std::fflush(stdout);
+
+    void mark_done(std::size_t i) {
+        done_[i] = true;
+        ++finished_;
     }
-    catch_interrupts();
+
+    const SweepPoints& points_;
+    std::filesystem::path parts_;
+    std::vector<Results> results_;
+    std::vector<bool> done_;
+    std::size_t finished_ = 0;
+    const Results* reference_ = nullptr; // the first good part: the KPIs every part must have
+    std::vector<double> time_;
+};
+
+void print_start(const SweepArgs& args, const SweepPoints& points, int ranks,
+                 const FinishedPoints& finished) {
+    std::printf("sweep %s: %zu points of %s, %u replicates each, %d rank%s\n", args.sweep.c_str(),
+                points.size(), points.sweep.base.filename().c_str(),
+                points.scenarios.front().replicates, ranks, ranks == 1 ? "" : "s");
+    if (finished.finished() > 0) {
+        std::printf("  resuming: %zu points already finished in %s\n", finished.finished(),
+                    finished.parts().c_str());
+    }
+    std::fflush(stdout);
+}
+
+/// Rank 0 runs (alone) or hands out (to the other ranks) every missing point, collecting each
+/// part as it is written and rewriting the output at most every 10 seconds.
+void run_missing(const SweepArgs& args, const SweepPoints& points, int ranks,
+                 const std::filesystem::path& output, FinishedPoints& finished) {
+    const std::size_t N = points.size();
     auto last_write = std::chrono::steady_clock::now();
+    ProgressBar bar(std::uint32_t(N), 1.0, !args.quiet);
     auto collect = [&](std::size_t i) {
-        if (const auto problem = load_part(i)) {
-            throw std::runtime_error(part_path(parts, i).string() + ", just written: " + *problem);
-        }
-        done[i] = true;
-        ++finished;
+        finished.collect(i);
         if (std::chrono::steady_clock::now() - last_write > std::chrono::seconds(10)) {
-            assemble(output, sweep, values, overrides, results, done);
+            finished.write_output(output);
             last_write = std::chrono::steady_clock::now();
         }
+        bar.update(std::uint32_t(finished.finished()), 0.0);
     };
-    {
-        ProgressBar bar(std::uint32_t(N), 1.0, !args.quiet);
-        bar.update(std::uint32_t(finished), 0.0);
-        std::size_t next = 0;
-        auto next_missing = [&]() -> int {
-            while (next < N && done[next]) {
-                ++next;
-            }
-            return next < N && !interrupted() ? int(next++) : -1;
-        };
-        if (ranks == 1) {
-            for (int i = next_missing(); i >= 0; i = next_missing()) {
-                run_point(std::size_t(i));
-                collect(std::size_t(i));
-                bar.update(std::uint32_t(finished), 0.0);
-            }
-        } else {
-            int stopped = 0;
-            while (stopped < ranks - 1) {
-                int point = -1;
-                MPI_Status status;
-                MPI_Recv(&point, 1, MPI_INT, MPI_ANY_SOURCE, tag_ask, MPI_COMM_WORLD, &status);
-                if (point >= 0) {
-                    collect(std::size_t(point));
-                    bar.update(std::uint32_t(finished), 0.0);
-                }
-                int task = next_missing();
-                MPI_Send(&task, 1, MPI_INT, status.MPI_SOURCE, tag_point, MPI_COMM_WORLD);
-                stopped += task < 0;
-            }
+    bar.update(std::uint32_t(finished.finished()), 0.0);
+    std::size_t next = 0;
+    auto next_missing = [&]() -> int {
+        while (next < N && finished.done(next)) {
+            ++next;
         }
+        return next < N && !interrupted() ? int(next++) : -1;
+    };
+    if (ranks == 1) {
+        for (int i = next_missing(); i >= 0; i = next_missing()) {
+            run_point(points, finished.parts(), std::size_t(i), args.threads);
+            collect(std::size_t(i));
+        }
+        return;
     }
-    assemble(output, sweep, values, overrides, results, done);
-    if (finished < N) {
+    int stopped = 0;
+    while (stopped < ranks - 1) {
+        int point = -1;
+        MPI_Status status;
+        MPI_Recv(&point, 1, MPI_INT, MPI_ANY_SOURCE, tag_ask, MPI_COMM_WORLD, &status);
+        if (point >= 0) {
+            collect(std::size_t(point));
+        }
+        int task = next_missing();
+        MPI_Send(&task, 1, MPI_INT, status.MPI_SOURCE, tag_point, MPI_COMM_WORLD);
+        stopped += task < 0;
+    }
+}
+
+/// Rank 0's sweep: lock and claim the parts folder, resume, run what is missing, assemble.
+int lead_sweep(const SweepArgs& args, const SweepPoints& points, int ranks,
+               const std::filesystem::path& output, const std::filesystem::path& parts,
+               const std::string& identity) {
+    std::filesystem::create_directories(parts);
+    const FolderLock lock(parts);
+    if (!lock.still_there(parts)) {
+        throw InputError(parts.string() +
+                         " was removed by another custsim sweep as it finished; run again");
+    }
+    claim_parts(parts, identity);
+    FinishedPoints finished(points, parts);
+    finished.resume();
+    const std::size_t N = points.size(), resumed = finished.finished();
+    if (!args.quiet) {
+        print_start(args, points, ranks, finished);
+    }
+    catch_interrupts();
+    run_missing(args, points, ranks, output, finished);
+    finished.write_output(output);
+    if (finished.finished() < N) {
         std::fprintf(stderr,
                      "custsim: interrupted after %zu of %zu points; %s has them; run the same "
                      "command to finish the rest\n",
-                     finished, N, output.c_str());
+                     finished.finished(), N, output.c_str());
         return 130;
     }
     if (!args.keep_parts) {
@@ -426,6 +495,33 @@ int sweep(const SweepArgs& args) {
         std::printf("results: %s (%zu points, %zu run now)\n", output.c_str(), N, N - resumed);
     }
     return 0;
+}
+
+} // namespace
+
+int sweep(const SweepArgs& args) {
+    int rank = 0, ranks = 1;
+    if (args.mpi) {
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    }
+    check_threads(args.threads, "--threads");
+    SweepPoints points = resolve_points(args.sweep);
+    check_points_alike(args.sweep, points.scenarios);
+    if (rank == 0) {
+        check_before_running(args, points.scenarios);
+    }
+    const std::filesystem::path output = output_path(args);
+    const std::filesystem::path parts = output.string() + ".parts";
+    const std::string identity = std::to_string(fingerprint(points.scenarios, points.sweep));
+    for (const auto& scenario : points.scenarios) {
+        points.fingerprints.push_back(point_fingerprint(scenario, points.sweep));
+    }
+    if (rank != 0) {
+        serve_points(points, parts, args.threads);
+        return 0;
+    }
+    return lead_sweep(args, points, ranks, output, parts, identity);
 }
 
 namespace {

@@ -180,7 +180,9 @@ bool is_sweep_file(const std::filesystem::path& path) {
     return root.kind == YamlNode::Kind::map && root.find("base") != nullptr;
 }
 
-Sweep load_sweep(const std::filesystem::path& path) {
+namespace {
+
+std::string read_sweep_text(const std::filesystem::path& path) {
     if (const auto problem = yaml_file_problem(path); !problem.empty()) {
         throw InputError(path.string() + ": cannot read the sweep file: " + problem);
     }
@@ -190,22 +192,23 @@ Sweep load_sweep(const std::filesystem::path& path) {
     }
     std::stringstream buffer;
     buffer << in.rdbuf();
-    Sweep sweep;
-    sweep.text = buffer.str();
-    const YamlNode root = parse_yaml(sweep.text, path.string());
-    if (root.kind != YamlNode::Kind::map) {
-        fail(root, "(top level)", "a sweep must be a map of keys");
-    }
-    only_keys(root, "",
-              {"base", "set", "parameters", "derived", "design", "points", "seed", "timeseries"});
+    return buffer.str();
+}
+
+/// The base scenario file, relative to the sweep file; it must exist.
+std::filesystem::path read_base(const YamlNode& root, const std::filesystem::path& path) {
     const auto* base = root.find("base");
     if (!base) {
         fail(root, "base", "a sweep needs the base scenario file");
     }
-    sweep.base = (path.parent_path() / text(*base, "base")).lexically_normal();
-    if (!std::filesystem::exists(sweep.base)) {
-        fail(*base, "base", "no such file " + sweep.base.string());
+    const auto file = (path.parent_path() / text(*base, "base")).lexically_normal();
+    if (!std::filesystem::exists(file)) {
+        fail(*base, "base", "no such file " + file.string());
     }
+    return file;
+}
+
+void read_set(const YamlNode& root, Sweep& sweep) {
     if (const auto* set = root.find("set")) {
         if (set->kind != YamlNode::Kind::sequence) {
             fail(*set, "set", "must be a list of key=value overrides");
@@ -214,6 +217,9 @@ Sweep load_sweep(const std::filesystem::path& path) {
             sweep.set.push_back(text(item, "set"));
         }
     }
+}
+
+void read_design(const YamlNode& root, Sweep& sweep) {
     if (const auto* design = root.find("design")) {
         const auto name = text(*design, "design");
         if (name == "grid") {
@@ -227,6 +233,10 @@ Sweep load_sweep(const std::filesystem::path& path) {
                  "must be one of grid, list, latin_hypercube, got '" + name + "'");
         }
     }
+}
+
+/// `points`, `seed` and `timeseries`: each optional.
+void read_scalars(const YamlNode& root, Sweep& sweep) {
     if (const auto* points = root.find("points")) {
         const double n = number(*points, "points");
         if (n < 1 || n != std::floor(n) || n > 1e7) {
@@ -244,73 +254,92 @@ Sweep load_sweep(const std::filesystem::path& path) {
         }
         sweep.timeseries = value == "true";
     }
+}
+
+/// A parameter's range: `from` and `to` for a latin hypercube, else its `values`.
+void read_range(const YamlNode& item, const std::string& where, Design design, SweepParameter& p) {
+    if (const auto* values = item.find("values")) {
+        if (values->kind != YamlNode::Kind::sequence || values->items.empty()) {
+            fail(*values, where + "values", "must be a list of numbers");
+        }
+        for (const auto& v : values->items) {
+            p.values.push_back(number(v, where + "values"));
+        }
+    }
+    const auto* from = item.find("from");
+    const auto* to = item.find("to");
+    if (design == Design::latin_hypercube) {
+        if (!from || !to) {
+            fail(item, where + "from", "a latin_hypercube parameter needs from and to");
+        }
+        p.from = number(*from, where + "from");
+        p.to = number(*to, where + "to");
+        if (!(p.to > p.from)) {
+            fail(*to, where + "to", "must be greater than from");
+        }
+    } else if (p.values.empty()) {
+        fail(item, where + "values", "a grid or list parameter needs values");
+    }
+}
+
+SweepParameter read_parameter(const YamlNode& item, std::size_t i, Design design) {
+    const std::string where = "parameters[" + std::to_string(i) + "].";
+    if (item.kind != YamlNode::Kind::map) {
+        fail(item, where.substr(0, where.size() - 1), "must be a map");
+    }
+    only_keys(item, where, {"name", "key", "values", "from", "to"});
+    SweepParameter p;
+    if (const auto* key = item.find("key")) {
+        p.key = text(*key, where + "key");
+    }
+    if (const auto* name = item.find("name")) {
+        p.name = text(*name, where + "name");
+    }
+    if (p.name.empty()) {
+        p.name = p.key;
+    }
+    if (p.name.empty()) {
+        fail(item, where + "name", "a parameter needs a key or a name");
+    }
+    read_range(item, where, design, p);
+    return p;
+}
+
+/// A list design pairs the i-th values of every parameter, so all lists are as long.
+void check_list_lengths(const YamlNode& parameters, const Sweep& sweep) {
+    for (const auto& p : sweep.parameters) {
+        if (p.values.size() != sweep.parameters[0].values.size()) {
+            fail(parameters, "parameters",
+                 "a list design needs equally many values for every parameter ('" + p.name +
+                     "' has " + std::to_string(p.values.size()) + ", '" + sweep.parameters[0].name +
+                     "' has " + std::to_string(sweep.parameters[0].values.size()) + ")");
+        }
+    }
+}
+
+void read_parameters(const YamlNode& root, Sweep& sweep) {
     const auto* parameters = root.find("parameters");
     if (!parameters || parameters->kind != YamlNode::Kind::sequence || parameters->items.empty()) {
         fail(parameters ? *parameters : root, "parameters", "a sweep needs a list of parameters");
     }
     for (std::size_t i = 0; i < parameters->items.size(); ++i) {
         const auto& item = parameters->items[i];
-        const std::string where = "parameters[" + std::to_string(i) + "].";
-        if (item.kind != YamlNode::Kind::map) {
-            fail(item, where.substr(0, where.size() - 1), "must be a map");
-        }
-        only_keys(item, where, {"name", "key", "values", "from", "to"});
-        SweepParameter p;
-        if (const auto* key = item.find("key")) {
-            p.key = text(*key, where + "key");
-        }
-        if (const auto* name = item.find("name")) {
-            p.name = text(*name, where + "name");
-        }
-        if (p.name.empty()) {
-            p.name = p.key;
-        }
-        if (p.name.empty()) {
-            fail(item, where + "name", "a parameter needs a key or a name");
-        }
-        if (const auto* values = item.find("values")) {
-            if (values->kind != YamlNode::Kind::sequence || values->items.empty()) {
-                fail(*values, where + "values", "must be a list of numbers");
-            }
-            for (const auto& v : values->items) {
-                p.values.push_back(number(v, where + "values"));
-            }
-        }
-        const auto* from = item.find("from");
-        const auto* to = item.find("to");
-        if (sweep.design == Design::latin_hypercube) {
-            if (!from || !to) {
-                fail(item, where + "from", "a latin_hypercube parameter needs from and to");
-            }
-            p.from = number(*from, where + "from");
-            p.to = number(*to, where + "to");
-            if (!(p.to > p.from)) {
-                fail(*to, where + "to", "must be greater than from");
-            }
-        } else if (p.values.empty()) {
-            fail(item, where + "values", "a grid or list parameter needs values");
-        }
+        SweepParameter p = read_parameter(item, i, sweep.design);
         for (const auto& other : sweep.parameters) {
             if (other.name == p.name) {
-                fail(item, where + "name", "'" + p.name + "' names two parameters");
+                fail(item, "parameters[" + std::to_string(i) + "].name",
+                     "'" + p.name + "' names two parameters");
             }
         }
         sweep.parameters.push_back(p);
     }
     if (sweep.design == Design::list) {
-        for (const auto& p : sweep.parameters) {
-            if (p.values.size() != sweep.parameters[0].values.size()) {
-                fail(*parameters, "parameters",
-                     "a list design needs equally many values for every parameter ('" + p.name +
-                         "' has " + std::to_string(p.values.size()) + ", '" +
-                         sweep.parameters[0].name + "' has " +
-                         std::to_string(sweep.parameters[0].values.size()) + ")");
-            }
-        }
+        check_list_lengths(*parameters, sweep);
     }
-    if (sweep.design == Design::latin_hypercube && sweep.points == 0) {
-        fail(root, "points", "a latin_hypercube design needs the number of points");
-    }
+}
+
+/// Derived keys: each expression is tried once with every parameter at 1, to catch typos now.
+void read_derived(const YamlNode& root, Sweep& sweep) {
     if (const auto* derived = root.find("derived")) {
         if (derived->kind != YamlNode::Kind::map) {
             fail(*derived, "derived", "must map scenario keys to expressions of parameters");
@@ -329,6 +358,28 @@ Sweep load_sweep(const std::filesystem::path& path) {
             sweep.derived.emplace_back(key, formula);
         }
     }
+}
+
+} // namespace
+
+Sweep load_sweep(const std::filesystem::path& path) {
+    Sweep sweep;
+    sweep.text = read_sweep_text(path);
+    const YamlNode root = parse_yaml(sweep.text, path.string());
+    if (root.kind != YamlNode::Kind::map) {
+        fail(root, "(top level)", "a sweep must be a map of keys");
+    }
+    only_keys(root, "",
+              {"base", "set", "parameters", "derived", "design", "points", "seed", "timeseries"});
+    sweep.base = read_base(root, path);
+    read_set(root, sweep);
+    read_design(root, sweep);
+    read_scalars(root, sweep);
+    read_parameters(root, sweep);
+    if (sweep.design == Design::latin_hypercube && sweep.points == 0) {
+        fail(root, "points", "a latin_hypercube design needs the number of points");
+    }
+    read_derived(root, sweep);
     // Every point must make a valid scenario: check the first now, before any long run.
     const auto first = point_overrides(sweep, sweep_points(sweep).front());
     load_scenario(sweep.base, first);

@@ -126,9 +126,32 @@ py::list registry() {
     return out;
 }
 
-} // namespace
+/// Steps without the GIL, back every 0.2 s to let Ctrl-C stop a long call.
+void step_simulation(Simulation& sim, std::uint64_t steps) {
+    // Random numbers are counted by a 32-bit step: past that they would repeat.
+    const std::uint64_t left = max_steps - sim.step_index();
+    if (steps > left) {
+        throw py::value_error("steps: must be at most " + std::to_string(left) +
+                              " (a simulation takes at most " + std::to_string(max_steps) +
+                              " steps), got " + std::to_string(steps));
+    }
+    for (std::uint64_t k = 0; k < steps;) {
+        {
+            py::gil_scoped_release release;
+            const auto start = std::chrono::steady_clock::now();
+            do {
+                sim.step();
+                ++k;
+            } while (k < steps &&
+                     std::chrono::steady_clock::now() - start < std::chrono::milliseconds(200));
+        }
+        if (PyErr_CheckSignals() != 0) {
+            throw py::error_already_set();
+        }
+    }
+}
 
-void bind_simulation(py::module_& m) {
+void bind_results(py::module_& m) {
     py::class_<Results>(m, "Results", "The KPIs of a run, as in the HDF5 file")
         .def_readonly("scenario_yaml", &Results::scenario_yaml)
         .def_readonly("seed", &Results::seed)
@@ -160,7 +183,9 @@ void bind_simulation(py::module_& m) {
             return arrays(r.markets, {r.replicates, py::ssize_t(r.points()),
                                       py::ssize_t(r.market_names.size())});
         });
+}
 
+void bind_run_functions(py::module_& m) {
     m.def(
         "run_scenario",
         [](const Scenario& s, int threads, py::object observe, double every) {
@@ -188,41 +213,16 @@ void bind_simulation(py::module_& m) {
             write_results(r, path);
         },
         py::arg("results"), py::arg("path"));
+}
 
+void bind_simulation_class(py::module_& m) {
     py::class_<Simulation>(m, "Simulation", "One replicate, stepped day by day")
         .def(py::init([](const Scenario& s, std::uint32_t replicate, int threads) {
                  py::gil_scoped_release release;
                  return std::make_unique<Simulation>(s, build_graph(s), replicate, threads);
              }),
              py::arg("scenario"), py::arg("replicate") = 0, py::arg("threads") = 0)
-        .def(
-            "step",
-            [](Simulation& sim, std::uint64_t steps) {
-                // Random numbers are counted by a 32-bit step: past that they would repeat.
-                const std::uint64_t left = max_steps - sim.step_index();
-                if (steps > left) {
-                    throw py::value_error("steps: must be at most " + std::to_string(left) +
-                                          " (a simulation takes at most " +
-                                          std::to_string(max_steps) + " steps), got " +
-                                          std::to_string(steps));
-                }
-                // Without the GIL, back every 0.2 s to let Ctrl-C stop a long call.
-                for (std::uint64_t k = 0; k < steps;) {
-                    {
-                        py::gil_scoped_release release;
-                        const auto start = std::chrono::steady_clock::now();
-                        do {
-                            sim.step();
-                            ++k;
-                        } while (k < steps && std::chrono::steady_clock::now() - start <
-                                                  std::chrono::milliseconds(200));
-                    }
-                    if (PyErr_CheckSignals() != 0) {
-                        throw py::error_already_set();
-                    }
-                }
-            },
-            py::arg("steps") = 1)
+        .def("step", &step_simulation, py::arg("steps") = 1)
         .def_property_readonly("day", &Simulation::day)
         .def_property_readonly("step_index", &Simulation::step_index)
         .def_property_readonly("kpis", &kpis_of)
@@ -238,6 +238,14 @@ void bind_simulation(py::module_& m) {
             }
             return d;
         });
+}
+
+} // namespace
+
+void bind_simulation(py::module_& m) {
+    bind_results(m);
+    bind_run_functions(m);
+    bind_simulation_class(m);
 }
 
 } // namespace custsim::python

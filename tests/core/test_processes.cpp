@@ -11,6 +11,7 @@
 #include "journey/serve.hpp"
 #include "journey/settle.hpp"
 #include "journey/speak.hpp"
+#include "journey/start.hpp"
 
 #include <gtest/gtest.h>
 
@@ -44,19 +45,8 @@ struct Room {
         s.brands = {focal, rival};
         graph = build_graph(s);
         model = build_journey_tables(s, n);
-        for (auto* column : {&columns.market, &columns.segment, &columns.flags, &columns.stage})
-            column->assign(n, 0);
-        columns.brand.assign(n, no_brand);
-        columns.last_touch.assign(n, touch_none);
-        columns.source.assign(n, touch_none);
-        for (auto* column : {&columns.satisfaction, &columns.experience, &columns.buzz,
-                             &columns.revenue, &columns.adopted_day})
-            column->assign(n, 0.0f);
-        columns.recall.assign(2 * n, 0.0f);
-        columns.knowledge.assign(2 * n, 0.0f);
-        columns.attitude.assign(2 * n, 0.0f);
-        columns.reachable.assign(n, 1);
-        columns.attention.assign(n, 1.0f);
+        allocate_columns(columns, n, 2);
+        columns.reachable.assign(n, 1); // tv reaches everyone
         lanes.assign(n, 0);
         next_lanes.assign(n, 0);
         tally.reach_count.assign(2 * reach_classes, 0);

@@ -20,6 +20,34 @@ struct alignas(64) BlockTally {
     double talk = 0;
 };
 
+/// Counts one customer (old or new) and the talk it sends.
+inline void count_customer(BlockTally& t, double talk) {
+    t.customers += 1;
+    t.aware += 1;
+    t.talk += talk;
+}
+
+/// The neighbours' talk is scattered over memory: ask for customer i's a few customers early.
+inline void prefetch_talk(const SocialGraph& graph, const float* talk, std::int64_t i) {
+    for (const auto j : graph.neighbours(static_cast<std::uint32_t>(i))) {
+        __builtin_prefetch(talk + j);
+    }
+}
+
+/// The talk customer i hears from its ties: summed (per tie) or averaged (per customer).
+inline double heard_talk(const SocialGraph& graph, const float* talk, WomPer per, std::int64_t i,
+                         BlockTally& t) {
+    const auto ties = graph.neighbours(static_cast<std::uint32_t>(i));
+    float heard = 0;
+    for (const auto j : ties) {
+        heard += talk[j];
+    }
+    t.edge_reads += ties.size();
+    return per == WomPer::tie ? double(heard)
+           : ties.empty()     ? 0.0
+                              : double(heard) / double(ties.size());
+}
+
 /// The instant funnel's columns: one index = one customer.
 struct BassColumns {
     std::vector<std::uint8_t> stage; ///< Stage: unaware or customer
@@ -112,37 +140,19 @@ void BassModel::step() {
             BlockTally t; // local, so the compiler keeps it in registers
             constexpr std::int64_t lookahead = 16;
             for (std::int64_t i = first; i < last; ++i) {
-                // The neighbours' talk is scattered over memory: ask for it a few customers early.
                 if (!mean_field && i + lookahead < last) {
-                    for (const auto j :
-                         graph.neighbours(static_cast<std::uint32_t>(i + lookahead))) {
-                        __builtin_prefetch(talk + j);
-                    }
+                    prefetch_talk(graph, talk, i + lookahead);
                 }
                 if (stage[i] == customer) {
                     const float weight =
                         fades ? float(std::exp(-(day_after - adopted_day[i]) / wom.buzz_decay_days))
                               : 1.0f;
                     next_talk[i] = weight;
-                    t.customers += 1;
-                    t.aware += 1;
-                    t.talk += weight;
+                    count_customer(t, weight);
                     continue;
                 }
-                double peers = 0;
-                if (mean_field) {
-                    peers = mean_field_talk;
-                } else {
-                    const auto ties = graph.neighbours(static_cast<std::uint32_t>(i));
-                    float heard = 0;
-                    for (const auto j : ties) {
-                        heard += talk[j];
-                    }
-                    t.edge_reads += ties.size();
-                    peers = wom.per == WomPer::tie ? double(heard)
-                            : ties.empty()         ? 0.0
-                                                   : double(heard) / double(ties.size());
-                }
+                const double peers =
+                    mean_field ? mean_field_talk : heard_talk(graph, talk, wom.per, i, t);
                 const double hazard = ads + wom.rate * peers;
                 // Most undecided customers hear nothing: their probability is known in advance.
                 const double adopt = peers > 0 ? -std::expm1(-hazard * dt) : adopt_by_ads_only;
@@ -155,9 +165,7 @@ void BassModel::step() {
                     const bool by_ads = u < adopt * (ads / hazard);
                     t.new_by_ads += by_ads;
                     t.new_by_wom += !by_ads;
-                    t.customers += 1;
-                    t.aware += 1;
-                    t.talk += 1.0;
+                    count_customer(t, 1.0);
                 } else {
                     next_talk[i] = 0.0f;
                 }

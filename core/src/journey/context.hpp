@@ -173,4 +173,15 @@ inline float first_experience(const JourneyTables& x, std::size_t b, std::size_t
     return clamp_satisfaction(x.experience[b * x.segments + g] + 3 * (u - 0.5));
 }
 
+/// The flags of a customer of market m, segment g who joins the focal brand's data pool: known,
+/// and consenting if the draw u falls below the consent rate. Day 0 and purchases share it.
+inline std::uint8_t join_data_pool(std::uint8_t flags, const JourneyTables& x, std::size_t m,
+                                   std::size_t g, double u) {
+    flags |= Flag::known;
+    if (u < x.consent[m * x.segments + g]) {
+        flags |= Flag::consented;
+    }
+    return flags;
+}
+
 } // namespace custsim

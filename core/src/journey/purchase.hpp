@@ -83,10 +83,7 @@ CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t
     }
     if (b == 0 && !c.has(Flag::known) &&
         d.experience.uniform() < x.scenario.journey.data_from_purchase) {
-        c.flags |= Flag::known;
-        if (d.experience.uniform() < x.model.consent[c.m * x.segments + c.g]) {
-            c.flags |= Flag::consented;
-        }
+        c.flags = join_data_pool(c.flags, x.model, c.m, c.g, d.experience.uniform());
     }
 }
 

@@ -6,6 +6,7 @@
 #include "journey/build.hpp"
 #include "journey/context.hpp"
 #include "journey/journey_model.hpp"
+#include "journey/start.hpp"
 #include "parallel.hpp"
 
 #include <limits>
@@ -23,32 +24,9 @@ std::uint32_t mix32(std::uint32_t x) {
     return x;
 }
 
-void allocate_columns(Customers& c, std::uint32_t n, std::size_t B) {
-    c.stage.assign(n, static_cast<std::uint8_t>(Stage::unaware));
-    c.adopted_day.assign(n, std::numeric_limits<float>::quiet_NaN());
-    c.market.assign(n, 0);
-    c.segment.assign(n, 0);
-    c.brand.assign(n, no_brand);
-    c.flags.assign(n, 0);
-    c.last_touch.assign(n, touch_none);
-    c.source.assign(n, touch_none);
-    c.recall.assign(std::size_t(n) * B, 0.0f);
-    c.knowledge.assign(std::size_t(n) * B, 0.0f);
-    c.attitude.assign(std::size_t(n) * B, 0.0f);
-    c.satisfaction.assign(n, 0.0f);
-    c.experience.assign(n, 0.0f);
-    c.buzz.assign(n, 0.0f);
-    c.reachable.assign(n, 0);
-    c.attention.assign(n, 1.0f);
-    c.revenue.assign(n, 0.0f);
-}
-
 /// Customer i joins the focal brand's data pool, and consents if u says so.
 void become_known(Customers& c, const JourneyTables& x, std::uint32_t i, double u) {
-    c.flags[i] |= Flag::known;
-    if (u < x.consent[c.market[i] * x.segments + c.segment[i]]) {
-        c.flags[i] |= Flag::consented;
-    }
+    c.flags[i] = join_data_pool(c.flags[i], x, c.market[i], c.segment[i], u);
 }
 
 /// Customer i is a customer of brand b since day `since` (<= 0) at the start.
@@ -122,6 +100,26 @@ void place_customer(Customers& c, const JourneyTables& x, const Scenario& s, std
 }
 
 } // namespace
+
+void allocate_columns(Customers& c, std::uint32_t n, std::size_t brands) {
+    c.stage.assign(n, static_cast<std::uint8_t>(Stage::unaware));
+    c.adopted_day.assign(n, std::numeric_limits<float>::quiet_NaN());
+    c.market.assign(n, 0);
+    c.segment.assign(n, 0);
+    c.brand.assign(n, no_brand);
+    c.flags.assign(n, 0);
+    c.last_touch.assign(n, touch_none);
+    c.source.assign(n, touch_none);
+    c.recall.assign(std::size_t(n) * brands, 0.0f);
+    c.knowledge.assign(std::size_t(n) * brands, 0.0f);
+    c.attitude.assign(std::size_t(n) * brands, 0.0f);
+    c.satisfaction.assign(n, 0.0f);
+    c.experience.assign(n, 0.0f);
+    c.buzz.assign(n, 0.0f);
+    c.reachable.assign(n, 0);
+    c.attention.assign(n, 1.0f);
+    c.revenue.assign(n, 0.0f);
+}
 
 JourneyModel::JourneyModel(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
                            StreamKey key, int threads)
