@@ -25,15 +25,11 @@ SUFFIXES = {".cpp", ".hpp", ".h", ".cc"}
 
 # (path, function) -> why it may be long. Only declarative tables belong here.
 ALLOWED = {
-    # Inert while scenario.cpp is skipped below; kept so that removing the skip needs no edit.
     ("core/src/scenario.cpp", "describe"): "visits every scenario key once, in file order",
 }
 
 # Files not scanned at all, each with why and until when.
 SKIPPED_FILES = {
-    # validate() and validate_journey() are being split on branch `schema`; the lead removes
-    # this skip after merging it (describe() is already in ALLOWED).
-    "core/src/scenario.cpp": "being split on branch `schema`",
 }
 
 
