@@ -244,6 +244,8 @@ std::vector<char> write_file(const Results& results, const std::string& path,
     check(H5LTset_attribute_ulong(file, "/", "seed", &seed, 1), "write seed");
     check(H5LTset_attribute_ulong(file, "/", "replicates", &replicates, 1), "write replicates");
     check(H5LTset_attribute_ulong(file, "/", "population", &population, 1), "write population");
+    check(H5LTset_attribute_double(file, "/", "represents", &results.represents, 1),
+          "write represents");
     const hsize_t points = results.points();
     check(H5LTmake_dataset_double(file, "/time", 1, &points, results.time.data()), "write /time");
     {
@@ -361,7 +363,9 @@ void check_single_attribute(hid_t object, const char* name, H5T_class_t wanted,
     Handle type(H5Aget_type(attribute), H5Tclose, "read " + where);
     if (H5Sget_simple_extent_npoints(space) != 1 || H5Tget_class(type) != wanted ||
         (wanted == H5T_STRING && H5Tis_variable_str(type) <= 0)) {
-        refuse(where + (wanted == H5T_STRING ? ": must be one text" : ": must be one integer"));
+        refuse(where + (wanted == H5T_STRING  ? ": must be one text"
+                        : wanted == H5T_FLOAT ? ": must be one number"
+                                              : ": must be one integer"));
     }
 }
 
@@ -385,6 +389,21 @@ std::uint64_t read_number_attribute(hid_t file, const char* name) {
     Handle attribute(H5Aopen(file, name, H5P_DEFAULT), H5Aclose, what);
     std::uint64_t value = 0;
     check(H5Aread(attribute, H5T_NATIVE_UINT64, &value), "read " + what);
+    return value;
+}
+
+/// The people the population stands for; files written before population.represents have none.
+double read_represents(hid_t file) {
+    if (H5Aexists(file, "represents") <= 0) {
+        return 0;
+    }
+    check_single_attribute(file, "represents", H5T_FLOAT, "attribute represents");
+    Handle attribute(H5Aopen(file, "represents", H5P_DEFAULT), H5Aclose, "attribute represents");
+    double value = 0;
+    check(H5Aread(attribute, H5T_NATIVE_DOUBLE, &value), "read attribute represents");
+    if (!(value == 0 || (value >= 1 && value <= 1e12))) {
+        refuse("attribute represents: must be 0 or from 1 to 1e12, got " + std::to_string(value));
+    }
     return value;
 }
 
@@ -575,6 +594,7 @@ Results read_checked(const std::filesystem::path& path) {
     }
     results.replicates = static_cast<std::uint32_t>(replicates);
     results.population = read_number_attribute(file, "population");
+    results.represents = read_represents(file);
     std::vector<hsize_t> time_shape;
     {
         Handle time(H5Dopen2(file, "/time", H5P_DEFAULT), H5Dclose, "open /time");

@@ -258,6 +258,7 @@ Results run_scenario(const Scenario& scenario, int threads, const Progress& prog
     results.seed = scenario.seed;
     results.replicates = scenario.replicates;
     results.population = graph->num_customers();
+    results.represents = scenario.represents;
     Scenario resolved = scenario;
     resolved.customers = graph->num_customers();
     results.scenario_yaml = to_yaml(resolved);

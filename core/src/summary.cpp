@@ -139,8 +139,16 @@ std::string format_summary(const Results& results, const std::string& title) {
                   results.replicates == 1 ? "" : "s",
                   static_cast<unsigned long long>(results.seed));
     out += line;
-    std::snprintf(line, sizeof line, "  %-22s %14s   %-31s %10s\n", "KPI (final)", "mean",
-                  "95% interval of the mean", "% of pop.");
+    const bool market = results.represents > 0;
+    if (market) {
+        std::snprintf(line, sizeof line,
+                      "  standing for a market of %.0f people: the last column is the market's "
+                      "(x %.4g)\n",
+                      results.represents, results.market_scale());
+        out += line;
+    }
+    std::snprintf(line, sizeof line, "  %-22s %14s   %-31s %10s%s\n", "KPI (final)", "mean",
+                  "95% interval of the mean", "% of pop.", market ? "         market" : "");
     out += line;
     const double population = double(results.population);
     auto summaries = summarise(results);
@@ -160,10 +168,14 @@ std::string format_summary(const Results& results, const std::string& title) {
         if (percent && population > 0) {
             std::snprintf(share, sizeof share, "%9.2f%%", 100.0 * summary.mean / population);
         }
-        std::snprintf(line, sizeof line, "  %-22s %s   [%s, %s] %10s\n", summary.kpi.c_str(),
+        std::snprintf(line, sizeof line, "  %-22s %s   [%s, %s] %10s", summary.kpi.c_str(),
                       cell(kpi, summary.mean, 14).c_str(), cell(kpi, summary.low, 14).c_str(),
                       cell(kpi, summary.high, 14).c_str(), share);
         out += line;
+        if (market && kpi && kpi->scales_with_population()) {
+            out += ' ' + cell(kpi, summary.mean * results.market_scale(), 14);
+        }
+        out += '\n';
     }
     if (!results.channel_names.empty()) {
         out += breakdown(results, KpiPer::channel, "channel (mean, final)", results.channels,

@@ -37,7 +37,9 @@ def kpi_registry():
     """Every KPI the engine knows, as dicts: ``name`` (dataset name), ``key`` (key in
     ``Simulation.kpis``, or in ``ratios`` for end-of-run ratios), ``kind`` (stock, flow, ratio),
     ``per`` (scalar, channel, brand, market), ``model`` (instant, journey, both), ``unit``,
-    ``format``, ``label``, ``description``, ``path`` (in the results file), ``final_only``."""
+    ``format``, ``label``, ``description``, ``path`` (in the results file), ``final_only``,
+    ``scales_with_population`` (a count or money: the market's figure is the sample's times
+    ``Results.market_scale``)."""
     return _core.kpi_registry()
 
 
@@ -130,7 +132,7 @@ class Results:
 
     def __init__(self, time, timeseries, final, channels=None, brands=None, markets=None,
                  channel_names=(), brand_names=(), market_names=(), scenario_yaml="", seed=0,
-                 population=0):
+                 population=0, represents=0.0):
         self.time = np.asarray(time)
         self._timeseries = timeseries
         self._final = final
@@ -143,12 +145,13 @@ class Results:
         self.scenario_yaml = scenario_yaml
         self.seed = seed
         self.population = population
+        self.represents = represents
 
     @classmethod
     def _from_core(cls, r):
         return cls(r.time, r.timeseries, r.final, r.channels, r.brands, r.markets,
                    r.channel_names, r.brand_names, r.market_names, r.scenario_yaml, r.seed,
-                   r.population)
+                   r.population, r.represents)
 
     @property
     def replicates(self):
@@ -165,6 +168,22 @@ class Results:
     def final(self, kpi):
         """[replicates]: the last day, and the end-of-run ratios (clv, roi, ...)"""
         return self._final[kpi]
+
+    @property
+    def market_scale(self):
+        """People in the market per simulated customer (``population.represents`` over the
+        customers; 1 when the customers are the market)."""
+        if self.represents > 0 and self.population > 0:
+            return self.represents / self.population
+        return 1.0
+
+    def market(self, kpi):
+        """[replicates]: the final value for the whole market the customers stand for: counts
+        and money times ``market_scale``; shares, scores and ratios as they are."""
+        scales = {k["name"] for k in kpi_registry()
+                  if k["per"] == "scalar" and k["scales_with_population"]}
+        values = np.asarray(self._final[kpi])
+        return values * self.market_scale if kpi in scales else values
 
     def channels(self, kpi):
         """[replicates, points, channels]"""

@@ -121,6 +121,7 @@ py::list registry() {
         d["description"] = kpi.description;
         d["path"] = kpi.path();
         d["final_only"] = kpi.final_only();
+        d["scales_with_population"] = kpi.scales_with_population();
         out.append(d);
     }
     return out;
@@ -157,6 +158,7 @@ void bind_results(py::module_& m) {
         .def_readonly("seed", &Results::seed)
         .def_readonly("replicates", &Results::replicates)
         .def_readonly("population", &Results::population)
+        .def_readonly("represents", &Results::represents)
         .def_readonly("channel_names", &Results::channel_names)
         .def_readonly("brand_names", &Results::brand_names)
         .def_readonly("market_names", &Results::market_names)

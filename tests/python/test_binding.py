@@ -164,3 +164,29 @@ def test_a_policy_run_goes_through_the_engines_run_loop_and_keeps_every_cube():
     assert steered.policy_calls == 2 * 6
     with pytest.raises(ValueError, match="every: must be"):
         custsim.run(small(), policy=lambda kpis, day: None, every=0)
+
+
+def test_a_sample_gives_market_figures_through_represents(tmp_path):
+    # 4 000 customers standing for a market of 100 000: counts and money scale by 25 in
+    # Results.market, shares, scores and ratios do not; the file keeps `represents`, and the
+    # command line's summary shows the market's column.
+    r = custsim.run(small(population__represents=100000, replicates=2), threads=1)
+    assert r.represents == 100000 and r.population == 4000 and r.market_scale == 25
+    np.testing.assert_allclose(r.market("revenue"), 25 * r.final("revenue"))
+    np.testing.assert_allclose(r.market("customers"), 25 * r.final("customers"))
+    np.testing.assert_array_equal(r.market("nps"), r.final("nps"))
+    np.testing.assert_array_equal(r.market("clv"), r.final("clv"))
+    out = tmp_path / "sample.h5"
+    done = subprocess.run([BIN, "run", str(BASELINE), "--set", "population.customers=4000",
+                           "--set", "days=30", "--set", "replicates=2", "--set",
+                           "population.represents=100000", "-o", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "standing for a market of 100000 people" in done.stdout
+    line = next(l for l in done.stdout.splitlines() if l.split()[:1] == ["revenue"])
+    mean, market = float(line.split()[1]), float(line.split()[-1])
+    assert market == pytest.approx(25 * mean, rel=1e-3)
+    back = custsim.read_results(out)
+    assert back.represents == 100000 and back.market_scale == 25
+    plain = custsim.run(small(replicates=1), threads=1)
+    assert plain.represents == 0 and plain.market_scale == 1

@@ -49,6 +49,14 @@ struct Kpi {
     }
     /// Customers counted: the summary also shows it as a share of the population.
     bool counts_customers() const { return std::string_view(unit) == "customers"; }
+    /// A count or an amount of money, which grows with the population (not a share, a score or
+    /// a ratio): the market's figure is the sample's times Results::market_scale().
+    bool scales_with_population() const {
+        const std::string_view u = unit;
+        return kind != KpiKind::ratio &&
+               (u == "customers" || u == "messages" || u == "complaints" || u == "purchases" ||
+                u == "orders" || u == "money" || u == "exposures");
+    }
     /// Where the results file keeps it, e.g. "/timeseries/aware" or "/channels/spend".
     std::string path() const;
 };

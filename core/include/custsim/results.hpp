@@ -14,6 +14,7 @@ struct Results {
     std::uint64_t seed = 0;
     std::uint32_t replicates = 0;
     std::uint64_t population = 0;
+    double represents = 0;    ///< people in the market the population stands for; 0: itself
     std::vector<double> time; ///< recorded days, starting at 0
     /// kpi -> [replicates x points], row-major
     std::map<std::string, std::vector<double>> timeseries;
@@ -24,6 +25,11 @@ struct Results {
     std::map<std::string, std::vector<double>> channels, brands, markets; ///< and x markets
 
     std::size_t points() const { return time.size(); }
+    /// People in the market per simulated customer: market figures are counts and money times
+    /// this (1 when the population is the market).
+    double market_scale() const {
+        return represents > 0 && population > 0 ? represents / double(population) : 1.0;
+    }
     double at(const std::string& kpi, std::uint32_t replicate, std::size_t point) const {
         return timeseries.at(kpi)[replicate * points() + point];
     }
