@@ -47,6 +47,19 @@ constexpr std::pair<ConsentStrategy, const char*> consent_strategies[] = {
 constexpr std::pair<EventKind, const char*> event_kinds[] = {{EventKind::peak, "peak"},
                                                              {EventKind::defect, "defect"}};
 
+/// The names of the flags set in `value`, in the table's order.
+template <class Enum, std::size_t N>
+std::vector<std::string> flag_names(std::uint8_t value,
+                                    const std::pair<Enum, const char*> (&names)[N]) {
+    std::vector<std::string> listed;
+    for (const auto& [flag, name] : names) {
+        if (value & static_cast<std::uint8_t>(flag)) {
+            listed.emplace_back(name);
+        }
+    }
+    return listed;
+}
+
 template <class Enum, std::size_t N>
 const char* name_of(Enum value, const std::pair<Enum, const char*> (&names)[N]) {
     for (const auto& [v, name] : names) {
@@ -469,12 +482,7 @@ class MapWriter {
     template <class Enum, std::size_t N>
     void flags(std::string_view key, std::uint8_t value,
                const std::pair<Enum, const char*> (&names)[N]) {
-        std::vector<std::string> listed;
-        for (const auto& [v, name] : names) {
-            if (value & static_cast<std::uint8_t>(v)) {
-                listed.emplace_back(name);
-            }
-        }
+        const std::vector<std::string> listed = flag_names(value, names);
         text_list(key, listed);
     }
     template <class Write> void section(std::string_view key, Write&& write) {
@@ -597,12 +605,7 @@ class Lister {
     template <class Enum, std::size_t N>
     void flags(std::string_view key, std::uint8_t value,
                const std::pair<Enum, const char*> (&names)[N]) {
-        std::vector<std::string> listed;
-        for (const auto& [v, name] : names) {
-            if (value & static_cast<std::uint8_t>(v)) {
-                listed.emplace_back(name);
-            }
-        }
+        const std::vector<std::string> listed = flag_names(value, names);
         add(key, "list of flags", "[" + joined(listed) + "]",
             "any of " + choice_brief(names, ", "));
     }
