@@ -51,18 +51,24 @@ void Explorer::spend_sliders() {
 void Explorer::scenario_levers() {
     auto& focal = edited_.brands[0];
     float price = float(focal.price), agents = float(focal.service.agents),
-          quality = float(focal.service.quality);
+          quality = float(focal.service.quality), level = float(focal.service.level),
+          members = float(focal.retention.members);
     if (ImGui::SliderFloat("price", &price, 1, 50, "%.1f a purchase"))
         focal.price = price;
-    if (ImGui::SliderFloat("call-centre agents", &agents, 0, 20, "%.1f agents"))
+    if (ImGui::SliderFloat("call-centre agents", &agents, 0, 5, "%.2f agents"))
         focal.service.agents = agents;
     if (ImGui::SliderFloat("complaint handling quality", &quality, 0, 1, "%.2f"))
         focal.service.quality = quality;
-    int level = int(edited_.personalisation.level), consent = int(edited_.personalisation.consent);
+    if (ImGui::SliderFloat("service level for every buyer", &level, 0, 1, "%.2f"))
+        focal.service.level = level;
+    if (ImGui::SliderFloat("retention programme members", &members, 0, 1, "%.2f of customers"))
+        focal.retention.members = members;
+    int personal = int(edited_.personalisation.level),
+        consent = int(edited_.personalisation.consent);
     const char* levels[] = {"none", "segment", "individual"};
     const char* consents[] = {"ask", "assume"};
-    if (ImGui::Combo("personalisation", &level, levels, 3))
-        edited_.personalisation.level = PersonalisationLevel(level);
+    if (ImGui::Combo("personalisation", &personal, levels, 3))
+        edited_.personalisation.level = PersonalisationLevel(personal);
     if (ImGui::Combo("consent", &consent, consents, 2))
         edited_.personalisation.consent = ConsentStrategy(consent);
     int ambassadors = int(edited_.ambassadors.count);

@@ -55,6 +55,7 @@ int sweep(const SweepArgs& args);
 int compare(const ExperimentArgs& args);
 int attribute(const ExperimentArgs& args);
 int response(const ExperimentArgs& args);
+int levers(const ExperimentArgs& args);
 int validate(const std::string& scenario, const std::vector<std::string>& overrides);
 int graph_stats(const std::string& input, const std::vector<std::string>& overrides);
 int bench(const BenchArgs& args);

@@ -1,4 +1,5 @@
-// custsim compare, attribute and response: experiments made of several runs that share a seed.
+// custsim compare, attribute, response and levers: experiments made of several runs that share a
+// seed.
 #include "command.hpp"
 #include "commands.hpp"
 
@@ -246,6 +247,71 @@ int response(const ExperimentArgs& args) {
 }
 
 namespace {
+
+std::string number_or_dash(double value, const char* format) {
+    char text[32] = "-";
+    if (std::isfinite(value)) {
+        std::snprintf(text, sizeof text, format, value);
+    }
+    return text;
+}
+
+void print_levers(const Scenario& s, const std::vector<LeverEffect>& rows) {
+    std::printf("%s: the focal brand's levers, each moved a step against the scenario (same seed, "
+                "%u replicates, %g days)\n",
+                s.name.c_str(), s.replicates, s.days);
+    std::printf("  %-14s %-12s %12s %12s %-24s %14s %-20s\n", "lever", "step", "+cost", "+profit",
+                "95% interval", "profit per 1", "95% interval");
+    for (const auto& row : rows) {
+        const bool priced = std::isfinite(row.per_unit.mean);
+        std::printf("  %-14s %-12s %12.0f %12.0f %-24s %14s %-20s\n", row.lever.c_str(),
+                    row.step.c_str(), row.cost.mean, row.profit.mean, interval(row.profit).c_str(),
+                    number_or_dash(row.per_unit.mean, "%.2f").c_str(),
+                    priced ? interval(row.per_unit).c_str() : "(no cost in scenario)");
+    }
+    std::printf("  +cost: money the step puts in (price: revenue given up at the old volume); "
+                "profit per 1: profit gained per currency unit put in, net of it (> 0: the step "
+                "pays)\n");
+}
+
+} // namespace
+
+int levers(const ExperimentArgs& args) {
+    const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
+    if (s.brands.empty()) {
+        throw ScenarioError(args.scenarios.at(0) + ": levers: the scenario has no brands (the "
+                                                   "Bass case has no levers)");
+    }
+    std::uint32_t runs = 7; // the scenario, agents, training, logistics, level, retention, price
+    for (const auto& c : s.channels) {
+        runs += std::any_of(s.brands[0].media.begin(), s.brands[0].media.end(),
+                            [&](const Flight& f) { return f.channel == c.name; });
+    }
+    preflight(args, s, runs);
+    catch_interrupts();
+    std::vector<LeverEffect> rows;
+    {
+        RunsProgress progress(runs, s.replicates, s.days, !args.quiet);
+        rows = custsim::levers(s, args.threads, std::ref(progress));
+    }
+    print_levers(s, rows);
+    std::map<std::string, std::vector<double>> datasets;
+    std::string names;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        names += (names.empty() ? "" : ",") + rows[k].lever;
+        put(datasets, "/levers/cost", rows[k].cost, k, rows.size());
+        put(datasets, "/levers/profit", rows[k].profit, k, rows.size());
+        put(datasets, "/levers/profit_per_unit", rows[k].per_unit, k, rows.size());
+    }
+    if (!args.output.empty()) {
+        write_datasets(args.output, datasets,
+                       {{"custsim_version", CUSTSIM_VERSION}, {"levers", names}});
+        std::printf("results: %s\n", args.output.c_str());
+    }
+    return 0;
+}
+
+namespace {
 /// The options compare, attribute and response share; `finish` adds --replicates and --seed
 /// to the overrides once parsed.
 std::function<void()> experiment_options(CLI::App& command, ExperimentArgs& args) {
@@ -319,6 +385,23 @@ const bool response_registered = register_command(
          });
      },
      70});
+
+const bool levers_registered = register_command(
+    {"levers",
+     "Marginal profit per currency unit of each lever: channels, agents, training, logistics, "
+     "service level, retention, price",
+     [](CLI::App& command) {
+         auto args = std::make_shared<ExperimentArgs>();
+         command.add_option("scenario", args->scenarios, "Scenario (YAML)")
+             ->required()
+             ->expected(1);
+         auto finish = experiment_options(command, *args);
+         return std::function<int()>([args, finish] {
+             finish();
+             return levers(*args);
+         });
+     },
+     75});
 } // namespace
 
 } // namespace custsim::cli

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numeric>
+#include <tuple>
 
 namespace custsim {
 
@@ -164,6 +166,108 @@ std::vector<ChannelAttribution> attribute(const Scenario& scenario, int threads,
         row.roi = row.spend > 0 ? (row.margin.mean - row.spend) / row.spend
                                 : std::numeric_limits<double>::quiet_NaN();
         out.push_back(row);
+    }
+    return out;
+}
+
+namespace {
+
+/// A lever's step: the scenario moved, and the cost KPI whose change is the money put in.
+struct LeverStep {
+    std::string lever, step;
+    Scenario moved;
+    const char* cost_kpi; ///< nullptr: price (revenue given up at the old volume)
+};
+
+/// +0.1, or -0.1 from above 0.9, on a 0..1 lever.
+double share_step(double value) {
+    return value > 0.9 ? -0.1 : 0.1;
+}
+
+std::string signed_step(double step) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%+.2g", step);
+    return text;
+}
+
+std::vector<LeverStep> lever_steps(const Scenario& s) {
+    std::vector<LeverStep> out;
+    for (const auto& channel : s.channels) {
+        Scenario moved = s;
+        bool bought = false;
+        for (auto& flight : moved.brands[0].media) {
+            if (flight.channel == channel.name && flight.spend_per_day > 0) {
+                flight.spend_per_day *= 1.1;
+                bought = true;
+            }
+        }
+        if (bought) {
+            out.push_back({channel.name, "+10 % spend", moved, "media_cost"});
+        }
+    }
+    const Brand& focal = s.brands[0];
+    auto moved = [&](auto change) {
+        Scenario m = s;
+        change(m.brands[0]);
+        return m;
+    };
+    const double agents = focal.service.agents > 0 ? 0.1 * focal.service.agents : 0.1;
+    out.push_back({"agents", signed_step(agents),
+                   moved([&](Brand& b) { b.service.agents += agents; }), "service_cost"});
+    for (auto [name, member, kpi] :
+         {std::tuple{"training", &Service::training, "service_cost"},
+          std::tuple{"logistics", &Service::logistics, "service_cost"},
+          std::tuple{"service level", &Service::level, "service_cost"}}) {
+        const double step = share_step(focal.service.*member);
+        out.push_back({name, signed_step(step), moved([&](Brand& b) {
+                           b.service.*member += step;
+                           if (member == &Service::logistics && focal.service.logistics > 0) {
+                               // Its cost per day is for the level given: scaled with it.
+                               b.service.logistics_cost_per_day *=
+                                   b.service.logistics / focal.service.logistics;
+                           }
+                       }),
+                       kpi});
+    }
+    const double members = share_step(focal.retention.members);
+    out.push_back({"retention", signed_step(members),
+                   moved([&](Brand& b) { b.retention.members += members; }), "retention_cost"});
+    out.push_back({"price", "-1 %", moved([](Brand& b) { b.price *= 0.99; }), nullptr});
+    return out;
+}
+
+} // namespace
+
+std::vector<LeverEffect> levers(const Scenario& scenario, int threads, const Progress& progress) {
+    if (scenario.brands.empty()) {
+        throw ScenarioError("levers: the scenario has no brands (the Bass case has no levers)");
+    }
+    if (scenario.replicates < 2) {
+        throw ScenarioError("levers: needs at least 2 replicates for an interval, got 1");
+    }
+    const Results base = run_scenario(scenario, threads, progress);
+    const auto& revenue = base.final.at("revenue");
+    std::vector<LeverEffect> out;
+    for (const auto& step : lever_steps(scenario)) {
+        const Results moved = run_scenario(step.moved, threads, progress);
+        LeverEffect effect;
+        effect.lever = step.lever;
+        effect.step = step.step;
+        std::vector<double> cost(revenue.size()), gain(revenue.size()), ratio(revenue.size());
+        for (std::size_t r = 0; r < revenue.size(); ++r) {
+            cost[r] = step.cost_kpi
+                          ? moved.final.at(step.cost_kpi)[r] - base.final.at(step.cost_kpi)[r]
+                          : 0.01 * revenue[r];
+            gain[r] = moved.final.at("profit")[r] - base.final.at("profit")[r];
+            ratio[r] = std::abs(cost[r]) > 1e-9 * (1 + std::abs(revenue[r]))
+                           ? gain[r] / cost[r]
+                           : std::numeric_limits<double>::quiet_NaN();
+        }
+        const std::vector<double> zeros(revenue.size(), 0.0);
+        effect.cost = paired_difference(zeros, cost);
+        effect.profit = paired_difference(zeros, gain);
+        effect.per_unit = paired_difference(zeros, ratio);
+        out.push_back(effect);
     }
     return out;
 }

@@ -80,7 +80,10 @@ const Kpi registry[] = {
     CUSTSIM_SCALAR(media_cost, flow, journey, "money", "%.0f", "media cost",
                    "the focal brand's media spend"),
     CUSTSIM_SCALAR(service_cost, flow, journey, "money", "%.0f", "service cost",
-                   "agents x cost per agent-day + logistics"),
+                   "agents x (cost per agent-day + training) + logistics + service level x "
+                   "level cost x revenue"),
+    CUSTSIM_SCALAR(retention_cost, flow, journey, "money", "%.0f", "retention cost",
+                   "retention programme: cost per member-day x members"),
     CUSTSIM_SCALAR(it_cost, flow, journey, "money", "%.0f", "IT cost", "IT cost per day"),
     CUSTSIM_SCALAR(data_cost, flow, journey, "money", "%.0f", "data cost",
                    "personalisation platform + cost per known customer-day"),

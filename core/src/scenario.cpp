@@ -208,10 +208,12 @@ class MapReader {
 
     /// A key the format no longer has: refused with the reason, so that a file written for an
     /// older custsim does not silently mean something else.
-    void removed(std::string_view key, const std::string& why) const {
+    /// A key that no longer exists: refused with why, and what to do instead.
+    void removed(std::string_view key, const std::string& why,
+                 const std::string& instead = "delete it") const {
         if (node_ && node_->kind == YamlNode::Kind::map) {
             if (const auto* found = node_->find(key)) {
-                fail(*found, key_path(key), "this key was removed because " + why + "; delete it");
+                fail(*found, key_path(key), "this key was removed because " + why + "; " + instead);
             }
         }
     }
@@ -450,7 +452,7 @@ class MapWriter {
     void number(std::string_view key, double value, const Range&) {
         key_(key) << format_number(value);
     }
-    void removed(std::string_view, const std::string&) const {}
+    void removed(std::string_view, const std::string&, const std::string& = {}) const {}
     template <class Integer> void whole(std::string_view key, Integer value, Integer = 0) {
         key_(key) << static_cast<std::uint64_t>(value);
     }
@@ -517,7 +519,7 @@ class RangeChecker {
 
     void child(std::string_view) {}
     void finish() const {}
-    void removed(std::string_view, const std::string&) const {}
+    void removed(std::string_view, const std::string&, const std::string& = {}) const {}
     void number(std::string_view key, double value, const Range& range) {
         if (const auto problem = range.problem(value); !problem.empty()) {
             fail_(key_path(key), problem);
@@ -574,7 +576,7 @@ class Lister {
 
     void child(std::string_view) {}
     void finish() const {}
-    void removed(std::string_view, const std::string&) const {}
+    void removed(std::string_view, const std::string&, const std::string& = {}) const {}
     void number(std::string_view key, double value, const Range& range) {
         add(key, "number", format_number(value), range.brief);
     }
@@ -689,9 +691,16 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("reject_attitude", j.reject_attitude, from_to(-3, 3, " (-3: never reject)"));
         io.number("problem_drop", j.problem_drop, non_negative());
         io.number("complaint_share", j.complaint_share, share());
+        io.number("silent_scar", j.silent_scar, from_to(0, 10));
+        io.number("recovery_bonus", j.recovery_bonus, from_to(0, 10));
         io.number("satisfaction_days", j.satisfaction_days, positive());
+        io.number("service_gain", j.service_gain, from_to(0, 10));
+        io.number("satisfaction_repurchase", j.satisfaction_repurchase, from_to(0, 2));
+        io.number("attitude_repurchase", j.attitude_repurchase, from_to(0, 2));
         io.number("dissatisfied_churn", j.dissatisfied_churn, non_negative());
         io.number("unresolved_churn", j.unresolved_churn, non_negative());
+        io.number("attitude_churn", j.attitude_churn, from_to(0, 2));
+        io.number("churn_shape", j.churn_shape, positive_or_inf(" (.inf: every customer alike)"));
         io.number("switch_share", j.switch_share, share());
         io.number("data_from_purchase", j.data_from_purchase, share());
         io.number("discount_rate", j.discount_rate, non_negative());
@@ -760,15 +769,29 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.section("service", [&](auto& v) {
             auto& c = b.service;
             v.number("agents", c.agents, non_negative());
-            v.number("handle_rate", c.handle_rate, rate());
+            v.removed("handle_rate", "a complaint's workload is now counted in contacts",
+                      "give contacts_per_agent_day and contacts_per_complaint instead "
+                      "(complaints an agent handles a day = their ratio)");
+            v.number("contacts_per_agent_day", c.contacts_per_agent_day, non_negative());
+            v.number("contacts_per_complaint", c.contacts_per_complaint, from_to(1, 100));
             v.number("quality", c.quality, share());
+            v.number("training", c.training, share());
+            v.number("training_cost_per_agent_day", c.training_cost_per_agent_day, rate());
             v.number("cost_per_agent_day", c.cost_per_agent_day, rate());
             v.number("patience_days", c.patience_days, positive());
+            v.number("level", c.level, share());
+            v.number("level_cost", c.level_cost, from_to(0, 100, " (share of the price)"));
             v.number("logistics", c.logistics, share());
             v.number("logistics_cost_per_day", c.logistics_cost_per_day, rate());
             v.number("it_capacity", c.it_capacity,
                      positive_or_inf(" orders per day (.inf: unlimited)"));
             v.number("it_cost_per_day", c.it_cost_per_day, rate());
+        });
+        io.section("retention", [&](auto& v) {
+            auto& r = b.retention;
+            v.number("members", r.members, share());
+            v.number("churn_cut", r.churn_cut, share());
+            v.number("cost_per_member_day", r.cost_per_member_day, rate());
         });
     });
     top.section("word_of_mouth", [&](auto& io) {
@@ -780,6 +803,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("negativity", w.negativity, non_negative());
         io.number("strong_tie", w.strong_tie, from_to(0, 16, " (times a weak tie)"));
         io.number("passive_talk", w.passive_talk, non_negative());
+        io.number("detractor_talk", w.detractor_talk, non_negative());
         io.number("attitude_step", w.attitude_step, non_negative());
     });
     top.section("seeds", [&](auto& io) {

@@ -32,8 +32,8 @@ def test_compare_writes_paired_differences(tmp_path):
             summary = f["summary"][kpi][:]
             assert summary.shape == (6,)
             assert summary[3] <= summary[2] <= summary[4]  # low <= mean <= high
-        # 150 a day more media for 30 days, in every replicate
-        np.testing.assert_allclose(f["difference/media_cost"][:], 150 * 30)
+        # 22.5 a day more media for 30 days, in every replicate
+        np.testing.assert_allclose(f["difference/media_cost"][:], 22.5 * 30)
     assert not list(tmp_path.glob("*.tmp*"))
 
 
@@ -77,3 +77,22 @@ def test_response_curve_and_its_errors(tmp_path):
     assert bad.returncode == 2 and "FROM:TO:STEPS" in bad.stderr
     bass = custsim("attribute", "scenarios/bass.yaml", "--set", "days=1")
     assert bass.returncode == 2 and "no brands" in bass.stderr
+
+
+def test_levers_report_every_lever_with_its_cost_and_interval(tmp_path):
+    out = tmp_path / "levers.h5"
+    done = custsim("levers", "scenarios/baseline.yaml", *SMALL, "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    with h5py.File(out) as f:
+        names = f.attrs["levers"].split(",")
+        assert names == ["tv", "search", "social", "influencer", "email", "store", "packaging",
+                         "agents", "training", "logistics", "service level", "retention", "price"]
+        cost = f["levers/cost_mean"][:]
+        # +10 % of each channel's spend for 30 days, in the sample that is the market.
+        np.testing.assert_allclose(cost[:7], np.array([60, 40, 40, 20, 5, 30, 5]) * 0.1 * 30)
+        low, mean, high = (f["levers/profit_" + k][:] for k in ("low", "mean", "high"))
+        assert np.all(low <= mean) and np.all(mean <= high)
+    for line in ("agents", "service level", "price", "(no cost in scenario)"):
+        assert line in done.stdout
+    one = custsim("levers", "scenarios/baseline.yaml", "--replicates", 1, "--quiet")
+    assert one.returncode == 2 and "at least 2 replicates" in one.stderr

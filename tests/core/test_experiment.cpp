@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 using namespace custsim;
 
@@ -55,9 +56,9 @@ TEST(Experiment, AScenarioComparedWithItselfDiffersInNothing) {
 
 TEST(Experiment, CommonRandomNumbersShrinkTheVarianceOfADifference) {
     const auto c = compare(small("baseline.yaml"), small("ads_heavy.yaml"));
-    // ads_heavy spends 150 a day more on media and 150 a day less on service, exactly.
-    EXPECT_DOUBLE_EQ(row(c, "media_cost").difference.mean, 150 * 90);
-    EXPECT_DOUBLE_EQ(row(c, "service_cost").difference.mean, -150 * 90);
+    // ads_heavy spends 22.5 a day more on media and 22.5 a day less on service, exactly.
+    EXPECT_DOUBLE_EQ(row(c, "media_cost").difference.mean, 22.5 * 90);
+    EXPECT_DOUBLE_EQ(row(c, "service_cost").difference.mean, -22.5 * 90);
     const auto& customers = row(c, "customers");
     EXPECT_TRUE(customers.difference.sign_certain());
     EXPECT_GT(customers.difference.mean, 0);
@@ -108,4 +109,36 @@ TEST(Experiment, ResponseRisesWithSpendFromNothingAtZero) {
     }
     const double extra = (points[2].margin.mean - points[1].margin.mean) / (50.0 * 90);
     EXPECT_NEAR(points[2].marginal_roi, extra - 1, 1e-12);
+}
+
+TEST(Experiment, LeversPutInWhatTheirStepCostsAndReportProfitPerUnit) {
+    // The baseline at 2 000 customers standing for its 100 000, 60 days: every cost a step puts
+    // in is known in advance except the service level's and the programme's (they depend on
+    // sales), and profit per unit is the replicates' mean of profit / cost.
+    const auto s = small("baseline.yaml",
+                         {"population.customers=2000", "population.represents=100000", "days=60",
+                          "replicates=3", "brands.focal.service.training_cost_per_agent_day=40"});
+    const auto rows = levers(s);
+    std::map<std::string, LeverEffect> by;
+    for (const auto& r : rows) {
+        by[r.lever] = r;
+    }
+    ASSERT_EQ(rows.size(), 7u + 6u) << "seven bought channels, agents, training, logistics, "
+                                       "service level, retention, price";
+    const double share = 2000.0 / 100000, days = 60;
+    EXPECT_NEAR(by.at("tv").cost.mean, 0.1 * 60 * days * share, 1e-9);
+    EXPECT_NEAR(by.at("agents").cost.mean, 0.1 * 0.25 * 150 * days * share, 1e-9);
+    EXPECT_NEAR(by.at("training").cost.mean, 0.25 * 0.1 * 40 * days * share, 1e-9);
+    EXPECT_TRUE(std::isnan(by.at("logistics").per_unit.mean)) << "logistics has no cost here";
+    EXPECT_GT(by.at("service level").cost.mean, 0);
+    EXPECT_GT(by.at("price").cost.mean, 0);
+    EXPECT_GT(by.at("tv").profit.high, by.at("tv").profit.low);
+    for (const auto& r : rows) {
+        if (std::isfinite(r.per_unit.mean) && r.cost.high - r.cost.low < 1e-9) {
+            EXPECT_NEAR(r.per_unit.mean, r.profit.mean / r.cost.mean,
+                        1e-9 * (1 + std::abs(r.per_unit.mean)))
+                << r.lever;
+        }
+    }
+    EXPECT_THROW(levers(small("baseline.yaml", {"replicates=1"})), ScenarioError);
 }

@@ -129,8 +129,8 @@ TEST(Journey, KpisAddUp) {
     EXPECT_NEAR(k.market_share,
                 k.brand_customers[0] / (k.brand_customers[0] + k.brand_customers[1]), 1e-12);
     EXPECT_NEAR(k.profit,
-                k.margin - k.media_cost - k.service_cost - k.it_cost - k.data_cost -
-                    k.ambassador_cost,
+                k.margin - k.media_cost - k.service_cost - k.retention_cost - k.it_cost -
+                    k.data_cost - k.ambassador_cost,
                 1e-6 * std::abs(k.margin));
     EXPECT_NEAR(k.margin, k.revenue * s.brands[0].margin, 1e-6 * k.revenue);
     // 120 days of the baseline's focal plan, spent in full.
@@ -300,8 +300,9 @@ TEST(StylisedFacts, NoSpendAndNoSeedsGiveNoAdoption) {
 TEST(StylisedFacts, CallCentreCapacityCutsUnresolvedComplaintsAndChurnAndRaisesNps) {
     const std::vector<std::string> troubled = {"brands.focal.problem_rate=0.25"};
     auto lean = troubled, staffed = troubled;
-    lean.push_back("brands.focal.service.agents=0.5");
-    staffed.push_back("brands.focal.service.agents=6");
+    // About 6 complaints a day at 20 000 customers: 0.05 agents take 2 a day, 1 agent 40.
+    lean.push_back("brands.focal.service.agents=0.05");
+    staffed.push_back("brands.focal.service.agents=1");
     const auto a = run_scenario(small("baseline.yaml", lean));
     const auto b = run_scenario(small("baseline.yaml", staffed));
     EXPECT_LT(mean_final(b, "complaints_unresolved"), 0.5 * mean_final(a, "complaints_unresolved"));

@@ -92,6 +92,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                            &k.margin,
                            &k.media_cost,
                            &k.service_cost,
+                           &k.retention_cost,
                            &k.it_cost,
                            &k.data_cost,
                            &k.ambassador_cost,
@@ -128,7 +129,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
             EXPECT_TRUE(lengths.insert((k.*kpi.values).size()).second) << kpi.name;
         }
     }
-    EXPECT_EQ(seen.size(), 28u);
+    EXPECT_EQ(seen.size(), 29u);
     EXPECT_EQ(lengths.size(), 9u);
 }
 

@@ -348,3 +348,127 @@ TEST(Classify, StagesFollowTheFocalBrand) {
 }
 
 } // namespace
+
+TEST(Purchase, ASilentProblemScarsTheExperienceAComplaintDoesNot) {
+    // TARP's silent dissatisfied: a problem nobody complains about leaves the brand's experience
+    // lower by silent_scar for good; a complaint leaves it to the call centre.
+    Room room;
+    room.s.journey.problem_drop = 4;
+    room.s.journey.silent_scar = 2;
+    for (double share : {0.0, 1.0}) {
+        room.s.journey.complaint_share = share;
+        const auto x = room.context();
+        Customer c = room.customer(4);
+        c.flags = Flag::active;
+        c.brand = 0;
+        room.columns.experience[4] = 8.5f;
+        DecideDraws d(x, c.id);
+        problem(x, c, room.tally, d, 0);
+        EXPECT_FLOAT_EQ(c.satisfaction, 4.5f) << "complaint share " << share;
+        EXPECT_EQ(c.has(Flag::complaint), share == 1.0);
+        EXPECT_FLOAT_EQ(room.columns.experience[4], share == 1.0 ? 8.5f : 6.5f);
+        settle(x, c);
+        EXPECT_LT(c.satisfaction, room.columns.experience[4]);
+    }
+}
+
+TEST(Serve, TrainingHalvesTheFailedResolutionsAtMost) {
+    // Resolution chance quality + training (1 - quality) / 2, counted over 40 000 complaints.
+    const std::uint32_t n = 40000;
+    for (double training : {0.0, 0.5, 1.0}) {
+        Room room(n);
+        room.s.brands[0].service.quality = 0.6;
+        room.s.brands[0].service.training = training;
+        room.model->handle.fill(1);
+        const auto x = room.context();
+        for (std::uint32_t i = 0; i < n; ++i) {
+            Customer c = room.customer(i);
+            c.flags = Flag::active | Flag::complaint;
+            c.brand = 0;
+            room.columns.experience[i] = 8;
+            serve(x, c, room.tally);
+        }
+        const double p = 0.6 + 0.5 * training * 0.4, sd = std::sqrt(p * (1 - p) / n);
+        EXPECT_NEAR(double(room.tally.resolved[0]) / n, p, 4 * sd) << "training " << training;
+        EXPECT_EQ(room.tally.resolved[0] + room.tally.unresolved[0], n);
+    }
+}
+
+TEST(Serve, RecoveryBonusLiftsSatisfactionAboveTheExperience) {
+    Room room;
+    room.s.brands[0].service.quality = 1;
+    room.s.journey.recovery_bonus = 0.75;
+    const auto x = room.context();
+    Customer c = room.customer(2);
+    c.flags = Flag::active | Flag::complaint;
+    c.brand = 0;
+    c.satisfaction = 4;
+    room.columns.experience[2] = 8.5f;
+    serve(x, c, room.tally);
+    EXPECT_FLOAT_EQ(c.satisfaction, 9.25f);
+}
+
+TEST(Speak, DetractorsTalkAtDetractorTalkTimesAPromotersRate) {
+    Room room;
+    room.s.word_of_mouth.detractor_talk = 0.5;
+    const auto x = room.context();
+    Customer c = room.customer(3);
+    c.flags = Flag::active;
+    c.brand = 1;
+    c.satisfaction = 5;
+    speak(x, c, room.tally);
+    EXPECT_EQ(room.next_lanes[3], std::uint64_t(2048) << 48) << "half of 4096, negative lane";
+}
+
+TEST(Decide, SatisfactionAndAttitudeScaleTheRepurchaseRate) {
+    // Repurchase hazard rate x e^(0.1 (s - 8) + 0.1 a): at satisfaction 10 and attitude 2 the
+    // chance a day is 1 - exp(-rate e^0.4), counted over 100 000 customers.
+    const std::uint32_t n = 100000;
+    for (auto [satisfaction, attitude] : {std::pair{8.0f, 0.0f}, {10.0f, 2.0f}, {5.0f, 0.0f}}) {
+        Room room(n);
+        room.model->segment[0].churn_rate = 0;
+        room.model->segment[0].repurchase_rate = 0.05;
+        room.model->served.fill(1);
+        room.s.brands[1].problem_rate = 0;
+        const auto x = room.context();
+        for (std::uint32_t i = 0; i < n; ++i) {
+            Customer c = room.customer(i);
+            c.flags = Flag::active;
+            c.brand = 1;
+            c.satisfaction = satisfaction;
+            c.attitude[1] = attitude;
+            decide(x, c, room.tally);
+        }
+        const double rate = 0.05 * std::exp(0.1 * (satisfaction - 8) + 0.1 * attitude);
+        const double p = -std::expm1(-rate), sd = std::sqrt(p * (1 - p) / n);
+        EXPECT_NEAR(double(room.tally.purchases[1]) / n, p, 4 * sd)
+            << "satisfaction " << satisfaction << ", attitude " << attitude;
+    }
+}
+
+TEST(Decide, ChurnScalesWithTheCustomersPropensityAndTheProgramme) {
+    // Hazard churn_rate x propensity x (1 - churn_cut for members of the programme).
+    const std::uint32_t n = 100000;
+    for (auto [propensity, members] : {std::pair{3.0f, 0.0}, {3.0f, 1.0}, {0.5f, 1.0}}) {
+        Room room(n);
+        room.model->segment[0].churn_rate = 0.01;
+        room.model->segment[0].repurchase_rate = 0;
+        room.s.brands[1].retention.members = members;
+        room.s.brands[1].retention.churn_cut = 0.4;
+        room.columns.propensity.assign(n, propensity);
+        const auto x = room.context();
+        int left = 0;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            Customer c = room.customer(i);
+            c.flags = Flag::active;
+            c.brand = 1;
+            c.satisfaction = 8;
+            decide(x, c, room.tally);
+            left += !c.has(Flag::active);
+        }
+        const double rate = 0.01 * propensity * (1 - 0.4 * members);
+        const double p = -std::expm1(-rate), sd = std::sqrt(p * (1 - p) / n);
+        EXPECT_NEAR(double(left) / n, p, 4 * sd) << propensity << ", members " << members;
+        EXPECT_EQ(room.tally.members[1], std::int64_t(members * n));
+    }
+}

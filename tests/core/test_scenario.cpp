@@ -322,6 +322,10 @@ TEST(Scenario, ARemovedKeyIsRefusedWithItsReason) {
     EXPECT_EQ(error_of("channels:\n  - name: tv\n    kind: paid\n"),
               "test.yaml:3: channels[0].kind: this key was removed because it had no effect on "
               "the model; delete it");
+    EXPECT_EQ(error_of("brands:\n  - name: focal\n    service:\n      handle_rate: 5\n"),
+              "test.yaml:4: brands[0].service.handle_rate: this key was removed because a "
+              "complaint's workload is now counted in contacts; give contacts_per_agent_day and "
+              "contacts_per_complaint instead (complaints an agent handles a day = their ratio)");
 }
 
 TEST(Scenario, KeysListEveryKeyWithItsDefaultAndRange) {

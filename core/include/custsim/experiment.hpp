@@ -57,6 +57,25 @@ std::vector<ResponsePoint> response(const Scenario& scenario, const std::string&
                                     const std::vector<double>& spends_per_day, int threads = 0,
                                     const Progress& progress = {});
 
+/// One of the focal brand's levers moved by a small step, against the scenario as it is (same
+/// seed, so the difference measures the step).
+struct LeverEffect {
+    std::string lever; ///< a channel's name, "agents", "training", "logistics", "service level",
+                       ///< "retention", "price"
+    std::string step;  ///< what moved, e.g. "+10 % spend", "+0.1"
+    Difference cost;   ///< money the step puts in over the run (price: revenue given up)
+    Difference profit; ///< profit with the step minus without (its own cost included)
+    /// Profit gained per currency unit put in, net of that unit (0: breaks even), from the
+    /// replicates' ratios; NaN where the scenario gives the lever no cost.
+    Difference per_unit;
+};
+/// The marginal effect of each lever: every channel the focal brand buys (+10 % spend), agents
+/// (+10 %), training, logistics, service level and retention programme members (+0.1 each,
+/// -0.1 above 0.9) and price (-1 %). A lever whose cost the scenario leaves at 0 still shows its
+/// profit effect. Throws ScenarioError without a journey brand or with fewer than 2 replicates.
+std::vector<LeverEffect> levers(const Scenario& scenario, int threads = 0,
+                                const Progress& progress = {});
+
 /// The scenario with the focal brand's flights on `channel` replaced by one always-on flight of
 /// `spend_per_day` (none at 0). Throws ScenarioError if the channel does not exist.
 Scenario with_channel_spend(const Scenario& scenario, const std::string& channel,

@@ -17,6 +17,7 @@ enum class Process : std::uint32_t {
     service = 7,       ///< journey: complaint handling
     ambassadors = 8,   ///< journey: ties among equally ranked ambassadors
     sweep = 9,         ///< a sweep's Latin hypercube design
+    propensity = 10,   ///< journey: each customer's churn propensity, at day 0
     exposure = 16,     ///< journey: exposure + brand index, one stream per brand
 };
 

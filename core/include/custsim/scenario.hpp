@@ -62,7 +62,8 @@ struct WordOfMouth {
     double buzz_decay_days = forever; ///< talk rate fades as exp(-days since purchase / this)
     double negativity = 2;            ///< weight of a negative message relative to a positive one
     double strong_tie = 3;            ///< transmissibility of a strong tie relative to a weak one
-    double passive_talk = 0.2;  ///< talk rate of passives (satisfaction 7-8) relative to promoters
+    double passive_talk = 0.2; ///< talk rate of passives (satisfaction 7-8) relative to promoters
+    double detractor_talk = 1; ///< talk rate of detractors (satisfaction 0-6) relative to promoters
     double attitude_step = 0.3; ///< attitude moved by one message, times peer trust and valence
 };
 
@@ -115,15 +116,27 @@ struct Flight {
 
 /// Service investment of a brand (MODEL.md section 4.6).
 struct Service {
-    double agents = 10;      ///< call-centre agents
-    double handle_rate = 20; ///< complaints one agent handles per day
-    double quality = 0.8;    ///< chance a handled complaint is resolved
+    double agents = 10;                  ///< call-centre agents
+    double contacts_per_agent_day = 60;  ///< contacts one agent handles in a day
+    double contacts_per_complaint = 1.5; ///< contacts a complaint takes on average
+    double quality = 0.8;                ///< chance a handled complaint is resolved
+    double training = 0; ///< 0..1 investment in agents: failed resolutions fall by up to half
+    double training_cost_per_agent_day = 0; ///< cost of full training per agent-day
     double cost_per_agent_day = 250;
     double patience_days = 14; ///< mean wait before an open complaint is given up on
+    double level = 0;          ///< 0..1: service every buyer gets (advice, delivery, returns, site)
+    double level_cost = 0.05;  ///< share of the price a purchase costs to serve at level 1
     double logistics = 0;      ///< 0..1 investment: problems fall by up to half
     double logistics_cost_per_day = 0;
     double it_capacity = forever; ///< orders per day the shop and site can serve
     double it_cost_per_day = 0;
+};
+
+/// A brand's retention programme (loyalty scheme, account management) for its customers.
+struct Retention {
+    double members = 0;             ///< share of the brand's customers enrolled
+    double churn_cut = 0.1;         ///< share of a member's churn hazard the programme removes
+    double cost_per_member_day = 0; ///< cost per enrolled customer-day
 };
 
 /// A brand: the focal brand is the first; the others are competitors with scripted plans.
@@ -139,6 +152,7 @@ struct Brand {
     double retarget_cost_per_day = 0;
     std::vector<Flight> media;
     Service service;
+    Retention retention;
 };
 
 /// How the focal brand uses customer data (MODEL.md section 6).
@@ -185,27 +199,34 @@ enum class Funnel {
 };
 struct Journey {
     Funnel funnel = Funnel::automatic;
-    double memory_days = 30;         ///< time constant of ad recall (short-lived memory)
-    double knowledge_days = 730;     ///< time constant of brand knowledge (lasting memory)
-    double knowledge_gain = 1;       ///< lasting memory an exposure leaves, per unit of recall
-    double initial_spread = 1;       ///< mean of the initial knowledge above the threshold
-    double attitude_days = 180;      ///< attitudes fade back to neutral this slowly
-    double awareness_threshold = 1;  ///< memory at which a customer knows a brand
-    double attention_spread = 1;     ///< sigma of the lognormal exposure multiplier (0: equal)
-    double need_attitude = 0.5;      ///< need rate grows as exp(this x best attitude)
-    double need_window_days = 30;    ///< mean time in the market without buying
-    double decide_rate = 0.2;        ///< hazard per day of a purchase decision when in market
-    double purchase_intent = 0.5;    ///< utility of buying at all, against waiting (0)
-    double quality_weight = 2;       ///< utility per unit quality above 0.5, doubled
-    double attitude_weight = 1;      ///< utility per unit attitude
-    double reputation_weight = 0.5;  ///< utility per unit reputation
-    double reject_attitude = -1;     ///< a known brand with attitude at or below is not considered
-    double problem_drop = 4;         ///< satisfaction lost by a problem
-    double complaint_share = 0.5;    ///< chance a problem becomes a complaint
-    double satisfaction_days = 60;   ///< satisfaction returns to the experience this slowly
-    double dissatisfied_churn = 0.5; ///< churn grows by this per point of satisfaction below 8
-    double unresolved_churn = 4;     ///< churn multiplier of an unresolved complaint
-    double switch_share = 0.5;       ///< share of churners who go straight back to the market
+    double memory_days = 30;        ///< time constant of ad recall (short-lived memory)
+    double knowledge_days = 730;    ///< time constant of brand knowledge (lasting memory)
+    double knowledge_gain = 1;      ///< lasting memory an exposure leaves, per unit of recall
+    double initial_spread = 1;      ///< mean of the initial knowledge above the threshold
+    double attitude_days = 180;     ///< attitudes fade back to neutral this slowly
+    double awareness_threshold = 1; ///< memory at which a customer knows a brand
+    double attention_spread = 1;    ///< sigma of the lognormal exposure multiplier (0: equal)
+    double need_attitude = 0.5;     ///< need rate grows as exp(this x best attitude)
+    double need_window_days = 30;   ///< mean time in the market without buying
+    double decide_rate = 0.2;       ///< hazard per day of a purchase decision when in market
+    double purchase_intent = 0.5;   ///< utility of buying at all, against waiting (0)
+    double quality_weight = 2;      ///< utility per unit quality above 0.5, doubled
+    double attitude_weight = 1;     ///< utility per unit attitude
+    double reputation_weight = 0.5; ///< utility per unit reputation
+    double reject_attitude = -1;    ///< a known brand with attitude at or below is not considered
+    double problem_drop = 4;        ///< satisfaction lost by a problem
+    double complaint_share = 0.3;   ///< chance a problem becomes a complaint
+    double silent_scar = 2;         ///< experience lost for good by a problem not complained of
+    double recovery_bonus = 0;      ///< satisfaction above the experience after a recovery
+    double satisfaction_days = 60;  ///< satisfaction returns to the experience this slowly
+    double service_gain = 1.5;      ///< experience added by a service level of 1
+    double satisfaction_repurchase = 0.1; ///< repurchase rate x e^(this x (satisfaction - 8))
+    double attitude_repurchase = 0.1;     ///< repurchase rate x e^(this x attitude)
+    double dissatisfied_churn = 0.5;      ///< churn grows by this per point of satisfaction below 8
+    double unresolved_churn = 4;          ///< churn multiplier of an unresolved complaint
+    double attitude_churn = 0.5;          ///< churn x e^(-this x attitude)
+    double churn_shape = 0.7;  ///< gamma shape of customers' churn propensity (.inf: all alike)
+    double switch_share = 0.5; ///< share of churners who go straight back to the market
     double data_from_purchase = 0.5; ///< chance a purchase puts the customer into the data pool
     double discount_rate = 0.1;      ///< per year, for CLV
 };

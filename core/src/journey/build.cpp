@@ -84,9 +84,12 @@ void resolve_brands(JourneyTables& x, const Scenario& s) {
     x.quality_utility.resize(B * G);
     for (std::size_t b = 0; b < B; ++b) {
         for (std::size_t g = 0; g < G; ++g) {
-            x.experience[b * G + g] = std::clamp(8 + 4 * (s.brands[b].quality - 0.5) -
-                                                     0.5 * (x.segment[g].service_expectation - 7),
-                                                 0.0, 10.0);
+            // Quality, the service every buyer gets, against what the segment expects.
+            x.experience[b * G + g] =
+                std::clamp(8 + 4 * (s.brands[b].quality - 0.5) +
+                               s.journey.service_gain * s.brands[b].service.level -
+                               0.5 * (x.segment[g].service_expectation - 7),
+                           0.0, 10.0);
             x.quality_utility[b * G + g] =
                 s.journey.purchase_intent +
                 s.journey.quality_weight * 2 * (s.brands[b].quality - 0.5) -

@@ -25,6 +25,7 @@ inline constexpr float voice_unit = 4096.0f; ///< Voice::level per unit of talk 
 struct Columns {
     std::uint8_t *market, *segment, *brand, *flags, *last_touch, *source, *stage;
     float *recall, *knowledge, *attitude, *satisfaction, *experience, *buzz, *revenue, *adopted_day;
+    const float* propensity;
     const std::uint16_t* reachable;
     const float* attention;
 };
@@ -42,6 +43,7 @@ struct StepContext {
     double dt = 1, now = 1; ///< step length; the day this step ends
     float threshold = 1, memory_decay = 1, attitude_decay = 1, buzz_decay = 1;
     float knowledge_decay = 1, consolidation = 0;
+    double repurchase_bound = 1, churn_bound = 1; ///< largest factors satisfaction, attitude give
     double relax = 0, leave_market = 0, decide = 0, wom_scale = 0;
     bool fades = false, mean_field = false, personalising = false;
     std::array<std::uint64_t, 2> tie_weight{}; ///< weak, strong, in tie_unit
@@ -130,6 +132,16 @@ CUSTSIM_PROCESS void store(const StepContext& x, const Customer& c) {
     col.last_touch[c.id] = c.touch;
     col.source[c.id] =
         c.memory(0) >= x.threshold || c.has(Flag::ever_focal) ? c.source : touch_none;
+}
+
+/// A 32-bit hash (for choices that must not use a draw, such as reach or programme membership).
+inline std::uint32_t mix32(std::uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
 }
 
 /// k ~ Poisson(mean) by inverting one uniform; means are a day's exposures, so loops are short.

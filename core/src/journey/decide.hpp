@@ -5,10 +5,11 @@
 // - A shopper decides at decide_rate, or at once when a consideration touch prompted it, by a
 //   multinomial logit over the brands it knows and does not reject (quality, price, attitude,
 //   reputation, personal relevance) against not buying now; the need window may close.
-// - A customer repurchases at the segment's rate (or when reminded), may hit a product defect,
-//   and churns at a hazard raised by dissatisfaction and an unresolved complaint, lowered by a
-//   good attitude (e^(-a/2)); competitors' retargeting poaches known customers; some who leave
-//   switch at once.
+// - A customer repurchases at the segment's rate, raised by satisfaction and attitude (or when
+//   reminded), may hit a product defect, and churns at a hazard set by the customer's propensity,
+//   raised by dissatisfaction and an unresolved complaint, lowered by a good attitude
+//   (e^(-attitude_churn a)) and by the brand's retention programme; competitors' retargeting
+//   poaches known customers; some who leave switch at once.
 // Reads: flags, brand, awareness, attitude, satisfaction, prompts, reputation, demand.
 // Writes: flags, brand, awareness, attitude, satisfaction, buzz, tallies (via purchase).
 // Draws: Process::journey, and Process::experience through purchase.
@@ -101,24 +102,55 @@ CUSTSIM_PROCESS void leave(const StepContext& x, Customer& c, JourneyTally& t, D
     }
 }
 
+/// Whether customer `id` is in brand b's retention programme: a fixed share of its customers,
+/// chosen by a hash of the customer (no draw, so enrolling more moves no other number).
+CUSTSIM_PROCESS bool member(const StepContext& x, std::uint32_t id, std::size_t b) {
+    const double share = x.scenario.brands[b].retention.members;
+    return share > 0 && double(mix32(mix32(id) + std::uint32_t(b) + 1)) < share * 0x1p32;
+}
+
+/// Whether a customer buys again this step: the segment's rate times demand, times
+/// e^(satisfaction_repurchase (s - 8) + attitude_repurchase a). That factor is at most
+/// x.repurchase_bound, so the exact rate is only worked out when the draw falls below the bound.
+CUSTSIM_PROCESS bool buys_again(const StepContext& x, const Customer& c, DecideDraws& d) {
+    const auto& j = x.scenario.journey;
+    const double again = c.segment->repurchase_rate * x.model.demand * x.dt;
+    const double u = d.journey.uniform();
+    if (u >= again * x.repurchase_bound) {
+        return false;
+    }
+    return happens(u, again * std::exp(j.satisfaction_repurchase * (c.satisfaction - 8) +
+                                       j.attitude_repurchase * c.attitude[c.brand]));
+}
+
+/// The churn hazard before attitude: the segment's rate times the customer's propensity, raised
+/// by dissatisfaction and an unresolved complaint, cut for members of a retention programme.
+CUSTSIM_PROCESS double churn_before_attitude(const StepContext& x, const Customer& c,
+                                             JourneyTally& t) {
+    const auto& j = x.scenario.journey;
+    double churn = c.segment->churn_rate * x.columns.propensity[c.id] *
+                   (1 + j.dissatisfied_churn * std::max(0.0f, 8 - c.satisfaction)) *
+                   (c.has(Flag::unresolved) ? j.unresolved_churn : 1.0);
+    if (member(x, c.id, c.brand)) {
+        churn *= 1 - x.scenario.brands[c.brand].retention.churn_cut;
+        t.members[c.brand] += 1;
+    }
+    return churn;
+}
+
 /// A customer buys again, may meet a defect, and may churn.
 CUSTSIM_PROCESS void retain(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d) {
-    const auto& j = x.scenario.journey;
     const std::size_t cb = c.brand;
-    const double again = c.segment->repurchase_rate * x.model.demand;
-    const bool buys_again = happens(d.journey.uniform(), again * x.dt);
-    if ((buys_again || c.repeat_prompted) && !attempt(x, c, t, d, cb)) {
+    if ((buys_again(x, c, d) || c.repeat_prompted) && !attempt(x, c, t, d, cb)) {
         c.satisfaction = clamp_satisfaction(c.satisfaction - 1);
     }
     if (x.model.problem_hazard[cb] > 0 &&
         happens(d.experience.uniform(), x.model.problem_hazard[cb] * x.dt)) {
         problem(x, c, t, d, cb);
     }
-    // Attitude scales churn by e^(-a/2) <= e^1.5: the exact hazard is only worked out when the
-    // draw falls below that bound.
-    double churn = c.segment->churn_rate *
-                   (1 + j.dissatisfied_churn * std::max(0.0f, 8 - c.satisfaction)) *
-                   (c.has(Flag::unresolved) ? j.unresolved_churn : 1.0);
+    // Attitude scales churn by e^(-attitude_churn a) <= x.churn_bound: the exact hazard is only
+    // worked out when the draw falls below that bound.
+    double churn = churn_before_attitude(x, c, t);
     std::array<double, max_brands> retarget{};
     double retargeting = 0;
     if (cb == 0 && c.has(Flag::known)) {
@@ -128,9 +160,9 @@ CUSTSIM_PROCESS void retain(const StepContext& x, Customer& c, JourneyTally& t, 
         }
     }
     const double u = d.journey.uniform();
-    const bool may_leave = u < (churn * std::exp(1.5) + retargeting) * x.dt;
+    const bool may_leave = u < (churn * x.churn_bound + retargeting) * x.dt;
     if (may_leave) {
-        churn *= std::exp(-0.5 * c.attitude[cb]);
+        churn *= std::exp(-x.scenario.journey.attitude_churn * c.attitude[cb]);
     }
     const double hazard = churn + retargeting;
     if (may_leave && hazard > 0 && happens(u, hazard * x.dt)) {

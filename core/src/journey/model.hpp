@@ -35,6 +35,7 @@ struct Customers {
     std::vector<float> attitude;          ///< per brand: -3..3
     std::vector<float> satisfaction;      ///< 0..10, "would you recommend"
     std::vector<float> experience;        ///< satisfaction a trouble-free purchase gives
+    std::vector<float> propensity;        ///< churn propensity: gamma, mean 1 (a trait)
     std::vector<float> buzz;              ///< 1 at a purchase or churn, fading (talk rate)
     std::vector<std::uint16_t> reachable; ///< bit c: channel c can reach this customer
     std::vector<float> attention;         ///< exposure multiplier: heavy and light media users
@@ -92,7 +93,7 @@ struct alignas(64) JourneyTally {
     std::vector<double> reach_count; ///< [(b * M * G + m * G + g) * classes + class]: attention
     std::array<double, max_channels> exposures{}, conversions{}, acquisitions{};
     std::array<std::int64_t, max_brands> aware{}, customers{}, attempts{}, lost{}, purchases{},
-        opened{}, resolved{}, unresolved{}, churned{}, open{};
+        opened{}, resolved{}, unresolved{}, churned{}, open{}, members{};
     std::array<double, max_brands> revenue{}, satisfaction{};
     std::array<std::int64_t, max_markets> market_aware{}, market_customers{};
     std::array<double, max_markets> market_revenue{};

@@ -20,15 +20,22 @@ struct DecideDraws {
           experience(x.key, x.step, Process::experience, id) {}
 };
 
-/// A product problem with brand b: satisfaction drops below the trouble-free experience; some
-/// customers complain.
+/// A product problem with brand b: satisfaction drops below the trouble-free experience. Some
+/// customers complain; the others stay silent, and the brand's experience stays lower for them
+/// by `silent_scar` (nothing repairs it: TARP's silent dissatisfied).
 CUSTSIM_PROCESS void problem(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d,
                              std::size_t b) {
     const auto& j = x.scenario.journey;
-    c.satisfaction = clamp_satisfaction(x.columns.experience[c.id] - j.problem_drop);
-    if (!c.has(Flag::complaint) && d.experience.uniform() < j.complaint_share) {
+    float& experience = x.columns.experience[c.id];
+    c.satisfaction = clamp_satisfaction(experience - j.problem_drop);
+    if (c.has(Flag::complaint)) {
+        return; // already in the call centre's hands
+    }
+    if (d.experience.uniform() < j.complaint_share) {
         c.flags |= Flag::complaint;
         t.opened[b] += 1;
+    } else {
+        experience = clamp_satisfaction(experience - j.silent_scar);
     }
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // serve: a complaint provoked by intrusion opens with the focal brand; an open complaint is
 // handled when the call centre has capacity (the last step's share it could handle); handled,
-// it is resolved with the brand's service quality, and recovery restores satisfaction to the
-// trouble-free experience, no higher (de Matos et al. 2007); failed or given up on after the
-// customer's patience, it stays unresolved and satisfaction falls to 3 at most.
+// it is resolved with the brand's service quality (training halves the failures at most), and
+// recovery restores satisfaction to the trouble-free experience plus `recovery_bonus` (0 by
+// default: de Matos et al. 2007); failed or given up on after the customer's patience, it stays
+// unresolved and satisfaction falls to 3 at most.
 // Reads: flags, brand, experience. Writes: flags, satisfaction, complaint tallies.
 // Draws: Process::service.
 #include "journey/context.hpp"
@@ -14,6 +15,11 @@ CUSTSIM_PROCESS void fail_complaint(Customer& c, JourneyTally& t) {
     c.flags = std::uint8_t((c.flags | Flag::unresolved) & ~Flag::complaint);
     c.satisfaction = std::min(c.satisfaction, 3.0f);
     t.unresolved[c.brand] += 1;
+}
+
+/// The chance a handled complaint is resolved: quality, with up to half the failures trained away.
+inline double resolution_chance(const Service& service) {
+    return service.quality + 0.5 * service.training * (1 - service.quality);
 }
 
 CUSTSIM_PROCESS void serve(const StepContext& x, Customer& c, JourneyTally& t) {
@@ -28,8 +34,10 @@ CUSTSIM_PROCESS void serve(const StepContext& x, Customer& c, JourneyTally& t) {
     t.open[c.brand] += 1; // the call centre's demand this step
     Draws draws(x.key, x.step, Process::service, c.id);
     if (draws.uniform() < x.model.handle[c.brand]) {
-        if (draws.uniform() < service.quality) {
-            c.satisfaction = std::max(c.satisfaction, x.columns.experience[c.id]);
+        if (draws.uniform() < resolution_chance(service)) {
+            c.satisfaction =
+                std::max(c.satisfaction, clamp_satisfaction(x.columns.experience[c.id] +
+                                                            x.scenario.journey.recovery_bonus));
             c.flags &= std::uint8_t(~Flag::complaint);
             t.resolved[c.brand] += 1;
         } else {

@@ -1,11 +1,10 @@
 #pragma once
-// speak: the voice the neighbours hear next step. Promoters (9-10) and detractors (< 7) talk at
-// the segment's and market's talkativeness, passives at `passive_talk` of it; talk fades with
-// buzz since the last purchase or churn (buzz_decay_days); ambassadors talk at least at their
-// programme's rate and never negatively; former customers only talk about what went wrong.
-// Two brands or fewer: the voice is packed in 16-bit lanes, the form neighbours read.
-// Reads: flags, brand, satisfaction, buzz. Writes: buzz, next voice, talk tallies.
-// Draws: nothing.
+// speak: the voice the neighbours hear next step. Promoters (9-10) talk at the segment's and
+// market's talkativeness, detractors (< 7) at `detractor_talk` of it, passives at `passive_talk`;
+// talk fades with buzz since the last purchase or churn (buzz_decay_days); ambassadors talk at
+// least at their programme's rate and never negatively; former customers only talk about what went
+// wrong. Two brands or fewer: the voice is packed in 16-bit lanes, the form neighbours read. Reads:
+// flags, brand, satisfaction, buzz. Writes: buzz, next voice, talk tallies. Draws: nothing.
 #include "journey/context.hpp"
 
 namespace custsim {
@@ -17,7 +16,7 @@ CUSTSIM_PROCESS void speak(const StepContext& x, const Customer& c, JourneyTally
         const bool promoter = c.satisfaction >= 9, detractor = c.satisfaction < 7;
         const bool ambassador = c.has(Flag::ambassador) && c.active_with(0);
         double talk = c.segment->talkativeness * c.market->talkativeness;
-        talk *= detractor ? 1.0 : promoter ? 1.0 : wom.passive_talk;
+        talk *= detractor ? wom.detractor_talk : promoter ? 1.0 : wom.passive_talk;
         if (x.fades) {
             x.columns.buzz[c.id] *= x.buzz_decay;
             talk *= x.columns.buzz[c.id];

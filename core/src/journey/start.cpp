@@ -15,13 +15,31 @@ namespace custsim {
 
 namespace {
 
-std::uint32_t mix32(std::uint32_t x) {
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-    return x;
+/// A gamma-distributed number with mean 1 and shape k (variance 1/k), by Marsaglia & Tsang (2000),
+/// with Gamma(k) = Gamma(k + 1) U^(1/k) below shape 1. Mixing exponential churn hazards over it
+/// gives the Pareto II survival (1 + h t / k)^-k, the continuous-time twin of Fader & Hardie's
+/// shifted-beta-geometric: the aggregate hazard falls with tenure.
+double gamma_mean_one(double k, Draws& draws) {
+    if (!std::isfinite(k)) {
+        return 1;
+    }
+    const double a = k < 1 ? k + 1 : k;
+    const double d = a - 1.0 / 3, c = 1 / std::sqrt(9 * d);
+    double g = d; // the mode, should 64 rejections in a row ever happen (chance < 1e-60)
+    for (int tries = 0; tries < 64; ++tries) {
+        const double normal =
+            std::sqrt(-2 * std::log(draws.uniform())) * std::cos(2 * M_PI * draws.uniform());
+        const double v = std::pow(1 + c * normal, 3);
+        if (v > 0 &&
+            std::log(draws.uniform()) < 0.5 * normal * normal + d - d * v + d * std::log(v)) {
+            g = d * v;
+            break;
+        }
+    }
+    if (k < 1) {
+        g *= std::pow(draws.uniform(), 1 / k);
+    }
+    return g / k;
 }
 
 /// Customer i joins the focal brand's data pool, and consents if u says so.
@@ -115,6 +133,7 @@ void allocate_columns(Customers& c, std::uint32_t n, std::size_t brands) {
     c.attitude.assign(std::size_t(n) * brands, 0.0f);
     c.satisfaction.assign(n, 0.0f);
     c.experience.assign(n, 0.0f);
+    c.propensity.assign(n, 1.0f);
     c.buzz.assign(n, 0.0f);
     c.reachable.assign(n, 0);
     c.attention.assign(n, 1.0f);
@@ -151,6 +170,7 @@ std::vector<ColumnView> JourneyModel::columns() const {
         column_view("attitude", c.attitude, B, "per brand: -3..3"),
         column_view("satisfaction", c.satisfaction, 1, "0..10, would you recommend"),
         column_view("experience", c.experience, 1, "satisfaction a trouble-free purchase gives"),
+        column_view("propensity", c.propensity, 1, "churn propensity: gamma, mean 1"),
         column_view("buzz", c.buzz, 1, "1 at a purchase or churn, fading"),
         column_view("reachable", c.reachable, 1, "bit c: channel c can reach the customer"),
         column_view("attention", c.attention, 1, "exposure multiplier: heavy and light users"),
@@ -180,6 +200,8 @@ void JourneyModel::start() {
         const auto i = static_cast<std::uint32_t>(v);
         Draws draws(key_, 0, Process::initial, i);
         place_customer(c, x, s, i, draws);
+        Draws trait(key_, 0, Process::propensity, i);
+        c.propensity[i] = float(gamma_mean_one(s.journey.churn_shape, trait));
     });
     for (auto v : pick_seeds(scenario_.seed_customers(), scenario_.seeds.by, Process::seeding)) {
         if (!(c.flags[v] & Flag::active) || c.brand[v] != 0) {

@@ -25,7 +25,8 @@ StepContext make_context(const Scenario& s, const JourneyTables& x, const Social
                             c.last_touch.data(), c.source.data(), c.stage.data(), c.recall.data(),
                             c.knowledge.data(), c.attitude.data(), c.satisfaction.data(),
                             c.experience.data(), c.buzz.data(), c.revenue.data(),
-                            c.adopted_day.data(), c.reachable.data(), c.attention.data()},
+                            c.adopted_day.data(), c.propensity.data(), c.reachable.data(),
+                            c.attention.data()},
                     key};
     const auto& j = s.journey;
     const auto& wom = s.word_of_mouth;
@@ -43,6 +44,8 @@ StepContext make_context(const Scenario& s, const JourneyTables& x, const Social
     ctx.knowledge_decay = float(std::exp(-dt / j.knowledge_days));
     ctx.consolidation = float(j.knowledge_gain / j.knowledge_days * dt);
     ctx.attitude_decay = float(std::exp(-dt / j.attitude_days));
+    ctx.repurchase_bound = std::exp(2 * j.satisfaction_repurchase + 3 * j.attitude_repurchase);
+    ctx.churn_bound = std::exp(3 * j.attitude_churn);
     ctx.buzz_decay = float(std::exp(-dt / wom.buzz_decay_days));
     ctx.relax = -std::expm1(-dt / j.satisfaction_days);
     ctx.leave_market = -std::expm1(-dt / j.need_window_days);

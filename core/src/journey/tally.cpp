@@ -24,7 +24,7 @@ void JourneyTally::add(const JourneyTally& t) {
     for (auto member : {&JourneyTally::aware, &JourneyTally::customers, &JourneyTally::attempts,
                         &JourneyTally::lost, &JourneyTally::purchases, &JourneyTally::opened,
                         &JourneyTally::resolved, &JourneyTally::unresolved, &JourneyTally::churned,
-                        &JourneyTally::open}) {
+                        &JourneyTally::open, &JourneyTally::members}) {
         add_all(this->*member, t.*member);
     }
     add_all(revenue, t.revenue);
@@ -68,7 +68,8 @@ void carry_over(JourneyTables& x, const Scenario& s, const JourneyTally& total) 
         const auto& service = s.brands[b].service;
         const double orders = service.it_capacity * dt * x.sample_share;
         x.served[b] = double(total.attempts[b]) > orders ? orders / double(total.attempts[b]) : 1.0;
-        const double capacity = service.agents * service.handle_rate * dt * x.sample_share;
+        const double capacity = service.agents * service.contacts_per_agent_day /
+                                service.contacts_per_complaint * dt * x.sample_share;
         x.handle[b] = total.open[b] > 0 ? std::min(1.0, capacity / double(total.open[b])) : 1.0;
         x.reputation[b] = total.customers[b] > 0
                               ? (total.satisfaction[b] / double(total.customers[b]) - 7) / 3
@@ -135,9 +136,13 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
             k.media_cost += x.spend[p * x.markets + m] * dt * share;
         }
     }
-    const auto& service = s.brands[0].service;
-    k.service_cost +=
-        (service.agents * service.cost_per_agent_day + service.logistics_cost_per_day) * dt * share;
+    const auto& focal = s.brands[0];
+    const auto& service = focal.service;
+    const double agent_day =
+        service.cost_per_agent_day + service.training * service.training_cost_per_agent_day;
+    k.service_cost += (service.agents * agent_day + service.logistics_cost_per_day) * dt * share +
+                      service.level * service.level_cost * total.revenue[0];
+    k.retention_cost += focal.retention.cost_per_member_day * double(total.members[0]) * dt;
     k.it_cost += service.it_cost_per_day * dt * share;
     if (s.personalisation.level != PersonalisationLevel::none) {
         k.data_cost += (s.personalisation.platform_cost_per_day * share +
@@ -145,8 +150,8 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
                        dt;
     }
     k.ambassador_cost += s.ambassadors.reward_per_day * double(total.ambassadors) * dt;
-    k.profit =
-        k.margin - k.media_cost - k.service_cost - k.it_cost - k.data_cost - k.ambassador_cost;
+    k.profit = k.margin - k.media_cost - k.service_cost - k.retention_cost - k.it_cost -
+               k.data_cost - k.ambassador_cost;
 }
 
 // KPIs: stocks now, flows added (the first call only fills the state of day 0).
