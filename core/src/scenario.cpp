@@ -711,6 +711,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("price_level", m.price_level, positive());
         io.number("cost_level", m.cost_level, positive());
         io.number("talkativeness", m.talkativeness, non_negative());
+        io.number("memory_per_touch", m.memory_per_touch, non_negative());
         io.number("trust_peers", m.trust_peers, non_negative());
         io.number("trust_ads", m.trust_ads, non_negative());
         io.number("consent_rate", m.consent_rate, share());
@@ -748,6 +749,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("repeat_prompt", c.repeat_prompt, share());
         io.text("spills_into", c.spills_into);
         io.number("spill", c.spill, share());
+        io.number("unsubscribe", c.unsubscribe, share());
     });
     top.list("brands", s.brands, [](auto& io, Brand& b) {
         io.text("name", b.name);
@@ -804,7 +806,10 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("strong_tie", w.strong_tie, from_to(0, 16, " (times a weak tie)"));
         io.number("passive_talk", w.passive_talk, non_negative());
         io.number("detractor_talk", w.detractor_talk, non_negative());
-        io.number("attitude_step", w.attitude_step, non_negative());
+        io.number("persuasion", w.persuasion, non_negative());
+        io.removed("attitude_step",
+                   "a peer message's attitude is now word_of_mouth.persuasion, not attitude_step "
+                   "x trust_peers (the old 0.3 x 0.83 is persuasion 0.25)");
     });
     top.section("seeds", [&](auto& io) {
         io.whole("count", s.seeds.count);
@@ -818,6 +823,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("target_weight", p.target_weight, non_negative());
         io.number("response_lift", p.response_lift, non_negative());
         io.number("conversion_lift", p.conversion_lift, non_negative());
+        io.number("unsubscribe_cut", p.unsubscribe_cut, share());
         io.number("intrusion_attitude", p.intrusion_attitude, non_negative());
         io.number("intrusion_complaint", p.intrusion_complaint, share());
         io.number("cost_per_known_per_day", p.cost_per_known_per_day, rate());

@@ -164,14 +164,15 @@ TEST(Consolidate, OneExposuresLastingTraceIsGainTimesItsRecall) {
 }
 
 TEST(Expose, EachExposureAddsTrustToMemoryAndPersuasionToAttitude) {
+    // Memory per exposure: the market's memory per touch (0.25) x the channel's trust (0.4).
     Room room;
     const auto x = room.context();
     Customer c = room.customer();
     Draws draws(x.key, x.step, Process(17), c.id);
-    touch_by(x, c, room.tally, draws, 0, 0, 3);
-    EXPECT_FLOAT_EQ(c.recall[0], float(3 * 0.4));
-    EXPECT_FLOAT_EQ(c.attitude[0], float(3 * 0.05));
-    EXPECT_EQ(room.tally.exposures[0], 3);
+    touch_by(x, c, room.tally, draws, 0, 0, 12);
+    EXPECT_FLOAT_EQ(c.recall[0], float(12 * 0.25 * 0.4));
+    EXPECT_FLOAT_EQ(c.attitude[0], float(12 * 0.05));
+    EXPECT_EQ(room.tally.exposures[0], 12);
     EXPECT_EQ(c.touch, 0) << "the last touch is the channel";
     EXPECT_EQ(c.source, 0) << "1.2 is above the threshold: found through the channel";
 }
@@ -198,7 +199,7 @@ TEST(Expose, ExposuresArePoissonWithTheClassRate) {
     EXPECT_DOUBLE_EQ(room.tally.reach_count[0], 20000) << "every prospect counted with attention 1";
 }
 
-TEST(Hear, AMessageAddsPeerTrustToMemoryAndMovesAttitude) {
+TEST(Hear, AMessageAddsMemoryPerTouchTimesPeerTrustAndMovesAttitudeByPersuasion) {
     Room room;
     auto x = room.context();
     x.mean_field_beta = {};
@@ -206,9 +207,9 @@ TEST(Hear, AMessageAddsPeerTrustToMemoryAndMovesAttitude) {
     Customer c = room.customer();
     hear(x, c, room.tally);
     const auto& wom = room.s.word_of_mouth;
-    EXPECT_FLOAT_EQ(c.recall[0], float(room.model->market[0].trust_peers));
-    EXPECT_FLOAT_EQ(c.attitude[0],
-                    float(-wom.attitude_step * room.model->market[0].trust_peers * wom.negativity));
+    const Market& market = room.model->market[0];
+    EXPECT_FLOAT_EQ(c.recall[0], float(market.memory_per_touch * market.trust_peers));
+    EXPECT_FLOAT_EQ(c.attitude[0], float(-wom.persuasion * wom.negativity));
     EXPECT_EQ(room.tally.wom_negative, 1);
     EXPECT_EQ(c.touch, touch_none) << "a negative message is not a touch";
 }

@@ -44,15 +44,20 @@ struct Channel {
     double cpm = 10;           ///< cost of 1000 impressions where a market's cost_level is 1
     double reach = 1;          ///< share of a market's customers the channel can reach at all
     std::uint8_t works_on = 7; ///< Reaches flags
-    double trust = 0.42;       ///< memory added by one exposure (trust in ads, Nielsen 2015)
-    double persuasion = 0.02;  ///< attitude added by one exposure
-    bool needs_data = false;   ///< reaches only customers in the focal brand's data pool (e-mail)
-    bool data_targeted = false; ///< targets with personal data; strict privacy removes most effect
+    /// Relative trust: the share of people who say they trust the source (Nielsen 2015: 42 %
+    /// trust online banner ads). An exposure adds `memory_per_touch x trust x trust_ads` memory.
+    double trust = 0.42;
+    double persuasion = 0.02;   ///< attitude added by one exposure (assumption)
+    bool needs_data = false;    ///< reaches only customers in the focal brand's data pool (e-mail)
+    bool data_targeted = false; ///< targets with personal data; strict privacy blunts persuasion
     bool mobile = false;        ///< reaches only the mobile share of a segment
     double data_capture = 0;    ///< chance an exposure puts the customer into the data pool
     double repeat_prompt = 0;   ///< chance an exposure of a current customer prompts a repeat buy
     std::string spills_into;    ///< a channel an exposure sends people to (TV -> search)
     double spill = 0;           ///< chance per exposure of that organic visit
+    /// needs_data channels: chance an exposure makes a consenting focal customer withdraw consent
+    /// (unsubscribe): Mailchimp's benchmarks, 0.25 % of e-mails delivered.
+    double unsubscribe = 0.0025;
 };
 
 /// Peer influence.
@@ -64,7 +69,9 @@ struct WordOfMouth {
     double strong_tie = 3;            ///< transmissibility of a strong tie relative to a weak one
     double passive_talk = 0.2; ///< talk rate of passives (satisfaction 7-8) relative to promoters
     double detractor_talk = 1; ///< talk rate of detractors (satisfaction 0-6) relative to promoters
-    double attitude_step = 0.3; ///< attitude moved by one message, times peer trust and valence
+    /// Attitude moved by one positive message, in the unit of channels' `persuasion` (assumption:
+    /// 12.5 times a TV exposure's 0.02; the literature finds peers more persuasive than ads).
+    double persuasion = 0.25;
 };
 
 /// Initial customers at day 0, drawn per replicate.
@@ -77,15 +84,19 @@ struct Seeds {
 /// A country or region (MODEL.md section 3).
 struct Market {
     std::string name = "home";
-    double share = 1;            ///< share of the population
-    double price_level = 1;      ///< multiplies brand prices
-    double cost_level = 1;       ///< multiplies channel CPMs
-    double talkativeness = 1;    ///< multiplies talk rates
-    double trust_peers = 0.83;   ///< memory from one peer message (Nielsen 2015: 83 %)
-    double trust_ads = 1;        ///< multiplies channels' trust
-    double consent_rate = 0.6;   ///< chance a customer entering the data pool consents
-    bool strict_privacy = false; ///< data-targeted channels lose `privacy_loss` of their effect
-    double privacy_loss = 0.65;  ///< Goldfarb & Tucker 2011
+    double share = 1;         ///< share of the population
+    double price_level = 1;   ///< multiplies brand prices
+    double cost_level = 1;    ///< multiplies channel CPMs
+    double talkativeness = 1; ///< multiplies talk rates
+    /// Memory one touch (exposure or message) from a source everyone trusts adds: the scale of
+    /// memory against the awareness threshold (assumption); trusts set only the ratios.
+    double memory_per_touch = 0.25;
+    double trust_peers = 0.83; ///< relative trust in people one knows (Nielsen 2015: 83 %)
+    double trust_ads = 1;      ///< multiplies channels' trust
+    double consent_rate = 0.6; ///< chance a customer entering the data pool consents
+    /// Data-targeted channels lose `privacy_loss` of their persuasion and of their purchase prompts
+    bool strict_privacy = false;
+    double privacy_loss = 0.65; ///< Goldfarb & Tucker 2011: display ads' effect on purchase intent
     std::vector<std::string> channels; ///< available channels; empty: all
 };
 
@@ -164,8 +175,11 @@ struct Personalisation {
     double target_weight = 3; ///< impressions per personalised customer vs others
     double response_lift =
         0.2; ///< more effect per owned data exposure (Sahni et al. 2018: +20 % opens)
-    double conversion_lift = 0.31;     ///< more choice probability odds (Sahni et al.: +31 % leads)
-    double intrusion_attitude = 0.1;   ///< attitude lost per unconsented personalised exposure
+    /// More odds of buying the focal brand in a decision a personalised owned data exposure
+    /// prompted, and more repeat prompts (Sahni et al. 2018: +31 % sales leads from e-mails)
+    double conversion_lift = 0.31;
+    double unsubscribe_cut = 0.17;   ///< fewer unsubscribes when personalised (Sahni et al.: -17 %)
+    double intrusion_attitude = 0.1; ///< attitude lost per unconsented personalised exposure
     double intrusion_complaint = 0.01; ///< chance that exposure opens a complaint (x sensitivity)
     double cost_per_known_per_day = 0.001;
     double platform_cost_per_day = 0;

@@ -41,16 +41,24 @@ void resolve_channels(JourneyTables& x, const Scenario& s) {
     const std::size_t C = x.channels, M = x.markets, G = x.segments;
     x.available.assign(M * C, 1);
     x.effect.assign(M * C, 0);
+    x.persuasion.assign(M * C, 0);
+    x.prompt.assign(M * C, 1);
     for (std::size_t m = 0; m < M; ++m) {
+        const Market& market = x.market[m];
         for (std::size_t c = 0; c < C; ++c) {
-            const auto& allowed = x.market[m].channels;
+            const auto& allowed = market.channels;
             x.available[m * C + c] =
                 allowed.empty() ||
                 std::find(allowed.begin(), allowed.end(), s.channels[c].name) != allowed.end();
-            const double privacy = x.market[m].strict_privacy && s.channels[c].data_targeted
-                                       ? 1 - x.market[m].privacy_loss
+            // Memory: the model's unit times the source's relative trust (Nielsen 2015 shares).
+            x.effect[m * C + c] = market.memory_per_touch * s.channels[c].trust * market.trust_ads;
+            // Strict privacy blunts what data-targeted ads do to purchase intent (Goldfarb &
+            // Tucker 2011), not what is remembered of them: persuasion and purchase prompts.
+            const double privacy = market.strict_privacy && s.channels[c].data_targeted
+                                       ? 1 - market.privacy_loss
                                        : 1.0;
-            x.effect[m * C + c] = s.channels[c].trust * x.market[m].trust_ads * privacy;
+            x.persuasion[m * C + c] = s.channels[c].persuasion * privacy;
+            x.prompt[m * C + c] = privacy;
         }
     }
     x.affinity.assign(G * C, 1);
@@ -146,7 +154,8 @@ void resolve_reach(JourneyTables& x, const Scenario& s) {
     x.weight_sum.assign(P * M, 0);
 }
 
-/// Consent per market and segment; what personalising adds (MODEL.md 5).
+/// Consent per market and segment; what personalising adds (MODEL.md 5): Sahni, Wheeler &
+/// Chintagunta 2018's +20 % opens, +31 % leads and -17 % unsubscribes of personalised e-mails.
 void resolve_personalisation(JourneyTables& x, const Scenario& s) {
     const auto& p = s.personalisation;
     const double level = p.level == PersonalisationLevel::individual ? 1.0
@@ -162,6 +171,7 @@ void resolve_personalisation(JourneyTables& x, const Scenario& s) {
     }
     x.response_lift = level * p.response_lift;
     x.repeat_lift = level * p.conversion_lift;
+    x.unsubscribe_cut = level * p.unsubscribe_cut;
 }
 
 } // namespace

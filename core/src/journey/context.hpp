@@ -86,7 +86,8 @@ struct Customer {
     float satisfaction = 0;
     unsigned reachable = 0;
     double attention = 1;
-    bool personalised = false; ///< the focal brand personalises what it shows this customer
+    bool personalised = false;    ///< the focal brand personalises what it shows this customer
+    bool personal_prompt = false; ///< a personalised owned data exposure prompted a decision
     std::array<bool, max_brands> prompted{}; ///< a consideration touch of brand b this step
     bool repeat_prompted = false;            ///< a reminder prompted a repeat purchase
     bool intrusion_complaint = false;        ///< data used without consent provoked a complaint

@@ -58,7 +58,7 @@ CUSTSIM_PROCESS void choose(const StepContext& x, Customer& c, JourneyTally& t, 
                 double utility = x.model.quality_utility[b * x.segments + c.g] +
                                  j.attitude_weight * c.attitude[b] +
                                  j.reputation_weight * x.model.reputation[b];
-                if (b == 0 && c.personalised) {
+                if (b == 0 && c.personal_prompt) {
                     utility += x.model.relevance;
                 }
                 weight[b] = std::exp(utility);

@@ -1,43 +1,71 @@
 #pragma once
 // expose: each brand's planned channels reach the customer at a rate looked up by its reach class
 // (market, segment, stage, data usable, targeted) times its media attention; the number of
-// exposures is Poisson (MODEL.md 4.1). An exposure adds memory (channel trust x market trust, less
-// under strict privacy) and attitude (persuasion); a consideration channel prompts a shopper; a
-// retention channel reminds a customer to buy again (Sahni et al. 2018: personalised reminders
-// convert better); data channels capture data, and personal data used without consent costs
-// attitude and may provoke a complaint (Aguirre et al. 2015). TV sends some viewers to search.
-// Reads: flags, brand, awareness, reach, attention. Writes: awareness, attitude, flags (data),
-// touch, source, prompts, reach-class tallies, exposures. Draws: Process::exposure (brand b owns
-// positions 2b, 2b + 1) and, when exposed, its own stream Process::exposure + 1 + b.
+// exposures is Poisson (MODEL.md 4.1). An exposure adds memory (the market's memory per touch x
+// the channel's relative trust, Nielsen 2015 x the market's trust in ads) and attitude
+// (persuasion); a consideration channel prompts a shopper's decision; a retention channel reminds
+// a customer to buy again. Under strict privacy a data-targeted channel keeps its memory but loses
+// `privacy_loss` of its persuasion and of its prompts (Goldfarb & Tucker 2011 measured purchase
+// intent). Personalised owned data exposures (e-mail) are opened more, lift the decisions and
+// repeat purchases they prompt, and are unsubscribed from less (Sahni, Wheeler & Chintagunta
+// 2018: +20 % opens, +31 % leads, -17 % unsubscribes). Data channels capture data, and personal
+// data used without consent costs attitude and may provoke a complaint (Aguirre et al. 2015). TV
+// sends some viewers to search.
+// Reads: flags, brand, awareness, reach, attention. Writes: awareness, attitude, flags (data,
+// consent), touch, source, prompts, personal_prompt, reach-class tallies,
+// exposures. Draws: Process::exposure (brand b owns positions 2b, 2b + 1) and, when exposed, its
+// own stream Process::exposure + 1 + b.
 #include "journey/context.hpp"
 
 namespace custsim {
 
-/// `times` exposures of brand b's channel ch.
-CUSTSIM_PROCESS void touch_by(const StepContext& x, Customer& c, JourneyTally& t, Draws& draws,
+/// Chance that at least one of `times` tries, each succeeding with chance p, succeeds.
+inline double at_least_once(double p, std::uint32_t times) {
+    return 1 - std::pow(1 - std::min(p, 1.0), times);
+}
+
+/// The focal brand's owned data channel (e-mail) reaches a consenting customer: each exposure
+/// may make the customer withdraw consent (unsubscribe), less often when it is personalised. The
+/// customer stays in the data pool (known), without consent.
+CUSTSIM_PROCESS void unsubscribe(const StepContext& x, Customer& c, Draws& draws,
+                                 const Channel& channel, bool personal, std::uint32_t times) {
+    if (!channel.needs_data || !(channel.unsubscribe > 0) || !c.has(Flag::consented)) {
+        return;
+    }
+    const double chance = channel.unsubscribe * (personal ? 1 - x.model.unsubscribe_cut : 1.0);
+    if (draws.uniform() < at_least_once(chance, times)) {
+        c.flags &= std::uint8_t(~Flag::consented);
+    }
+}
+
+/// `times` exposures of brand b's channel ch. True if they were personalised owned data exposures
+/// (e-mail) of the focal brand that prompted a shopper's decision.
+CUSTSIM_PROCESS bool touch_by(const StepContext& x, Customer& c, JourneyTally& t, Draws& draws,
                               std::size_t b, std::size_t ch, std::uint32_t times) {
     const Channel& channel = x.scenario.channels[ch];
     const auto& per = x.scenario.personalisation;
     const JourneyTables& model = x.model;
+    const std::size_t mc = c.m * x.channels + ch;
     const bool data_channel = channel.needs_data || channel.data_targeted;
-    const double lift =
-        b == 0 && c.personalised && channel.needs_data ? 1 + model.response_lift : 1.0;
-    c.recall[b] += float(times * model.effect[c.m * x.channels + ch] * lift);
-    c.attitude[b] = clamp_attitude(c.attitude[b] + times * channel.persuasion * lift);
-    if (c.has(Flag::in_market) && (channel.works_on & std::uint8_t(Reaches::consideration))) {
+    const bool personal = b == 0 && c.personalised && channel.needs_data;
+    const double lift = personal ? 1 + model.response_lift : 1.0; // opened more often
+    c.recall[b] += float(times * model.effect[mc] * lift);
+    c.attitude[b] = clamp_attitude(c.attitude[b] + times * model.persuasion[mc] * lift);
+    bool personal_prompt = false;
+    if (c.has(Flag::in_market) && (channel.works_on & std::uint8_t(Reaches::consideration)) &&
+        (model.prompt[mc] >= 1 || draws.uniform() < at_least_once(model.prompt[mc], times))) {
         c.prompted[b] = true;
+        personal_prompt = personal;
     }
     if (channel.repeat_prompt > 0 && c.active_with(b) &&
         (channel.works_on & std::uint8_t(Reaches::retention))) {
         // A reminder (an e-mail, the pack in hand) prompts a repeat purchase; personalised, it
-        // converts better (Sahni et al. 2018: +31 % leads).
-        const double conversion =
-            channel.repeat_prompt *
-            (b == 0 && c.personalised && channel.needs_data ? 1 + model.repeat_lift : 1.0);
-        c.repeat_prompted |= draws.uniform() < 1 - std::pow(1 - std::min(conversion, 1.0), times);
+        // leads to one more often (Sahni et al. 2018: +31 % leads).
+        const double conversion = channel.repeat_prompt * (personal ? 1 + model.repeat_lift : 1.0);
+        c.repeat_prompted |= draws.uniform() < at_least_once(conversion, times);
     }
     if (b != 0) {
-        return;
+        return false;
     }
     t.exposures[ch] += times;
     c.touch = std::uint8_t(ch);
@@ -53,12 +81,14 @@ CUSTSIM_PROCESS void touch_by(const StepContext& x, Customer& c, JourneyTally& t
             draws.uniform() < per.intrusion_complaint * c.segment->privacy_sensitivity * times;
     }
     if (channel.data_capture > 0 && !c.has(Flag::known) &&
-        draws.uniform() < 1 - std::pow(1 - channel.data_capture, times)) {
+        draws.uniform() < at_least_once(channel.data_capture, times)) {
         c.flags |= Flag::known;
         if (draws.uniform() < model.consent[c.m * x.segments + c.g]) {
             c.flags |= Flag::consented;
         }
     }
+    unsubscribe(x, c, draws, channel, personal, times);
+    return personal_prompt;
 }
 
 /// Brand b's reach class for this customer: stage (prospect, shopper, own customer) x data usable
@@ -80,6 +110,7 @@ CUSTSIM_PROCESS void expose(const StepContext& x, Customer& c, JourneyTally& t) 
     const std::size_t P = model.planned.size();
     Draws exposure(x.key, x.step, Process::exposure, c.id);
     std::array<double, max_channels> rates; // [p - from]: written before read
+    bool personal_prompt = false;
     for (std::size_t b = 0; b < x.brands; ++b) {
         const std::size_t from = model.planned_from[b], to = model.planned_from[b + 1];
         if (from == to) {
@@ -111,13 +142,17 @@ CUSTSIM_PROCESS void expose(const StepContext& x, Customer& c, JourneyTally& t) 
             ++p;
         }
         const std::size_t ch = model.planned[p].second;
-        touch_by(x, c, t, draws, b, ch, k);
+        personal_prompt |= touch_by(x, c, t, draws, b, ch, k);
         const int spill = model.spill_into[ch];
         if (spill >= 0 && model.available[c.m * x.channels + std::size_t(spill)] &&
-            draws.uniform() < 1 - std::pow(1 - x.scenario.channels[ch].spill, k)) {
-            touch_by(x, c, t, draws, b, std::size_t(spill), 1); // an organic visit: TV -> search
+            draws.uniform() < at_least_once(x.scenario.channels[ch].spill, k)) {
+            // an organic visit: TV -> search
+            personal_prompt |= touch_by(x, c, t, draws, b, std::size_t(spill), 1);
         }
     }
+    // What personalising adds to the choice (`relevance`, +31 % leads) belongs to the decisions a
+    // personalised e-mail prompted, not to every choice of a personalised customer.
+    c.personal_prompt = personal_prompt;
 }
 
 } // namespace custsim

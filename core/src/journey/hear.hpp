@@ -3,8 +3,9 @@
 // thread order gives the same result). Each tie weighs 1, a strong tie `strong_tie` (Granovetter
 // 1973; Brown & Reingen 1987); per `tie` or as a `fraction` of ties. The customer hears at most one
 // message a step, with probability 1 - exp(-beta dt), its (brand, valence) drawn in proportion;
-// it adds memory (market trust in peers) and attitude (negative messages weigh `negativity` times
-// more). Mean field: every customer hears the population's talk / n.
+// it adds memory (the market's memory per touch x its relative trust in peers, Nielsen 2015) and
+// attitude (word_of_mouth.persuasion; a negative message weighs `negativity` times as much).
+// Mean field: every customer hears the population's talk / n.
 // Reads: neighbours' voices, awareness, source. Writes: awareness, attitude, touch, source, word
 // of mouth tallies. Draws: Process::word_of_mouth.
 #include "journey/context.hpp"
@@ -92,9 +93,9 @@ CUSTSIM_PROCESS void hear(const StepContext& x, Customer& c, JourneyTally& t) {
     const std::size_t b = k / 2;
     const bool negative = k % 2;
     const auto& wom = x.scenario.word_of_mouth;
-    c.recall[b] += float(c.market->trust_peers);
-    c.attitude[b] = clamp_attitude(c.attitude[b] + wom.attitude_step * c.market->trust_peers *
-                                                       (negative ? -wom.negativity : 1.0));
+    c.recall[b] += float(c.market->memory_per_touch * c.market->trust_peers);
+    c.attitude[b] =
+        clamp_attitude(c.attitude[b] + wom.persuasion * (negative ? -wom.negativity : 1.0));
     if (b == 0) {
         t.wom_positive += !negative;
         t.wom_negative += negative;

@@ -58,6 +58,8 @@ struct JourneyTables {
     std::vector<std::uint8_t> available;     ///< [m * C + c]
     std::vector<float> affinity;             ///< [g * C + c], mobile share included
     std::vector<double> effect;              ///< [m * C + c]: memory per exposure
+    std::vector<double> persuasion;          ///< [m * C + c]: attitude per exposure
+    std::vector<double> prompt;              ///< [m * C + c]: chance an exposure prompts a shopper
     std::vector<std::uint64_t> reach_below;  ///< [c]: reachable if mix32(i, c) < this
     std::vector<int> spill_into;             ///< [c], -1 for none
     std::vector<double> experience;          ///< [b * G + g]: satisfaction of a good purchase
@@ -83,9 +85,11 @@ struct JourneyTables {
     /// capacities and costs, the share that falls on the simulated customers.
     double sample_share = 1;
     std::vector<double> focal_spend; ///< per channel; when set, replaces the focal media plan
-    double relevance = 0;     ///< utility added to the focal brand for personalised customers
-    double response_lift = 0; ///< effect added to data exposures of personalised customers
-    double repeat_lift = 0;   ///< repeat prompts added by personalising an owned data channel
+    /// Utility added to the focal brand in a decision a personalised owned data exposure prompted
+    double relevance = 0;
+    double response_lift = 0;   ///< effect added to data exposures of personalised customers
+    double repeat_lift = 0;     ///< repeat prompts added by personalising an owned data channel
+    double unsubscribe_cut = 0; ///< share of unsubscribes personalising an owned data channel saves
 };
 
 /// Partial sums of one block of customers, merged in block order.
