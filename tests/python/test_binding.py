@@ -133,7 +133,7 @@ def test_experiments_and_sweeps_from_python(tmp_path):
     a, b = small(), small()
     b["brands.focal.service.agents"] = 4
     diff = custsim.compare(a, b, replicates=3)
-    assert diff.loc["service_cost", "mean"] == pytest.approx(2 * 150 * 30)
+    assert diff.loc["service_cost", "mean"] == pytest.approx((4 - 0.25) * 150 * 30)
     assert bool(diff.loc["service_cost", "sign_certain"])
     curve = custsim.response(small(), "tv", [0, 50], replicates=2)
     assert list(curve["spend_per_day"]) == [0, 50]
