@@ -352,21 +352,24 @@ const bool compare_registered = register_command(
      },
      50});
 
+/// The command of an experiment on one scenario with the experiments' options.
+std::function<std::function<int()>(CLI::App&)>
+one_scenario(int (*experiment)(const ExperimentArgs&)) {
+    return [experiment](CLI::App& command) {
+        auto args = std::make_shared<ExperimentArgs>();
+        command.add_option("scenario", args->scenarios, "Scenario (YAML)")->required()->expected(1);
+        auto finish = experiment_options(command, *args);
+        return std::function<int()>([args, finish, experiment] {
+            finish();
+            return experiment(*args);
+        });
+    };
+}
+
 const bool attribute_registered = register_command(
     {"attribute",
      "What each channel really adds: the run without it, beside last-touch attribution",
-     [](CLI::App& command) {
-         auto args = std::make_shared<ExperimentArgs>();
-         command.add_option("scenario", args->scenarios, "Scenario (YAML)")
-             ->required()
-             ->expected(1);
-         auto finish = experiment_options(command, *args);
-         return std::function<int()>([args, finish] {
-             finish();
-             return attribute(*args);
-         });
-     },
-     60});
+     one_scenario(attribute), 60});
 
 const bool response_registered = register_command(
     {"response", "Response curve: incremental KPIs against one channel's daily spend",
@@ -390,18 +393,7 @@ const bool levers_registered = register_command(
     {"levers",
      "Marginal profit per currency unit of each lever: channels, agents, training, logistics, "
      "service level, retention, price",
-     [](CLI::App& command) {
-         auto args = std::make_shared<ExperimentArgs>();
-         command.add_option("scenario", args->scenarios, "Scenario (YAML)")
-             ->required()
-             ->expected(1);
-         auto finish = experiment_options(command, *args);
-         return std::function<int()>([args, finish] {
-             finish();
-             return levers(*args);
-         });
-     },
-     75});
+     one_scenario(levers), 75});
 } // namespace
 
 } // namespace custsim::cli

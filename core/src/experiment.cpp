@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <limits>
 #include <numeric>
-#include <tuple>
 
 namespace custsim {
 
@@ -214,21 +213,21 @@ std::vector<LeverStep> lever_steps(const Scenario& s) {
     const double agents = focal.service.agents > 0 ? 0.1 * focal.service.agents : 0.1;
     out.push_back({"agents", signed_step(agents),
                    moved([&](Brand& b) { b.service.agents += agents; }), "service_cost"});
-    for (auto [name, member, kpi] :
-         {std::tuple{"training", &Service::training, "service_cost"},
-          std::tuple{"logistics", &Service::logistics, "service_cost"},
-          std::tuple{"service level", &Service::level, "service_cost"}}) {
-        const double step = share_step(focal.service.*member);
-        out.push_back({name, signed_step(step), moved([&](Brand& b) {
-                           b.service.*member += step;
-                           if (member == &Service::logistics && focal.service.logistics > 0) {
-                               // Its cost per day is for the level given: scaled with it.
-                               b.service.logistics_cost_per_day *=
-                                   b.service.logistics / focal.service.logistics;
-                           }
-                       }),
-                       kpi});
-    }
+    const Service& service = focal.service;
+    const double training = share_step(service.training), level = share_step(service.level),
+                 logistics = share_step(service.logistics);
+    out.push_back({"training", signed_step(training),
+                   moved([&](Brand& b) { b.service.training += training; }), "service_cost"});
+    out.push_back({"logistics", signed_step(logistics), moved([&](Brand& b) {
+                       b.service.logistics += logistics;
+                       if (service.logistics > 0) { // its cost per day is for the level given
+                           b.service.logistics_cost_per_day *=
+                               b.service.logistics / service.logistics;
+                       }
+                   }),
+                   "service_cost"});
+    out.push_back({"service level", signed_step(level),
+                   moved([&](Brand& b) { b.service.level += level; }), "service_cost"});
     const double members = share_step(focal.retention.members);
     out.push_back({"retention", signed_step(members),
                    moved([&](Brand& b) { b.retention.members += members; }), "retention_cost"});

@@ -3,6 +3,8 @@
 // measure the policy, not the noise; each uses several replicates and compares means.
 #include "custsim/simulation.hpp"
 
+#include "support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,21 +17,8 @@ using namespace custsim;
 
 namespace {
 
-std::filesystem::path scenarios() {
-    return std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios";
-}
-
-/// A library scenario scaled down for tests: 20 000 customers, 180 days, 4 replicates.
-Scenario small(const std::string& file, const std::vector<std::string>& more = {}) {
-    std::vector<std::string> overrides = {"population.customers=20000", "days=180", "replicates=4"};
-    overrides.insert(overrides.end(), more.begin(), more.end());
-    return load_scenario(scenarios() / file, overrides);
-}
-
-double mean_final(const Results& r, const std::string& kpi) {
-    const auto& v = r.final.at(kpi);
-    return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
-}
+using test::mean_final;
+using test::small;
 
 std::uint64_t fingerprint(const Results& r) {
     std::uint64_t hash = 1469598103934665603ull;

@@ -12,6 +12,7 @@
 #include "journey/settle.hpp"
 #include "journey/speak.hpp"
 #include "journey/start.hpp"
+#include "support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,56 +22,34 @@ using namespace custsim;
 
 namespace {
 
-/// A two-brand, one-channel market of `n` customers, its model, columns and one step's context.
-struct Room {
-    Scenario s;
-    std::shared_ptr<const SocialGraph> graph;
-    std::unique_ptr<JourneyTables> model;
-    Customers columns;
-    std::vector<std::uint64_t> lanes, next_lanes;
-    std::array<float, 2> recall{}, knowledge{}, attitude{};
-    JourneyTally tally;
+/// A tv channel.
+Channel tv_channel() {
+    Channel tv;
+    tv.name = "tv";
+    tv.trust = 0.4;
+    tv.persuasion = 0.05;
+    return tv;
+}
 
-    explicit Room(std::uint32_t n = 64) {
-        s.customers = n;
-        s.graph.kind = GraphKind::mean_field;
-        Channel tv;
-        tv.name = "tv";
-        tv.trust = 0.4;
-        tv.persuasion = 0.05;
-        s.channels = {tv};
-        Brand focal, rival;
-        focal.name = "focal";
-        rival.name = "rival";
-        s.brands = {focal, rival};
-        graph = build_graph(s);
-        model = build_journey_tables(s, n);
-        allocate_columns(columns, n, 2);
-        columns.reachable.assign(n, 1); // tv reaches everyone
-        lanes.assign(n, 0);
-        next_lanes.assign(n, 0);
-        tally.reach_count.assign(2 * reach_classes, 0);
-    }
-    StepContext context(std::uint32_t step = 3) {
-        StepContext x = make_context(s, *model, *graph, columns, {7, 0}, step, all_step_processes);
-        x.heard_lanes = lanes.data();
-        x.next_lanes = next_lanes.data();
-        return x;
-    }
-    /// Customer i of segment 0 in market 0, aware of nothing, with no brand.
-    Customer customer(std::uint32_t i = 0) {
-        Customer c;
-        c.id = i;
-        c.market = &model->market[0];
-        c.segment = &model->segment[0];
-        c.reachable = 1; // the channel can reach the customer
-        recall = {};
-        knowledge = {};
-        attitude = {};
-        c.recall = recall.data();
-        c.knowledge = knowledge.data();
-        c.attitude = attitude.data();
-        return c;
+/// The two-brand, one-channel market of `n` customers these tests run processes in.
+struct Room : test::Room {
+    explicit Room(std::uint32_t n = 64) : test::Room(n, {tv_channel()}) {}
+
+    /// Every customer a current customer of the rival, at this satisfaction and attitude to it,
+    /// through one decide step; how many left.
+    int decide_everyone(float satisfaction, float attitude = 0) {
+        const auto x = context();
+        int left = 0;
+        for (std::uint32_t i = 0; i < s.customers; ++i) {
+            Customer c = customer(i);
+            c.flags = Flag::active;
+            c.brand = 1;
+            c.satisfaction = satisfaction;
+            c.attitude[1] = attitude;
+            decide(x, c, tally);
+            left += !c.has(Flag::active);
+        }
+        return left;
     }
 };
 
@@ -194,8 +173,7 @@ TEST(Expose, ExposuresArePoissonWithTheClassRate) {
         expose(x, c, room.tally);
         exposed += c.recall[0] > 0;
     }
-    const double p = 1 - std::exp(-1.0), sd = std::sqrt(p * (1 - p) / 20000);
-    EXPECT_NEAR(exposed / 20000.0, p, 4 * sd);
+    test::expect_share(exposed, 1 - std::exp(-1.0), 20000, "exposed");
     EXPECT_DOUBLE_EQ(room.tally.reach_count[0], 20000) << "every prospect counted with attention 1";
 }
 
@@ -229,8 +207,7 @@ TEST(Decide, AShopperChoosesByLogitAgainstNotBuying) {
         decide(x, c, room.tally);
         bought += c.active_with(0);
     }
-    const double p = std::exp(v) / (1 + std::exp(v)), sd = std::sqrt(p * (1 - p) / 40000);
-    EXPECT_NEAR(bought / 40000.0, p, 4 * sd);
+    test::expect_share(bought, std::exp(v) / (1 + std::exp(v)), 40000, "bought");
     EXPECT_EQ(room.tally.purchases[0], bought);
 }
 
@@ -239,19 +216,8 @@ TEST(Decide, ChurnFollowsTheHazard) {
     Room room(100000);
     room.model->segment[0].churn_rate = 0.01;
     room.model->segment[0].repurchase_rate = 0;
-    const auto x = room.context();
-    int left = 0;
-    for (std::uint32_t i = 0; i < 100000; ++i) {
-        Customer c = room.customer(i);
-        c.segment = &room.model->segment[0];
-        c.flags = Flag::active;
-        c.brand = 1;
-        c.satisfaction = 8;
-        decide(x, c, room.tally);
-        left += !c.has(Flag::active);
-    }
-    const double p = -std::expm1(-0.01), sd = std::sqrt(p * (1 - p) / 100000);
-    EXPECT_NEAR(left / 100000.0, p, 4 * sd);
+    const int left = room.decide_everyone(8);
+    test::expect_share(left, -std::expm1(-0.01), 100000, "left");
     EXPECT_EQ(room.tally.churned[1], left);
 }
 
@@ -389,8 +355,8 @@ TEST(Serve, TrainingHalvesTheFailedResolutionsAtMost) {
             room.columns.experience[i] = 8;
             serve(x, c, room.tally);
         }
-        const double p = 0.6 + 0.5 * training * 0.4, sd = std::sqrt(p * (1 - p) / n);
-        EXPECT_NEAR(double(room.tally.resolved[0]) / n, p, 4 * sd) << "training " << training;
+        test::expect_share(double(room.tally.resolved[0]), 0.6 + 0.5 * training * 0.4, n,
+                           "training " + std::to_string(training));
         EXPECT_EQ(room.tally.resolved[0] + room.tally.unresolved[0], n);
     }
 }
@@ -431,19 +397,11 @@ TEST(Decide, SatisfactionAndAttitudeScaleTheRepurchaseRate) {
         room.model->segment[0].repurchase_rate = 0.05;
         room.model->served.fill(1);
         room.s.brands[1].problem_rate = 0;
-        const auto x = room.context();
-        for (std::uint32_t i = 0; i < n; ++i) {
-            Customer c = room.customer(i);
-            c.flags = Flag::active;
-            c.brand = 1;
-            c.satisfaction = satisfaction;
-            c.attitude[1] = attitude;
-            decide(x, c, room.tally);
-        }
+        room.decide_everyone(satisfaction, attitude);
         const double rate = 0.05 * std::exp(0.1 * (satisfaction - 8) + 0.1 * attitude);
-        const double p = -std::expm1(-rate), sd = std::sqrt(p * (1 - p) / n);
-        EXPECT_NEAR(double(room.tally.purchases[1]) / n, p, 4 * sd)
-            << "satisfaction " << satisfaction << ", attitude " << attitude;
+        test::expect_share(double(room.tally.purchases[1]), -std::expm1(-rate), n,
+                           "satisfaction " + std::to_string(satisfaction) + ", attitude " +
+                               std::to_string(attitude));
     }
 }
 
@@ -457,19 +415,10 @@ TEST(Decide, ChurnScalesWithTheCustomersPropensityAndTheProgramme) {
         room.s.brands[1].retention.members = members;
         room.s.brands[1].retention.churn_cut = 0.4;
         room.columns.propensity.assign(n, propensity);
-        const auto x = room.context();
-        int left = 0;
-        for (std::uint32_t i = 0; i < n; ++i) {
-            Customer c = room.customer(i);
-            c.flags = Flag::active;
-            c.brand = 1;
-            c.satisfaction = 8;
-            decide(x, c, room.tally);
-            left += !c.has(Flag::active);
-        }
+        const int left = room.decide_everyone(8);
         const double rate = 0.01 * propensity * (1 - 0.4 * members);
-        const double p = -std::expm1(-rate), sd = std::sqrt(p * (1 - p) / n);
-        EXPECT_NEAR(double(left) / n, p, 4 * sd) << propensity << ", members " << members;
+        test::expect_share(left, -std::expm1(-rate), n,
+                           std::to_string(propensity) + ", members " + std::to_string(members));
         EXPECT_EQ(room.tally.members[1], std::int64_t(members * n));
     }
 }

@@ -5,6 +5,8 @@
 // the satisfaction gained).
 #include "custsim/simulation.hpp"
 
+#include "support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -51,10 +53,7 @@ double binomial_sd(double p) {
     return std::sqrt(p * (1 - p) / (double(cohort_size) * replicates));
 }
 
-double mean_final(const Results& r, const std::string& kpi) {
-    const auto& v = r.final.at(kpi);
-    return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
-}
+using test::mean_final;
 
 } // namespace
 

@@ -16,6 +16,7 @@
 #include "journey/expose.hpp"
 #include "journey/hear.hpp"
 #include "journey/start.hpp"
+#include "support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,77 +31,41 @@ namespace {
 
 constexpr std::size_t tv = 0, email = 1, social = 2;
 
-/// A two-brand market of `n` customers with three channels (tv; e-mail, an owned data channel;
-/// social, data-targeted), its tables, columns and one step's context. `adjust` changes the
-/// scenario before the tables are built.
-struct Bench {
-    Scenario s;
-    std::shared_ptr<const SocialGraph> graph;
-    std::unique_ptr<JourneyTables> model;
-    Customers columns;
-    std::vector<std::uint64_t> lanes, next_lanes;
-    std::array<float, 2> recall{}, knowledge{}, attitude{};
-    JourneyTally tally;
+/// The three channels: tv; e-mail, an owned data channel; social, data-targeted.
+std::vector<Channel> three_channels() {
+    const std::uint8_t prospects =
+        std::uint8_t(Reaches::awareness) | std::uint8_t(Reaches::consideration);
+    Channel a, e, d;
+    a.name = "tv";
+    a.trust = 0.63;
+    a.persuasion = 0.02;
+    a.works_on = prospects;
+    e.name = "email";
+    e.trust = 0.56;
+    e.persuasion = 0.05;
+    e.needs_data = true;
+    e.works_on = std::uint8_t(Reaches::consideration) | std::uint8_t(Reaches::retention);
+    d.name = "social";
+    d.trust = 0.46;
+    d.persuasion = 0.02;
+    d.data_targeted = true;
+    d.works_on = prospects;
+    return {a, e, d};
+}
 
-    explicit Bench(std::uint32_t n, const std::function<void(Scenario&)>& adjust = {}) {
-        s.customers = n;
-        s.graph.kind = GraphKind::mean_field;
-        const std::uint8_t prospects =
-            std::uint8_t(Reaches::awareness) | std::uint8_t(Reaches::consideration);
-        Channel a, e, d;
-        a.name = "tv";
-        a.trust = 0.63;
-        a.persuasion = 0.02;
-        a.works_on = prospects;
-        e.name = "email";
-        e.trust = 0.56;
-        e.persuasion = 0.05;
-        e.needs_data = true;
-        e.works_on = std::uint8_t(Reaches::consideration) | std::uint8_t(Reaches::retention);
-        d.name = "social";
-        d.trust = 0.46;
-        d.persuasion = 0.02;
-        d.data_targeted = true;
-        d.works_on = prospects;
-        s.channels = {a, e, d};
-        s.markets = {Market{}};
-        Brand focal, rival;
-        focal.name = "focal";
-        rival.name = "rival";
-        s.brands = {focal, rival};
-        if (adjust) {
-            adjust(s);
-        }
-        graph = build_graph(s);
-        model = build_journey_tables(s, n);
+/// A two-brand market of `n` customers with those three channels, one market given explicitly
+/// (for `adjust` to change) and no reputation yet.
+struct Bench : test::Room {
+    explicit Bench(std::uint32_t n, const std::function<void(Scenario&)>& adjust = {})
+        : test::Room(n, three_channels(),
+                     [&](Scenario& s) {
+                         s.markets = {Market{}};
+                         if (adjust) {
+                             adjust(s);
+                         }
+                     },
+                     {11, 0}) {
         model->reputation.fill(0);
-        allocate_columns(columns, n, 2);
-        columns.reachable.assign(n, 7); // every channel reaches everyone
-        lanes.assign(n, 0);
-        next_lanes.assign(n, 0);
-        tally.reach_count.assign(2 * reach_classes, 0);
-    }
-    StepContext context(std::uint32_t step = 3) {
-        StepContext x = make_context(s, *model, *graph, columns, {11, 0}, step, all_step_processes);
-        x.heard_lanes = lanes.data();
-        x.next_lanes = next_lanes.data();
-        return x;
-    }
-    /// Customer i of market 0 and segment 0, aware of nothing, with no brand.
-    Customer customer(std::uint32_t i, std::uint8_t flags = 0) {
-        Customer c;
-        c.id = i;
-        c.market = &model->market[0];
-        c.segment = &model->segment[0];
-        c.reachable = 7;
-        c.flags = flags;
-        recall = {};
-        knowledge = {};
-        attitude = {};
-        c.recall = recall.data();
-        c.knowledge = knowledge.data();
-        c.attitude = attitude.data();
-        return c;
     }
 };
 
@@ -111,25 +76,9 @@ bool touch(Bench& bench, const StepContext& x, Customer& c, std::size_t ch, std:
     return touch_by(x, c, bench.tally, draws, brand, ch, times);
 }
 
-/// |observed share - p| within four binomial standard errors over n customers.
-void expect_share(double observed, double p, double n, const std::string& what) {
-    EXPECT_NEAR(observed / n, p, 4 * std::sqrt(p * (1 - p) / n)) << what;
-}
-
-std::filesystem::path scenarios() {
-    return std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios";
-}
-
-Scenario small(const std::string& file, const std::vector<std::string>& more = {}) {
-    std::vector<std::string> overrides = {"population.customers=20000", "days=180", "replicates=4"};
-    overrides.insert(overrides.end(), more.begin(), more.end());
-    return load_scenario(scenarios() / file, overrides);
-}
-
-double mean_final(const Results& r, const std::string& kpi) {
-    const auto& v = r.final.at(kpi);
-    return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
-}
+using test::expect_share;
+using test::mean_final;
+using test::small;
 
 } // namespace
 

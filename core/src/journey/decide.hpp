@@ -124,18 +124,14 @@ CUSTSIM_PROCESS bool buys_again(const StepContext& x, const Customer& c, DecideD
 }
 
 /// The churn hazard before attitude: the segment's rate times the customer's propensity, raised
-/// by dissatisfaction and an unresolved complaint, cut for members of a retention programme.
+/// by dissatisfaction and an unresolved complaint, cut for a member of a retention programme.
 CUSTSIM_PROCESS double churn_before_attitude(const StepContext& x, const Customer& c,
-                                             JourneyTally& t) {
+                                             bool enrolled) {
     const auto& j = x.scenario.journey;
-    double churn = c.segment->churn_rate * x.columns.propensity[c.id] *
-                   (1 + j.dissatisfied_churn * std::max(0.0f, 8 - c.satisfaction)) *
-                   (c.has(Flag::unresolved) ? j.unresolved_churn : 1.0);
-    if (member(x, c.id, c.brand)) {
-        churn *= 1 - x.scenario.brands[c.brand].retention.churn_cut;
-        t.members[c.brand] += 1;
-    }
-    return churn;
+    return c.segment->churn_rate * x.columns.propensity[c.id] *
+           (1 + j.dissatisfied_churn * std::max(0.0f, 8 - c.satisfaction)) *
+           (c.has(Flag::unresolved) ? j.unresolved_churn : 1.0) *
+           (enrolled ? 1 - x.scenario.brands[c.brand].retention.churn_cut : 1.0);
 }
 
 /// A customer buys again, may meet a defect, and may churn.
@@ -150,7 +146,9 @@ CUSTSIM_PROCESS void retain(const StepContext& x, Customer& c, JourneyTally& t, 
     }
     // Attitude scales churn by e^(-attitude_churn a) <= x.churn_bound: the exact hazard is only
     // worked out when the draw falls below that bound.
-    double churn = churn_before_attitude(x, c, t);
+    const bool enrolled = member(x, c.id, cb);
+    t.members[cb] += enrolled;
+    double churn = churn_before_attitude(x, c, enrolled);
     std::array<double, max_brands> retarget{};
     double retargeting = 0;
     if (cb == 0 && c.has(Flag::known)) {

@@ -82,10 +82,7 @@ CUSTSIM_PROCESS bool touch_by(const StepContext& x, Customer& c, JourneyTally& t
     }
     if (channel.data_capture > 0 && !c.has(Flag::known) &&
         draws.uniform() < at_least_once(channel.data_capture, times)) {
-        c.flags |= Flag::known;
-        if (draws.uniform() < model.consent[c.m * x.segments + c.g]) {
-            c.flags |= Flag::consented;
-        }
+        c.flags = join_data_pool(c.flags, model, c.m, c.g, draws.uniform());
     }
     unsubscribe(x, c, draws, channel, personal, times);
     return personal_prompt;
