@@ -6,24 +6,34 @@ interval. Prints the tables as Markdown.
 
     PYTHONPATH=build/release/python /usr/bin/python3 scenarios/measure.py [TABLE...]
 
-TABLE names one of the tables below (default: all).
+TABLE names one of the tables below, or `decide` (which assumptions decide service against
+advertising: paired profit differences at 20 000 customers as one assumption moves; default:
+all).
 """
 import sys
 from pathlib import Path
 
 import custsim
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 
 KPIS = ["aware", "customers", "market_share", "adopted_by_wom", "nps", "churned",
-        "complaints_unresolved", "revenue", "service_cost", "profit", "roi", "clv"]
+        "complaints_unresolved", "revenue", "media_cost", "service_cost", "profit", "roi", "clv"]
 
 # table name -> (KPIs, [(column title, scenario file, {key: value})])
 TABLES = {
     "budget": (KPIS, [
         ("`baseline`", "baseline.yaml", {}),
         ("`ads_heavy`", "ads_heavy.yaml", {}),
-        ("`service_first`", "service_first.yaml", {}),
+        ("`service_training`", "service_training.yaml", {}),
+        ("`service_logistics`", "service_logistics.yaml", {}),
+        ("`service_level`", "service_level.yaml", {}),
+    ]),
+    "mature": (KPIS, [
+        ("`mature_troubled`", "mature_troubled.yaml", {}),
+        ("`mature_troubled_service`", "mature_troubled_service.yaml", {}),
+        ("`mature_troubled_logistics`", "mature_troubled_logistics.yaml", {}),
     ]),
     "personalisation": (["customers", "churned", "complaints_unresolved", "revenue", "profit",
                          "clv"], [
@@ -57,13 +67,14 @@ def cell(values, kpi):
 
 def measure(name):
     kpis, columns = TABLES[name]
-    found = []
+    found, profits = [], []
     for title, file, changes in columns:
         s = custsim.load_scenario(HERE / file)
         for key, value in changes.items():
             s[key] = value
-        summary = custsim.run(s).summary()
-        found.append((title, summary))
+        results = custsim.run(s)
+        found.append((title, results.summary()))
+        profits.append(np.asarray(results.final("profit")))
         print(f"  measured {title}", file=sys.stderr)
     lines = ["| KPI (last day) | " + " | ".join(t for t, _ in found) + " |",
              "|---|" + "---|" * len(found)]
@@ -71,9 +82,59 @@ def measure(name):
         row = [cell(tuple(s.loc[kpi, c] for c in ("mean", "low", "high")), kpi)
                for _, s in found]
         lines.append(f"| {kpi} | " + " | ".join(row) + " |")
+    # Profit against the first column, replicate by replicate (common random numbers).
+    row = ["-"]
+    for p in profits[1:]:
+        d = p - profits[0]
+        half = custsim._t95(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        row.append(f"{d.mean():+,.0f} ± {half:,.0f}")
+    lines.append("| profit, paired difference from the first column | " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+# Which assumptions decide "service or advertising?": each pair's paired profit difference
+# (service variant minus its base, same budget) as one assumption moves, the rest at defaults.
+# Run at 20 000 customers standing for the market's 100 000, 4 replicates.
+PAIRS = [("`service_level` - `baseline`", "baseline.yaml", "service_level.yaml"),
+         ("`service_logistics` - `baseline`", "baseline.yaml", "service_logistics.yaml"),
+         ("`mature_troubled_service` - `mature_troubled`", "mature_troubled.yaml",
+          "mature_troubled_service.yaml"),
+         ("`mature_troubled_logistics` - `mature_troubled`", "mature_troubled.yaml",
+          "mature_troubled_logistics.yaml")]
+ASSUMPTIONS = [("defaults", {}),
+               ("`journey.silent_scar: 0`", {"journey.silent_scar": 0}),
+               ("`journey.silent_scar: 4`", {"journey.silent_scar": 4}),
+               ("`journey.service_gain: 3`", {"journey.service_gain": 3}),
+               ("`journey.satisfaction_repurchase: 0.2`", {"journey.satisfaction_repurchase": 0.2}),
+               ("`journey.attitude_churn: 0.25`", {"journey.attitude_churn": 0.25}),
+               ("`journey.knowledge_days: 365`", {"journey.knowledge_days": 365}),
+               ("`word_of_mouth.detractor_talk: 3`", {"word_of_mouth.detractor_talk": 3}),
+               ("`journey.unresolved_churn: 1`", {"journey.unresolved_churn": 1})]
+
+
+def decide():
+    lines = ["| assumption | " + " | ".join(t for t, _, _ in PAIRS) + " |",
+             "|---|" + "---|" * len(PAIRS)]
+    for label, changes in ASSUMPTIONS:
+        row = []
+        for _, a, b in PAIRS:
+            runs = []
+            for file in (a, b):
+                sc = custsim.load_scenario(HERE / file)
+                sc["population.customers"] = 20000
+                sc["replicates"] = 4
+                for key, value in changes.items():
+                    sc[key] = value
+                runs.append(np.asarray(custsim.run(sc).final("profit")))
+            d = runs[1] - runs[0]
+            half = custsim._t95(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+            row.append(f"{d.mean():+,.0f} ± {half:,.0f}")
+        print(f"  measured {label}", file=sys.stderr)
+        lines.append(f"| {label} | " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or list(TABLES):
-        print(f"### {name}\n\n{measure(name)}\n", flush=True)
+    for name in sys.argv[1:] or list(TABLES) + ["decide"]:
+        table = decide() if name == "decide" else measure(name)
+        print(f"### {name}\n\n{table}\n", flush=True)

@@ -33,6 +33,9 @@ struct ExperimentArgs {
     bool quiet = false;
     std::string channel; ///< response
     std::string spend;   ///< response: FROM:TO:STEPS
+    double from = -1;    ///< elasticity: the pulse's first day; < 0: a quarter into the run
+    double weeks = 4;    ///< elasticity: the pulse's length
+    double step = 0.5;   ///< elasticity: the pulse's relative spend increase
     bool force = false;
 };
 

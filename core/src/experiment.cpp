@@ -51,6 +51,12 @@ double channel_final(const Results& r, const std::string& kpi, std::size_t c) {
     return sum / double(r.replicates);
 }
 
+std::string number_text(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
 } // namespace
 
 Difference paired_difference(const std::vector<double>& a, const std::vector<double>& b) {
@@ -300,6 +306,114 @@ std::vector<ResponsePoint> response(const Scenario& scenario, const std::string&
         last_margin = point.margin.mean;
         out.push_back(point);
     }
+    return out;
+}
+
+namespace {
+
+/// The scenario with every flight of the focal brand raised by `step` between `from` and `until`
+/// (extra flights, so the plan's own flights stay as they are).
+Scenario pulsed(const Scenario& scenario, double from, double until, double step) {
+    Scenario out = scenario;
+    auto& media = out.brands[0].media;
+    const std::size_t flights = media.size();
+    for (std::size_t f = 0; f < flights; ++f) {
+        Flight extra = media[f];
+        extra.from = std::max(extra.from, from);
+        extra.until = std::min(extra.until, until);
+        extra.spend_per_day *= step;
+        if (extra.until > extra.from && extra.spend_per_day > 0) {
+            media.push_back(extra);
+        }
+    }
+    if (media.size() == flights) {
+        throw ScenarioError("elasticity: the focal brand buys no media between days " +
+                            number_text(from) + " and " + number_text(until));
+    }
+    return out;
+}
+
+/// Share of the extra sales after the pulse's weeks, and the weeks until half and 90 % came.
+void carry_over(Elasticity& e) {
+    const double total = std::accumulate(e.extra_sales.begin(), e.extra_sales.end(), 0.0);
+    if (!(total > 0)) {
+        return;
+    }
+    double so_far = 0;
+    for (std::size_t w = 0; w < e.extra_sales.size(); ++w) {
+        if (w >= std::size_t(std::ceil(e.weeks))) {
+            e.carried += e.extra_sales[w] / total;
+        }
+        const double before = so_far;
+        so_far += e.extra_sales[w];
+        if (e.half_weeks == 0 && so_far >= 0.5 * total) {
+            e.half_weeks = double(w) + (0.5 * total - before) / e.extra_sales[w];
+        }
+        if (e.ninety_weeks == 0 && so_far >= 0.9 * total) {
+            e.ninety_weeks = double(w) + (0.9 * total - before) / e.extra_sales[w];
+        }
+    }
+}
+
+} // namespace
+
+Elasticity advertising_elasticity(const Scenario& scenario, double from, double weeks, double step,
+                                  int threads, const Progress& progress) {
+    if (scenario.brands.empty()) {
+        throw ScenarioError("elasticity: the scenario has no brands (the Bass case has no media)");
+    }
+    if (scenario.replicates < 2) {
+        throw ScenarioError("elasticity: needs at least 2 replicates for an interval, got 1");
+    }
+    if (!(step > 0) || !(weeks > 0) || !(from >= 0)) {
+        throw InputError("elasticity: the step and the weeks must be above 0 and the start day "
+                         "at least 0");
+    }
+    const double until = from + 7 * weeks;
+    if (until + 7 > scenario.days) {
+        throw ScenarioError("elasticity: the pulse (days " + number_text(from) + " to " +
+                            number_text(until) + ") must end at least a week before the run's " +
+                            number_text(scenario.days) +
+                            " days; set days= higher or --from "
+                            "lower");
+    }
+    Scenario base = scenario;
+    base.record_every = 1;
+    const Scenario pulse = pulsed(base, from, until, step);
+    const Results a = run_scenario(base, threads, progress);
+    const Results b = run_scenario(pulse, threads, progress);
+    // Purchases so far at day d: the first recorded point at or after d (record_every 1).
+    auto sold = [](const Results& r, std::size_t k, double day) {
+        const auto i = std::size_t(std::lower_bound(r.time.begin(), r.time.end(), day - 1e-9) -
+                                   r.time.begin());
+        return r.at("purchases", std::uint32_t(k), std::min(i, r.points() - 1));
+    };
+    auto extra = [&](std::size_t k, double from_day, double to_day) {
+        return sold(b, k, to_day) - sold(b, k, from_day) -
+               (sold(a, k, to_day) - sold(a, k, from_day));
+    };
+    const double end = a.time.back();
+    Elasticity out;
+    out.from = from;
+    out.weeks = weeks;
+    out.step = step;
+    std::vector<double> sr(a.replicates), lr(a.replicates), zeros(a.replicates, 0.0);
+    for (std::size_t k = 0; k < a.replicates; ++k) {
+        const double window = sold(a, k, until) - sold(a, k, from);
+        sr[k] = window > 0 ? extra(k, from, until) / window / step : 0.0;
+        lr[k] = window > 0 ? extra(k, from, end) / window / step : 0.0;
+    }
+    out.short_run = paired_difference(zeros, sr);
+    out.long_run = paired_difference(zeros, lr);
+    out.ratio = out.short_run.mean != 0 ? out.long_run.mean / out.short_run.mean : 0.0;
+    for (double week = from; week + 7 <= end + 1e-9; week += 7) {
+        double sum = 0;
+        for (std::size_t k = 0; k < a.replicates; ++k) {
+            sum += extra(k, week, week + 7);
+        }
+        out.extra_sales.push_back(sum / double(a.replicates));
+    }
+    carry_over(out);
     return out;
 }
 

@@ -746,6 +746,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.flag("data_targeted", c.data_targeted);
         io.flag("mobile", c.mobile);
         io.number("data_capture", c.data_capture, share());
+        io.number("prompt", c.prompt, share());
         io.number("repeat_prompt", c.repeat_prompt, share());
         io.text("spills_into", c.spills_into);
         io.number("spill", c.spill, share());

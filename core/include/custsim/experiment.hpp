@@ -76,6 +76,26 @@ struct LeverEffect {
 std::vector<LeverEffect> levers(const Scenario& scenario, int threads = 0,
                                 const Progress& progress = {});
 
+/// The focal brand's advertising elasticity of sales, measured as the literature defines it
+/// (Sethuraman, Tellis & Briesch 2011): every flight of the focal brand raised by `step` (0.5:
+/// +50 %) for `weeks` weeks from day `from`, against the scenario with the same seed. Short run:
+/// the relative change of sales (purchases) in those weeks over the relative change of spend.
+/// Long run: the extra sales from the pulse's start to the run's end over the window's sales and
+/// the step (the current period's sales as the unit, as a Koyck model's SR / (1 - lambda)).
+struct Elasticity {
+    double from = 0, weeks = 0, step = 0;
+    Difference short_run, long_run;
+    double ratio = 0;                ///< long run over short run, of the means
+    std::vector<double> extra_sales; ///< mean extra purchases per week from `from` to the end
+    double carried = 0;              ///< share of the extra sales after the pulse's weeks
+    double half_weeks = 0;   ///< weeks from the pulse's start until half the extra sales came
+    double ninety_weeks = 0; ///< ... until 90 % came (Leone 1995's duration interval)
+};
+/// Throws ScenarioError without a focal brand, without media, with fewer than 2 replicates, or
+/// when the window does not end at least a week before the run.
+Elasticity advertising_elasticity(const Scenario& scenario, double from, double weeks, double step,
+                                  int threads = 0, const Progress& progress = {});
+
 /// The scenario with the focal brand's flights on `channel` replaced by one always-on flight of
 /// `spend_per_day` (none at 0). Throws ScenarioError if the channel does not exist.
 Scenario with_channel_spend(const Scenario& scenario, const std::string& channel,

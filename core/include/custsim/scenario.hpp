@@ -52,9 +52,12 @@ struct Channel {
     bool data_targeted = false; ///< targets with personal data; strict privacy blunts persuasion
     bool mobile = false;        ///< reaches only the mobile share of a segment
     double data_capture = 0;    ///< chance an exposure puts the customer into the data pool
-    double repeat_prompt = 0;   ///< chance an exposure of a current customer prompts a repeat buy
-    std::string spills_into;    ///< a channel an exposure sends people to (TV -> search)
-    double spill = 0;           ///< chance per exposure of that organic visit
+    /// Chance an exposure of a shopper (in the market) prompts a purchase decision at once: a
+    /// click or a visit. 1 (assumption): every touch is a decision occasion, as in a store.
+    double prompt = 1;
+    double repeat_prompt = 0; ///< chance an exposure of a current customer prompts a repeat buy
+    std::string spills_into;  ///< a channel an exposure sends people to (TV -> search)
+    double spill = 0;         ///< chance per exposure of that organic visit
     /// needs_data channels: chance an exposure makes a consenting focal customer withdraw consent
     /// (unsubscribe): Mailchimp's benchmarks, 0.25 % of e-mails delivered.
     double unsubscribe = 0.0025;

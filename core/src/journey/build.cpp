@@ -58,7 +58,7 @@ void resolve_channels(JourneyTables& x, const Scenario& s) {
                                        ? 1 - market.privacy_loss
                                        : 1.0;
             x.persuasion[m * C + c] = s.channels[c].persuasion * privacy;
-            x.prompt[m * C + c] = privacy;
+            x.prompt[m * C + c] = s.channels[c].prompt * privacy;
         }
     }
     x.affinity.assign(G * C, 1);
