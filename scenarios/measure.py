@@ -6,9 +6,11 @@ interval. Prints the tables as Markdown.
 
     PYTHONPATH=build/release/python /usr/bin/python3 scenarios/measure.py [TABLE...]
 
-TABLE names one of the tables below, or `decide` (which assumptions decide service against
-advertising: paired profit differences at 20 000 customers as one assumption moves; default:
-all).
+TABLE names one of the tables below, `invariance` (the library at 20 000 and at 100 000
+customers standing for the same market: profit per person and the ranking), `markets`
+(`two_markets.yaml` per market) or `decide` (which
+assumptions decide service against advertising: paired profit differences at 20 000 customers as
+one assumption moves); default: all.
 """
 import sys
 from pathlib import Path
@@ -65,14 +67,24 @@ def cell(values, kpi):
     return f"{mean:,.{digits}f} ± {half:,.{digits}f}"
 
 
+RUNS = {}  # (file, changes) -> Results, so that a table reuses what another ran
+
+
+def run_file(file, changes):
+    key = (file, tuple(sorted(changes.items())))
+    if key not in RUNS:
+        s = custsim.load_scenario(HERE / file)
+        for name, value in changes.items():
+            s[name] = value
+        RUNS[key] = custsim.run(s)
+    return RUNS[key]
+
+
 def measure(name):
     kpis, columns = TABLES[name]
     found, profits = [], []
     for title, file, changes in columns:
-        s = custsim.load_scenario(HERE / file)
-        for key, value in changes.items():
-            s[key] = value
-        results = custsim.run(s)
+        results = run_file(file, changes)
         found.append((title, results.summary()))
         profits.append(np.asarray(results.final("profit")))
         print(f"  measured {title}", file=sys.stderr)
@@ -103,30 +115,79 @@ PAIRS = [("`service_level` - `baseline`", "baseline.yaml", "service_level.yaml")
           "mature_troubled_logistics.yaml")]
 ASSUMPTIONS = [("defaults", {}),
                ("`journey.silent_scar: 0`", {"journey.silent_scar": 0}),
-               ("`journey.silent_scar: 4`", {"journey.silent_scar": 4}),
                ("`journey.service_gain: 3`", {"journey.service_gain": 3}),
                ("`journey.satisfaction_repurchase: 0.2`", {"journey.satisfaction_repurchase": 0.2}),
                ("`journey.attitude_churn: 0.25`", {"journey.attitude_churn": 0.25}),
                ("`journey.knowledge_days: 365`", {"journey.knowledge_days": 365}),
-               ("`word_of_mouth.detractor_talk: 3`", {"word_of_mouth.detractor_talk": 3}),
                ("`journey.unresolved_churn: 1`", {"journey.unresolved_churn": 1})]
+
+
+def markets():
+    """`two_markets.yaml`: the focal brand's aware, customers and revenue per market at day 365,
+    and abroad without strict privacy; total profit against the baseline."""
+    plain = run_file("two_markets.yaml", {})
+    open_abroad = run_file("two_markets.yaml", {"markets.abroad.strict_privacy": False})
+    lines = ["| focal brand, day 365 | home | abroad | abroad without strict privacy "
+             "(`--set markets.abroad.strict_privacy=false`) |", "|---|---|---|---|"]
+    for kpi in ("aware", "customers", "revenue"):
+        a, b = plain.markets(kpi)[:, -1, :].mean(axis=0), open_abroad.markets(kpi)[:, -1, :]
+        lines.append(f"| {kpi} | {a[0]:,.0f} | {a[1]:,.0f} | {b.mean(axis=0)[1]:,.0f} |")
+    for title, r in (("two_markets", plain), ("without strict privacy", open_abroad)):
+        v = np.asarray(r.final("profit"))
+        half = custsim._t95(len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+        lines.append(f"| profit, {title} (both markets) | {v.mean():,.0f} ± {half:,.0f} | | |")
+    return "\n".join(lines)
+
+
+LIBRARY = ["baseline.yaml", "ads_heavy.yaml", "service_training.yaml", "service_logistics.yaml",
+           "service_level.yaml", "mature_troubled.yaml", "mature_troubled_service.yaml",
+           "mature_troubled_logistics.yaml"]
+
+
+def invariance():
+    """Profit per person of the market at 20 000 customers (4 replicates) and at the files'
+    100 000 (5), with each scenario's rank within its family (launch, mature)."""
+    rows = []
+    for file in LIBRARY:
+        small = run_file(file, {"population.customers": 20000, "replicates": 4})
+        full = run_file(file, {})
+        per = [np.asarray(r.final("profit")) / n for r, n in ((small, 20000), (full, 100000))]
+        cells = []
+        for v in per:
+            half = custsim._t95(len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+            cells.append((v.mean(), half))
+        rows.append((file, cells))
+        print(f"  measured {file} at two sizes", file=sys.stderr)
+    lines = ["| scenario | profit per person, 20 000 customers | rank | profit per person, "
+             "100 000 | rank |", "|---|---|---|---|---|"]
+    families = [rows[:5], rows[5:]]
+    for family in families:
+        ranks = [np.argsort(np.argsort([-r[1][i][0] for r in family])) + 1 for i in (0, 1)]
+        for k, (file, cells) in enumerate(family):
+            lines.append(f"| `{file[:-5]}` | {cells[0][0]:.3f} ± {cells[0][1]:.3f} | {ranks[0][k]} "
+                         f"| {cells[1][0]:.3f} ± {cells[1][1]:.3f} | {ranks[1][k]} |")
+    return "\n".join(lines)
 
 
 def decide():
     lines = ["| assumption | " + " | ".join(t for t, _, _ in PAIRS) + " |",
              "|---|" + "---|" * len(PAIRS)]
     for label, changes in ASSUMPTIONS:
-        row = []
-        for _, a, b in PAIRS:
-            runs = []
-            for file in (a, b):
+        profit = {}  # scenario file -> [replicates]; a base shared by two pairs runs once
+
+        def run(file):
+            if file not in profit:
                 sc = custsim.load_scenario(HERE / file)
                 sc["population.customers"] = 20000
                 sc["replicates"] = 4
                 for key, value in changes.items():
                     sc[key] = value
-                runs.append(np.asarray(custsim.run(sc).final("profit")))
-            d = runs[1] - runs[0]
+                profit[file] = np.asarray(custsim.run(sc).final("profit"))
+            return profit[file]
+
+        row = []
+        for _, a, b in PAIRS:
+            d = run(b) - run(a)
             half = custsim._t95(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
             row.append(f"{d.mean():+,.0f} ± {half:,.0f}")
         print(f"  measured {label}", file=sys.stderr)
@@ -135,6 +196,7 @@ def decide():
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or list(TABLES) + ["decide"]:
-        table = decide() if name == "decide" else measure(name)
+    for name in sys.argv[1:] or list(TABLES) + ["markets", "invariance", "decide"]:
+        special = {"decide": decide, "invariance": invariance, "markets": markets}
+        table = special[name]() if name in special else measure(name)
         print(f"### {name}\n\n{table}\n", flush=True)

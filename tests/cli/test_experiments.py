@@ -9,6 +9,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUSTSIM_BIN", str(ROOT / "build/release/core/custsim"))
 SMALL = ["--set", "population.customers=5000", "--set", "days=30", "--replicates", 3]
+# The baseline's budgets are its market's (population.represents 100 000): the sample of 5 000
+# books this share of them.
+SHARE = 5000 / 100000
 
 
 def custsim(*args):
@@ -32,8 +35,8 @@ def test_compare_writes_paired_differences(tmp_path):
             summary = f["summary"][kpi][:]
             assert summary.shape == (6,)
             assert summary[3] <= summary[2] <= summary[4]  # low <= mean <= high
-        # 22.5 a day more media for 30 days, in every replicate
-        np.testing.assert_allclose(f["difference/media_cost"][:], 22.5 * 30)
+        # 22.5 a day more media for 30 days in the market, the sample's share, every replicate
+        np.testing.assert_allclose(f["difference/media_cost"][:], 22.5 * 30 * SHARE)
     assert not list(tmp_path.glob("*.tmp*"))
 
 
@@ -52,7 +55,7 @@ def test_attribute_reports_each_bought_channel(tmp_path):
         names = f.attrs["channels"].split(",")
         assert names == ["tv", "search", "social", "influencer", "email", "store", "packaging"]
         spend = f["attribution/spend"][:]
-        np.testing.assert_allclose(spend, np.array([60, 40, 40, 20, 5, 30, 5]) * 30)
+        np.testing.assert_allclose(spend, np.array([60, 40, 40, 20, 5, 30, 5]) * 30 * SHARE)
         low = f["attribution/incremental_customers_low"][:]
         high = f["attribution/incremental_customers_high"][:]
         mean = f["attribution/incremental_customers_mean"][:]
@@ -88,11 +91,33 @@ def test_levers_report_every_lever_with_its_cost_and_interval(tmp_path):
         assert names == ["tv", "search", "social", "influencer", "email", "store", "packaging",
                          "agents", "training", "logistics", "service level", "retention", "price"]
         cost = f["levers/cost_mean"][:]
-        # +10 % of each channel's spend for 30 days, in the sample that is the market.
-        np.testing.assert_allclose(cost[:7], np.array([60, 40, 40, 20, 5, 30, 5]) * 0.1 * 30)
+        # +10 % of each channel's spend for 30 days, the sample's share of the market's.
+        np.testing.assert_allclose(cost[:7],
+                                   np.array([60, 40, 40, 20, 5, 30, 5]) * 0.1 * 30 * SHARE)
         low, mean, high = (f["levers/profit_" + k][:] for k in ("low", "mean", "high"))
         assert np.all(low <= mean) and np.all(mean <= high)
     for line in ("agents", "service level", "price", "(no cost in scenario)"):
         assert line in done.stdout
     one = custsim("levers", "scenarios/baseline.yaml", "--replicates", 1, "--quiet")
     assert one.returncode == 2 and "at least 2 replicates" in one.stderr
+
+
+def test_elasticity_reports_short_and_long_run_and_refuses_a_pulse_past_the_run(tmp_path):
+    out = tmp_path / "elasticity.h5"
+    done = custsim("elasticity", "scenarios/baseline.yaml", "--set", "population.customers=5000",
+                   "--set", "days=60", "--replicates", 3, "--from", 14, "--weeks", 2, "-o", out,
+                   "--quiet")
+    assert done.returncode == 0, done.stderr
+    for line in ("short run", "long run", "carry-over", "extra sales per week"):
+        assert line in done.stdout
+    with h5py.File(out) as f:
+        low, mean, high = (f["elasticity/short_run_" + k][:] for k in ("low", "mean", "high"))
+        assert low[0] <= mean[0] <= high[0]
+        assert mean[0] > 0  # 50 % more of every flight for two weeks sells more in them
+        np.testing.assert_allclose(f["elasticity/pulse"][:], [14, 2, 0.5])
+        assert len(f["elasticity/extra_sales_per_week"][:]) == (60 - 14) // 7
+    late = custsim("elasticity", "scenarios/baseline.yaml", "--set", "days=60", "--from", 50,
+                   "--quiet")
+    assert late.returncode == 2 and "must end at least a week before" in late.stderr
+    bass = custsim("elasticity", "scenarios/bass.yaml", "--quiet")
+    assert bass.returncode == 2 and "no brands" in bass.stderr

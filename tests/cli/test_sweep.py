@@ -54,8 +54,9 @@ def test_grid_sweep_writes_every_point(tmp_path):
         assert f["timeseries/customers"].shape == (6, 2, 31)
         assert f.attrs["parameters"] == "brands.focal.price,budget"
         media = f["final/media_cost"][:]
-        # the focal TV flight changes with the budget, the rest of the plan does not
-        np.testing.assert_allclose(media[1] - media[0], 30 * 30)
+        # the focal TV flight changes with the budget, the rest of the plan does not; the
+        # market's spend, of which the 3 000 customers book their share of 100 000
+        np.testing.assert_allclose(media[1] - media[0], 30 * 30 * 3000 / 100000)
         revenue = f["final/revenue"][:]
         assert np.all(revenue > 0)
     assert not (tmp_path / "grid.h5.parts").exists()

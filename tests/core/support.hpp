@@ -24,9 +24,13 @@ inline std::filesystem::path scenarios() {
     return std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios";
 }
 
-/// A library scenario scaled down for tests: 20 000 customers, 180 days, 4 replicates.
+/// A library scenario scaled down for tests: 20 000 customers, 180 days, 4 replicates, and the
+/// sample its own market (`population.represents=0`): the mechanism tests see the scenario's
+/// budgets and capacities at full strength. Tests of the market a file stands for set
+/// `population.represents` back in `more`.
 inline Scenario small(const std::string& file, const std::vector<std::string>& more = {}) {
-    std::vector<std::string> overrides = {"population.customers=20000", "days=180", "replicates=4"};
+    std::vector<std::string> overrides = {"population.customers=20000", "days=180", "replicates=4",
+                                          "population.represents=0"};
     overrides.insert(overrides.end(), more.begin(), more.end());
     return load_scenario(scenarios() / file, overrides);
 }

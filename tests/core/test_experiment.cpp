@@ -14,8 +14,11 @@ using namespace custsim;
 
 namespace {
 
+/// A library scenario at 10 000 customers for 90 days, the sample its own market (budgets as
+/// the file gives them, not the sample's share of its market's).
 Scenario small(const std::string& file, const std::vector<std::string>& more = {}) {
-    std::vector<std::string> overrides = {"population.customers=10000", "days=90", "replicates=4"};
+    std::vector<std::string> overrides = {"population.customers=10000", "days=90", "replicates=4",
+                                          "population.represents=0"};
     overrides.insert(overrides.end(), more.begin(), more.end());
     return load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios" / file, overrides);
 }

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -273,6 +274,37 @@ TEST(StylisedFacts, ASampleOfAnySizeGivesTheSamePerPersonKpis) {
     const auto unscaled = per_person(10000, 1, false);
     EXPECT_GT(unscaled.at("aware"), 1.2 * large.at("aware"))
         << "the check must be able to fail: without represents, 10 000 see 10x the pressure";
+}
+
+TEST(StylisedFacts, ASampleOfAnySizeRanksTheLibrarysScenariosAlike) {
+    // The library's two families, each scenario standing for the same market of 100 000 people
+    // (population.represents, as the files set it): 10 000 customers (4 replicates) and 50 000 (2)
+    // rank them alike by profit per person, as notebook 03 at 20 000 did not before the sample
+    // stood for the market (issue 13).
+    auto ranking = [](const std::vector<std::string>& files, std::uint32_t customers,
+                      std::uint32_t replicates) {
+        std::vector<std::pair<double, std::string>> profit;
+        for (const auto& file : files) {
+            const auto r =
+                run_scenario(small(file, {"population.customers=" + std::to_string(customers),
+                                          "replicates=" + std::to_string(replicates),
+                                          "population.represents=100000"}));
+            profit.emplace_back(-mean_final(r, "profit") / customers, file);
+        }
+        std::sort(profit.begin(), profit.end());
+        std::vector<std::string> order;
+        for (const auto& p : profit) {
+            order.push_back(p.second);
+        }
+        return order;
+    };
+    for (const auto& family : std::vector<std::vector<std::string>>{
+             {"baseline.yaml", "ads_heavy.yaml", "service_level.yaml"},
+             {"mature_troubled.yaml", "mature_troubled_service.yaml",
+              "mature_troubled_logistics.yaml"}}) {
+        const auto sample = ranking(family, 10000, 4), market = ranking(family, 50000, 2);
+        EXPECT_EQ(sample, market);
+    }
 }
 
 TEST(StylisedFacts, NoSpendAndNoSeedsGiveNoAdoption) {
