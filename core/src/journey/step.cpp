@@ -18,7 +18,7 @@
 
 namespace custsim {
 
-StepContext make_context(const Scenario& s, const JourneyTables& x, const SocialGraph& graph,
+StepContext make_context(const Scenario& s, JourneyTables& x, const SocialGraph& graph,
                          Customers& c, StreamKey key, std::uint32_t step, std::uint16_t on) {
     StepContext ctx{s, x, graph,
                     Columns{c.market.data(), c.segment.data(), c.brand.data(), c.flags.data(),
@@ -57,6 +57,15 @@ StepContext make_context(const Scenario& s, const JourneyTables& x, const Social
     ctx.tie_weight = {
         std::uint64_t(tie_unit),
         std::uint64_t(std::clamp<long long>(std::llround(wom.strong_tie * tie_unit), 0, 64))};
+    const std::size_t P = x.planned.size();
+    x.class_total.assign(x.markets * x.segments * reach_classes * x.brands, 0);
+    for (std::size_t k = 0; k < x.markets * x.segments * reach_classes; ++k) {
+        for (std::size_t b = 0; b < x.brands; ++b) {
+            for (std::size_t p = x.planned_from[b]; p < x.planned_from[b + 1]; ++p) {
+                x.class_total[k * x.brands + b] += std::max(x.class_rate[k * P + p], 0.0);
+            }
+        }
+    }
     const double n = double(graph.num_customers());
     for (std::size_t k = 0; k < 2 * x.brands; ++k) {
         ctx.mean_field_beta[k] = ctx.wom_scale * x.talk[k] / n;
