@@ -15,6 +15,7 @@ namespace custsim {
 /// Asks for customer i's neighbours' voices a few customers before they are read: they are
 /// scattered over memory.
 CUSTSIM_PROCESS void prefetch_voices(const StepContext& x, std::uint32_t i) {
+#pragma GCC unroll 4
     for (const auto k : x.graph.neighbours(i)) {
         __builtin_prefetch(x.brands <= 2 ? static_cast<const void*>(x.heard_lanes + k)
                                          : static_cast<const void*>(x.heard_voice + k));
@@ -32,6 +33,7 @@ CUSTSIM_PROCESS void pull_voices(const StepContext& x, const Customer& c, Journe
         // they never overflow.
         constexpr std::uint64_t even = 0x0000FFFF0000FFFFull;
         std::uint64_t sum_even = 0, sum_odd = 0;
+#pragma GCC unroll 4
         for (std::size_t e = 0; e < ties.size(); ++e) {
             const std::uint64_t heard = x.heard_lanes[ties[e]];
             const std::uint64_t weight = x.tie_weight[strong[e]];
