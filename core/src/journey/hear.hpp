@@ -45,6 +45,7 @@ CUSTSIM_PROCESS void pull_voices(const StepContext& x, const Customer& c, Journe
         beta[2] = double(sum_even >> 32) / tie_unit;
         beta[3] = double(sum_odd >> 32) / tie_unit;
     } else {
+        std::fill_n(beta.begin(), 2 * x.brands, 0.0);
         for (std::size_t e = 0; e < ties.size(); ++e) {
             const Voice heard = x.heard_voice[ties[e]];
             if (heard.level) {
@@ -67,7 +68,8 @@ CUSTSIM_PROCESS void hear(const StepContext& x, Customer& c, JourneyTally& t) {
     if (!x.runs(bit::hear)) {
         return;
     }
-    std::array<double, 2 * max_brands> beta{};
+    // Only the first 2 x brands rates are written and read (no zeroing of all of them).
+    std::array<double, 2 * max_brands> beta;
     if (x.mean_field) {
         beta = x.mean_field_beta;
     } else {
