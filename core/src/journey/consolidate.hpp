@@ -16,8 +16,10 @@ CUSTSIM_PROCESS void consolidate(const StepContext& x, Customer& c) {
     if (!x.runs(bit::consolidate)) {
         return;
     }
-    for (std::size_t b = 0; b < x.brands; ++b) {
-        c.knowledge[b] += x.consolidation * c.recall[b];
+    const std::size_t brands = x.brands;
+    const float consolidation = x.consolidation;
+    for (std::size_t b = 0; b < brands; ++b) {
+        c.knowledge[b] += consolidation * c.recall[b];
     }
 }
 

@@ -68,8 +68,9 @@ inline constexpr std::uint16_t fade = step_process_bit("fade"), expose = step_pr
 /// Tie weights count in quarters, so sums over ties stay integer: weak 1, strong `strong_tie`.
 inline constexpr double tie_unit = 4;
 
-/// Today's constants of `simulation`'s step `step`, with the processes in `on`.
-StepContext make_context(const Scenario& s, const JourneyTables& x, const SocialGraph& graph,
+/// Today's constants of `simulation`'s step `step`, with the processes in `on`. Also sums the
+/// tables' class_total from this step's class_rate.
+StepContext make_context(const Scenario& s, JourneyTables& x, const SocialGraph& graph,
                          Customers& columns, StreamKey key, std::uint32_t step, std::uint16_t on);
 
 /// One customer during the step: its hot columns, and what this step's processes tell the later

@@ -116,15 +116,25 @@ CUSTSIM_PROCESS void expose(const StepContext& x, Customer& c, JourneyTally& t) 
         const unsigned k_class = reach_class(x, c, b);
         t.reach_count[(b * x.markets * x.segments + c.m * x.segments + c.g) * reach_classes +
                       k_class] += c.attention;
-        const double* class_rate =
-            model.class_rate.data() + ((c.m * x.segments + c.g) * reach_classes + k_class) * P;
+        if (!x.runs(bit::expose)) {
+            continue;
+        }
+        const std::size_t row = (c.m * x.segments + c.g) * reach_classes + k_class;
+        // The class's rate summed over all the brand's pairs bounds the customer's (a margin of
+        // 1e-9 covers rounding): below it, the draw says no exposure as poisson() would, without
+        // adding up the reachable pairs' rates.
+        const double most = model.class_total[row * x.brands + b] * c.attention * (1 + 1e-9);
+        if (!(most > 0) || exposure.uniform_at(2 * b) <= 1 - most * x.dt - 1e-12) {
+            continue;
+        }
+        const double* class_rate = model.class_rate.data() + row * P;
         double total = 0;
         for (std::size_t p = from; p < to; ++p) {
             rates[p - from] =
                 (c.reachable >> model.planned[p].second & 1u) ? class_rate[p] * c.attention : 0.0;
             total += rates[p - from];
         }
-        if (total <= 0 || !x.runs(bit::expose)) {
+        if (total <= 0) {
             continue;
         }
         const std::uint32_t k = poisson(total * x.dt, exposure.uniform_at(2 * b));

@@ -10,10 +10,16 @@
 namespace custsim {
 
 CUSTSIM_PROCESS void fade(const StepContext& x, Customer& c) {
-    for (std::size_t b = 0; b < x.brands && x.runs(bit::fade); ++b) {
-        c.recall[b] *= x.memory_decay;
-        c.knowledge[b] *= x.knowledge_decay;
-        c.attitude[b] *= x.attitude_decay;
+    if (x.runs(bit::fade)) {
+        // Locals: stores through the columns cannot change them, so they stay in registers.
+        const std::size_t brands = x.brands;
+        const float memory = x.memory_decay, knowledge = x.knowledge_decay,
+                    attitude = x.attitude_decay;
+        for (std::size_t b = 0; b < brands; ++b) {
+            c.recall[b] *= memory;
+            c.knowledge[b] *= knowledge;
+            c.attitude[b] *= attitude;
+        }
     }
     if (c.has(Flag::active)) {
         c.knowledge[c.brand] = std::max(c.knowledge[c.brand], 2 * x.threshold);

@@ -15,6 +15,7 @@ namespace custsim {
 /// Asks for customer i's neighbours' voices a few customers before they are read: they are
 /// scattered over memory.
 CUSTSIM_PROCESS void prefetch_voices(const StepContext& x, std::uint32_t i) {
+#pragma GCC unroll 4
     for (const auto k : x.graph.neighbours(i)) {
         __builtin_prefetch(x.brands <= 2 ? static_cast<const void*>(x.heard_lanes + k)
                                          : static_cast<const void*>(x.heard_voice + k));
@@ -32,6 +33,7 @@ CUSTSIM_PROCESS void pull_voices(const StepContext& x, const Customer& c, Journe
         // they never overflow.
         constexpr std::uint64_t even = 0x0000FFFF0000FFFFull;
         std::uint64_t sum_even = 0, sum_odd = 0;
+#pragma GCC unroll 4
         for (std::size_t e = 0; e < ties.size(); ++e) {
             const std::uint64_t heard = x.heard_lanes[ties[e]];
             const std::uint64_t weight = x.tie_weight[strong[e]];
@@ -43,6 +45,7 @@ CUSTSIM_PROCESS void pull_voices(const StepContext& x, const Customer& c, Journe
         beta[2] = double(sum_even >> 32) / tie_unit;
         beta[3] = double(sum_odd >> 32) / tie_unit;
     } else {
+        std::fill_n(beta.begin(), 2 * x.brands, 0.0);
         for (std::size_t e = 0; e < ties.size(); ++e) {
             const Voice heard = x.heard_voice[ties[e]];
             if (heard.level) {
@@ -65,7 +68,8 @@ CUSTSIM_PROCESS void hear(const StepContext& x, Customer& c, JourneyTally& t) {
     if (!x.runs(bit::hear)) {
         return;
     }
-    std::array<double, 2 * max_brands> beta{};
+    // Only the first 2 x brands rates are written and read (no zeroing of all of them).
+    std::array<double, 2 * max_brands> beta;
     if (x.mean_field) {
         beta = x.mean_field_beta;
     } else {

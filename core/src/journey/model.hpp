@@ -77,6 +77,10 @@ struct JourneyTables {
     /// [((m * G + g) * reach_classes + class) * P + p]: a reach class's weight for pair p, and
     /// that weight times this step's rate (exposures per day per customer of the class).
     std::vector<double> class_weight, class_rate;
+    /// [((m * G + g) * reach_classes + class) * B + b]: brand b's class_rate summed over its
+    /// planned pairs, reachable or not (negative rates as 0), by make_context: a bound on the
+    /// exposures per day of a customer of attention 1.
+    std::vector<double> class_total;
     std::array<double, max_brands> served{}, handle{}, reputation{}, problem_extra{},
         problem_hazard{}, open{};
     std::array<double, 2 * max_brands> talk{}; ///< mean field: sum of talk per (brand, valence)

@@ -16,9 +16,13 @@
 #include "journey/speak.hpp"
 #include "parallel.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+
 namespace custsim {
 
-StepContext make_context(const Scenario& s, const JourneyTables& x, const SocialGraph& graph,
+StepContext make_context(const Scenario& s, JourneyTables& x, const SocialGraph& graph,
                          Customers& c, StreamKey key, std::uint32_t step, std::uint16_t on) {
     StepContext ctx{s, x, graph,
                     Columns{c.market.data(), c.segment.data(), c.brand.data(), c.flags.data(),
@@ -57,11 +61,59 @@ StepContext make_context(const Scenario& s, const JourneyTables& x, const Social
     ctx.tie_weight = {
         std::uint64_t(tie_unit),
         std::uint64_t(std::clamp<long long>(std::llround(wom.strong_tie * tie_unit), 0, 64))};
+    const std::size_t P = x.planned.size();
+    x.class_total.assign(x.markets * x.segments * reach_classes * x.brands, 0);
+    for (std::size_t k = 0; k < x.markets * x.segments * reach_classes; ++k) {
+        for (std::size_t b = 0; b < x.brands; ++b) {
+            for (std::size_t p = x.planned_from[b]; p < x.planned_from[b + 1]; ++p) {
+                x.class_total[k * x.brands + b] += std::max(x.class_rate[k * P + p], 0.0);
+            }
+        }
+    }
     const double n = double(graph.num_customers());
     for (std::size_t k = 0; k < 2 * x.brands; ++k) {
         ctx.mean_field_beta[k] = ctx.wom_scale * x.talk[k] / n;
     }
     return ctx;
+}
+
+/// Asks for the columns and graph rows of customers [i, end) a few customers before their step
+/// (end - i is at most 8: one cache line of the widest column): with some twenty streams in flight
+/// the hardware prefetchers fall behind.
+CUSTSIM_PROCESS void prefetch_columns(const StepContext& x, std::uint32_t i, std::uint32_t end) {
+    const auto ahead = [](const void* p, std::size_t bytes) {
+        const auto at = reinterpret_cast<std::uintptr_t>(p);
+        for (std::uintptr_t line = at & ~std::uintptr_t(63); line < at + bytes; line += 64) {
+            __builtin_prefetch(reinterpret_cast<const void*>(line));
+        }
+    };
+    if (!x.mean_field) {
+        const auto first = x.graph.neighbours(i), last = x.graph.neighbours(end - 1);
+        ahead(first.data(), std::size_t(last.data() + last.size() - first.data()) * 4);
+        const auto strong = x.graph.strong_ties(i);
+        ahead(strong.data(), std::size_t(last.data() + last.size() - first.data()));
+    }
+    const Columns& col = x.columns;
+    for (const void* p :
+         {col.market, col.segment, col.brand, col.flags, col.last_touch, col.source, col.stage}) {
+        __builtin_prefetch(static_cast<const std::uint8_t*>(p) + i);
+    }
+    const std::size_t n = end - i, per = x.brands * n * sizeof(float);
+    for (const float* p : {col.recall, col.knowledge, col.attitude}) {
+        ahead(p + std::size_t(i) * x.brands, per);
+    }
+    for (const float* p : std::initializer_list<const float*>{
+             col.satisfaction, col.experience, col.buzz, col.propensity, col.attention}) {
+        __builtin_prefetch(p + i);
+    }
+    __builtin_prefetch(col.reachable + i);
+    if (x.brands <= 2) {
+        ahead(x.heard_lanes + i, n * 8);
+        ahead(x.next_lanes + i, n * 8);
+    } else {
+        __builtin_prefetch(x.heard_voice + i);
+        __builtin_prefetch(x.next_voice + i);
+    }
 }
 
 /// One customer's step: the schedule (step_processes, in order).
@@ -104,8 +156,13 @@ void JourneyModel::step_journey(bool dry) {
                        const StepContext x = context;
                        JourneyTally t;
                        t.reach_count.assign(reach_counts, 0);
-                       constexpr std::int64_t lookahead = 8;
+                       constexpr std::int64_t lookahead = 8, stream_ahead = 32, group = 8;
                        for (std::int64_t v = first; v < last; ++v) {
+                           if ((v - first) % group == 0 && v + stream_ahead < last) {
+                               prefetch_columns(x, static_cast<std::uint32_t>(v + stream_ahead),
+                                                static_cast<std::uint32_t>(
+                                                    std::min(v + stream_ahead + group, last)));
+                           }
                            if (!x.mean_field && v + lookahead < last) {
                                prefetch_voices(x, static_cast<std::uint32_t>(v + lookahead));
                            }
