@@ -20,7 +20,9 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
 def small(**changes):
-    settings = {"population__customers": 2000, "days": 20, "replicates": 2}
+    # The sample its own market (represents 0): budgets as the file gives them.
+    settings = {"population__customers": 2000, "days": 20, "replicates": 2,
+                "population__represents": 0}
     settings.update(changes)
     return custsim.load_scenario(BASELINE, **settings)
 
