@@ -60,6 +60,11 @@ TABLES = {
 }
 
 
+def half_width(values):
+    """Half-width of the 95 % Student t interval of the mean of `values`."""
+    return custsim._t95(len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+
+
 def cell(values, kpi):
     mean, low, high = values
     half = (high - low) / 2
@@ -98,7 +103,7 @@ def measure(name):
     row = ["-"]
     for p in profits[1:]:
         d = p - profits[0]
-        half = custsim._t95(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        half = half_width(d)
         row.append(f"{d.mean():+,.0f} ± {half:,.0f}")
     lines.append("| profit, paired difference from the first column | " + " | ".join(row) + " |")
     return "\n".join(lines)
@@ -134,7 +139,7 @@ def markets():
         lines.append(f"| {kpi} | {a[0]:,.0f} | {a[1]:,.0f} | {b.mean(axis=0)[1]:,.0f} |")
     for title, r in (("two_markets", plain), ("without strict privacy", open_abroad)):
         v = np.asarray(r.final("profit"))
-        half = custsim._t95(len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+        half = half_width(v)
         lines.append(f"| profit, {title} (both markets) | {v.mean():,.0f} ± {half:,.0f} | | |")
     return "\n".join(lines)
 
@@ -154,7 +159,7 @@ def invariance():
         per = [np.asarray(r.final("profit")) / n for r, n in ((small, 20000), (full, 100000))]
         cells = []
         for v in per:
-            half = custsim._t95(len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+            half = half_width(v)
             cells.append((v.mean(), half))
         rows.append((file, cells))
         print(f"  measured {file} at two sizes", file=sys.stderr)
@@ -188,7 +193,7 @@ def decide():
         row = []
         for _, a, b in PAIRS:
             d = run(b) - run(a)
-            half = custsim._t95(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+            half = half_width(d)
             row.append(f"{d.mean():+,.0f} ± {half:,.0f}")
         print(f"  measured {label}", file=sys.stderr)
         lines.append(f"| {label} | " + " | ".join(row) + " |")

@@ -4,6 +4,8 @@
 
 #include "custsim/error.hpp"
 
+#include "support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,13 +16,10 @@ using namespace custsim;
 
 namespace {
 
-/// A library scenario at 10 000 customers for 90 days, the sample its own market (budgets as
-/// the file gives them, not the sample's share of its market's).
-Scenario small(const std::string& file, const std::vector<std::string>& more = {}) {
-    std::vector<std::string> overrides = {"population.customers=10000", "days=90", "replicates=4",
-                                          "population.represents=0"};
-    overrides.insert(overrides.end(), more.begin(), more.end());
-    return load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios" / file, overrides);
+/// A library scenario at 10 000 customers for 90 days, the sample its own market (test::small).
+Scenario small(const std::string& file, std::vector<std::string> more = {}) {
+    more.insert(more.begin(), {"population.customers=10000", "days=90"});
+    return test::small(file, more);
 }
 
 const Comparison::Row& row(const Comparison& c, const std::string& kpi) {

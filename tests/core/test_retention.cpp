@@ -88,8 +88,8 @@ TEST(Retention, ACohortKeepsCustomersAsFaderAndHardiesRegularCohortDid) {
     // 0.7 and the yearly hazard h set to match year 1 alone ((1 + h / 0.7)^-0.7 = 0.631, h =
     // 0.6513), the model must follow years 2 to 4 too: the closed form gives 0.479, 0.393, 0.337.
     const double h = 0.7 * (std::pow(0.631, -1 / 0.7) - 1);
-    const auto r = run_scenario(cohort({"days=1460", "segments.all.churn_rate=" +
-                                                         std::to_string(h / 365)}));
+    const auto r =
+        run_scenario(cohort({"days=1460", "segments.all.churn_rate=" + std::to_string(h / 365)}));
     const std::array<double, 4> observed{0.631, 0.468, 0.382, 0.326};
     for (int year = 1; year <= 4; ++year) {
         EXPECT_NEAR(surviving(r, 365 * year), observed[std::size_t(year - 1)], 0.025)
