@@ -1,8 +1,11 @@
 // Google Benchmark of the step loop: the journey baseline, per-tie Bass on a Watts-Strogatz
 // graph, and mean field.
+#include "custsim/rng.hpp"
 #include "custsim/simulation.hpp"
 
 #include <benchmark/benchmark.h>
+
+#include <array>
 
 using namespace custsim;
 
@@ -79,6 +82,22 @@ void philox_draws(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 
+/// The step's batched first blocks: three streams of eight customers per fill (items: blocks).
+void philox_first_blocks(benchmark::State& state) {
+    const std::array<Process, 3> streams{Process::exposure, Process::word_of_mouth,
+                                         Process::journey};
+    std::uint32_t customer = 0;
+    std::uint32_t sum = 0;
+    FirstBlocks blocks;
+    for (auto _ : state) {
+        blocks.fill({1, 0}, 7, streams, customer);
+        customer += FirstBlocks::customers;
+        sum += blocks.block(2, 7).v[3];
+    }
+    benchmark::DoNotOptimize(sum);
+    state.SetItemsProcessed(state.iterations() * streams.size() * FirstBlocks::customers);
+}
+
 void graph_build(benchmark::State& state) {
     const auto s =
         bench_scenario(static_cast<std::uint32_t>(state.range(0)), GraphKind::watts_strogatz);
@@ -106,6 +125,7 @@ BENCHMARK(journey_without)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(philox_draws);
+BENCHMARK(philox_first_blocks);
 BENCHMARK(graph_build)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -228,7 +228,7 @@ TEST(Purchase, AFirstFocalPurchaseMakesACustomerAndBooksRevenue) {
     c.source = touch_word_of_mouth;
     room.model->served.fill(1);
     room.s.brands[0].problem_rate = 0;
-    DecideDraws d(x, c.id);
+    DecideDraws d(x, c);
     ASSERT_TRUE(attempt(x, c, room.tally, d, 0));
     EXPECT_TRUE(c.active_with(0));
     EXPECT_TRUE(c.has(Flag::ever_focal));
@@ -329,7 +329,7 @@ TEST(Purchase, ASilentProblemScarsTheExperienceAComplaintDoesNot) {
         c.flags = Flag::active;
         c.brand = 0;
         room.columns.experience[4] = 8.5f;
-        DecideDraws d(x, c.id);
+        DecideDraws d(x, c);
         problem(x, c, room.tally, d, 0);
         EXPECT_FLOAT_EQ(c.satisfaction, 4.5f) << "complaint share " << share;
         EXPECT_EQ(c.has(Flag::complaint), share == 1.0);

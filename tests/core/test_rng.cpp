@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <set>
 
@@ -55,4 +56,44 @@ TEST(Draws, UniformMomentsAndOpenInterval) {
     EXPECT_NEAR(variance, 1.0 / 12, 1e-3);
     EXPECT_GT(low, 0.0);
     EXPECT_LT(high, 1.0);
+}
+
+TEST(FirstBlocks, GiveEachStreamsFirstFourNumbersForEightCustomers) {
+    using custsim::FirstBlocks;
+    const std::array<Process, 3> processes{Process::exposure, Process::word_of_mouth,
+                                           Process::journey};
+    for (const StreamKey key : {StreamKey{1, 0}, StreamKey{0xDEADBEEF12345678ull, 7}}) {
+        for (const std::uint32_t first : {0u, 1'000'003u, 0xFFFFFFF0u}) {
+            FirstBlocks blocks;
+            blocks.fill(key, 364, processes, first);
+            for (std::size_t s = 0; s < processes.size(); ++s) {
+                for (std::uint32_t lane = 0; lane < FirstBlocks::customers; ++lane) {
+                    Draws plain(key, 364, processes[s], first + lane);
+                    const auto block = blocks.block(s, lane);
+                    for (int w = 0; w < 4; ++w) {
+                        EXPECT_EQ((double(block.v[w]) + 0.5) * 0x1p-32, plain.uniform())
+                            << "stream " << s << " lane " << lane << " word " << w;
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST(FirstBlocks, AStreamStartedFromItsFirstBlockGoesOnAsThePlainStream) {
+    using custsim::FirstBlocks;
+    const StreamKey key{42, 3};
+    const std::array<Process, 1> processes{Process::journey};
+    FirstBlocks blocks;
+    blocks.fill(key, 9, processes, 96);
+    Draws plain(key, 9, Process::journey, 101),
+        started(key, 9, Process::journey, 101, blocks.block(0, 5));
+    for (int k = 0; k < 13; ++k) {
+        EXPECT_EQ(started.uniform(), plain.uniform()) << "draw " << k;
+    }
+    Draws plain_at(key, 9, Process::journey, 101),
+        started_at(key, 9, Process::journey, 101, blocks.block(0, 5));
+    for (const std::uint32_t index : {6u, 1u, 11u, 3u, 0u}) {
+        EXPECT_EQ(started_at.uniform_at(index), plain_at.uniform_at(index)) << "position " << index;
+    }
 }

@@ -244,7 +244,7 @@ TEST(Sources, ConversionLiftOnlyForDecisionsAPersonalisedEmailPrompted) {
             c.recall[0] = 1.5f;
             expose(x, c, bench.tally);
             still_personal += c.personal_prompt;
-            DecideDraws d(x, c.id);
+            DecideDraws d(x, c);
             choose(x, c, bench.tally, d); // what decide does for a shopper
             bought += c.active_with(0);
         }

@@ -2,6 +2,7 @@
 #include <Random123/philox.h>
 
 #include <cstdint>
+#include <span>
 
 namespace custsim {
 
@@ -36,9 +37,21 @@ struct StreamKey {
 /// (customer, step, process << 24 | block of four draws, replicate).
 class Draws {
   public:
+    using Philox = r123::Philox4x32;
+
     Draws(StreamKey key, std::uint32_t step, Process process, std::uint32_t customer)
         : key_{{static_cast<std::uint32_t>(key.seed), static_cast<std::uint32_t>(key.seed >> 32)}},
           counter_{{customer, step, static_cast<std::uint32_t>(process) << 24, key.replicate}} {}
+
+    /// The same stream, its first block of four numbers already worked out (by FirstBlocks).
+    Draws(StreamKey key, std::uint32_t step, Process process, std::uint32_t customer,
+          const Philox::ctr_type& first)
+        : Draws(key, step, process, customer) {
+        block_ = first;
+        next_ = 0;
+        blocks_ = 1;
+        cached_block_ = 0;
+    }
 
     /// The next uniform number, strictly inside (0, 1), with 32 random bits.
     double uniform() {
@@ -63,18 +76,41 @@ class Draws {
     }
 
   private:
-    using Philox = r123::Philox4x32;
     void refill() {
-        block_ = Philox{}(counter_, key_);
-        ++counter_.v[2];
+        Philox::ctr_type counter = counter_;
+        counter.v[2] += blocks_++;
+        block_ = Philox{}(counter, key_);
         next_ = 0;
     }
 
     Philox::key_type key_;
-    Philox::ctr_type counter_;
+    Philox::ctr_type counter_; ///< the stream's first block; block k adds k to word 2
     Philox::ctr_type block_{};
     int next_ = 4;
+    std::uint32_t blocks_ = 0; ///< blocks uniform() has used
     std::uint32_t cached_block_ = ~0u;
+};
+
+/// The first block of a few processes' streams for eight consecutive customers, worked out
+/// together: the step draws from these streams for nearly every customer, and eight counters at
+/// once fill a vector unit (AVX2 where the processor has it). The numbers are Philox4x32-10's,
+/// bit for bit, whatever the processor.
+class FirstBlocks {
+  public:
+    static constexpr std::uint32_t customers = 8;
+    static constexpr std::size_t max_streams = 4;
+
+    /// Streams `processes` of customers first .. first + 7 at this step.
+    void fill(StreamKey key, std::uint32_t step, std::span<const Process> processes,
+              std::uint32_t first);
+
+    /// Stream s's first block for customer first + lane.
+    Draws::Philox::ctr_type block(std::size_t s, std::uint32_t lane) const {
+        return {{word_[s][0][lane], word_[s][1][lane], word_[s][2][lane], word_[s][3][lane]}};
+    }
+
+  private:
+    alignas(32) std::uint32_t word_[max_streams][4][customers];
 };
 
 } // namespace custsim

@@ -81,9 +81,11 @@ struct Customer {
     const Market* market = nullptr;
     const Segment* segment = nullptr;
     std::uint8_t flags = 0, brand = no_brand, touch = touch_none, source = touch_none;
-    float* recall = nullptr;    ///< [brands], in the column
-    float* knowledge = nullptr; ///< [brands], in the column
-    float* attitude = nullptr;  ///< [brands], in the column
+    const FirstBlocks* first = nullptr; ///< the first blocks of its batched streams, if worked out
+    std::uint32_t lane = 0;             ///< its lane in `first`
+    float* recall = nullptr;            ///< [brands], in the column
+    float* knowledge = nullptr;         ///< [brands], in the column
+    float* attitude = nullptr;          ///< [brands], in the column
     float satisfaction = 0;
     unsigned reachable = 0;
     double attention = 1;
@@ -123,6 +125,20 @@ CUSTSIM_PROCESS Customer load(const StepContext& x, std::uint32_t i) {
                      (c.has(Flag::consented) ||
                       (per.consent == ConsentStrategy::assume && !c.market->strict_privacy));
     return c;
+}
+
+/// The streams whose first blocks the step works out for eight customers at once: nearly every
+/// customer draws from them every step.
+inline constexpr std::array<Process, 3> batched_streams{Process::exposure, Process::word_of_mouth,
+                                                        Process::journey};
+enum class Batched : std::size_t { exposure, word_of_mouth, journey };
+
+/// The customer's stream of a batched process this step (the same numbers with or without the
+/// batch).
+CUSTSIM_PROCESS Draws draws_of(const StepContext& x, const Customer& c, Batched s) {
+    const auto k = static_cast<std::size_t>(s);
+    return c.first ? Draws(x.key, x.step, batched_streams[k], c.id, c.first->block(k, c.lane))
+                   : Draws(x.key, x.step, batched_streams[k], c.id);
 }
 
 /// Writes the working copy back. Forgotten brands are found again, perhaps another way.

@@ -173,7 +173,7 @@ CUSTSIM_PROCESS void decide(const StepContext& x, Customer& c, JourneyTally& t) 
     if (!x.runs(bit::decide)) {
         return;
     }
-    DecideDraws d(x, c.id);
+    DecideDraws d(x, c);
     if (c.has(Flag::active)) {
         retain(x, c, t, d);
     } else if (c.has(Flag::in_market)) {

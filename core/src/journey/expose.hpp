@@ -105,7 +105,7 @@ CUSTSIM_PROCESS unsigned reach_class(const StepContext& x, const Customer& c, st
 CUSTSIM_PROCESS void expose(const StepContext& x, Customer& c, JourneyTally& t) {
     const JourneyTables& model = x.model;
     const std::size_t P = model.planned.size();
-    Draws exposure(x.key, x.step, Process::exposure, c.id);
+    Draws exposure = draws_of(x, c, Batched::exposure);
     std::array<double, max_channels> rates; // [p - from]: written before read
     bool personal_prompt = false;
     for (std::size_t b = 0; b < x.brands; ++b) {

@@ -15,9 +15,9 @@ namespace custsim {
 /// The random streams of decide and purchase, in the order the process draws them.
 struct DecideDraws {
     Draws journey, experience;
-    DecideDraws(const StepContext& x, std::uint32_t id)
-        : journey(x.key, x.step, Process::journey, id),
-          experience(x.key, x.step, Process::experience, id) {}
+    DecideDraws(const StepContext& x, const Customer& c)
+        : journey(draws_of(x, c, Batched::journey)),
+          experience(x.key, x.step, Process::experience, c.id) {}
 };
 
 /// A product problem with brand b: satisfaction drops below the trouble-free experience. Some

@@ -117,8 +117,11 @@ CUSTSIM_PROCESS void prefetch_columns(const StepContext& x, std::uint32_t i, std
 }
 
 /// One customer's step: the schedule (step_processes, in order).
-CUSTSIM_PROCESS void step_customer(const StepContext& x, std::uint32_t i, JourneyTally& t) {
+CUSTSIM_PROCESS void step_customer(const StepContext& x, std::uint32_t i, JourneyTally& t,
+                                   const FirstBlocks& first, std::uint32_t lane) {
     Customer c = load(x, i);
+    c.first = &first;
+    c.lane = lane;
     fade(x, c);
     consolidate(x, c);
     expose(x, c, t);
@@ -149,27 +152,33 @@ void JourneyModel::step_journey(bool dry) {
     const std::size_t reach_counts =
         model_->brands * model_->markets * model_->segments * reach_classes;
     std::vector<JourneyTally> blocks;
-    for_each_block(graph_->num_customers(), threads_, blocks,
-                   [&](std::int64_t first, std::int64_t last, JourneyTally& out) {
-                       // Locals: the compiler keeps them apart from the columns (no aliasing
-                       // reloads).
-                       const StepContext x = context;
-                       JourneyTally t;
-                       t.reach_count.assign(reach_counts, 0);
-                       constexpr std::int64_t lookahead = 8, stream_ahead = 32, group = 8;
-                       for (std::int64_t v = first; v < last; ++v) {
-                           if ((v - first) % group == 0 && v + stream_ahead < last) {
-                               prefetch_columns(x, static_cast<std::uint32_t>(v + stream_ahead),
-                                                static_cast<std::uint32_t>(
-                                                    std::min(v + stream_ahead + group, last)));
-                           }
-                           if (!x.mean_field && v + lookahead < last) {
-                               prefetch_voices(x, static_cast<std::uint32_t>(v + lookahead));
-                           }
-                           step_customer(x, static_cast<std::uint32_t>(v), t);
-                       }
-                       out = t;
-                   });
+    for_each_block(
+        graph_->num_customers(), threads_, blocks,
+        [&](std::int64_t first, std::int64_t last, JourneyTally& out) {
+            // Locals: the compiler keeps them apart from the columns (no aliasing
+            // reloads).
+            const StepContext x = context;
+            JourneyTally t;
+            t.reach_count.assign(reach_counts, 0);
+            constexpr std::int64_t lookahead = 8, stream_ahead = 32, group = FirstBlocks::customers;
+            FirstBlocks blocks;
+            for (std::int64_t v = first; v < last; ++v) {
+                if ((v - first) % group == 0) {
+                    blocks.fill(x.key, x.step, batched_streams, static_cast<std::uint32_t>(v));
+                    if (v + stream_ahead < last) {
+                        prefetch_columns(
+                            x, static_cast<std::uint32_t>(v + stream_ahead),
+                            static_cast<std::uint32_t>(std::min(v + stream_ahead + group, last)));
+                    }
+                }
+                if (!x.mean_field && v + lookahead < last) {
+                    prefetch_voices(x, static_cast<std::uint32_t>(v + lookahead));
+                }
+                step_customer(x, static_cast<std::uint32_t>(v), t, blocks,
+                              static_cast<std::uint32_t>((v - first) % group));
+            }
+            out = t;
+        });
     std::swap(state_.voice, next_voice_);
     std::swap(lanes_, next_lanes_);
     if (!dry) {
