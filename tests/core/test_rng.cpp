@@ -60,19 +60,23 @@ TEST(Draws, UniformMomentsAndOpenInterval) {
 
 TEST(FirstBlocks, GiveEachStreamsFirstFourNumbersForEightCustomers) {
     using custsim::FirstBlocks;
-    const std::array<Process, 3> processes{Process::exposure, Process::word_of_mouth,
-                                           Process::journey};
-    for (const StreamKey key : {StreamKey{1, 0}, StreamKey{0xDEADBEEF12345678ull, 7}}) {
-        for (const std::uint32_t first : {0u, 1'000'003u, 0xFFFFFFF0u}) {
-            FirstBlocks blocks;
-            blocks.fill(key, 364, processes, first);
-            for (std::size_t s = 0; s < processes.size(); ++s) {
-                for (std::uint32_t lane = 0; lane < FirstBlocks::customers; ++lane) {
-                    Draws plain(key, 364, processes[s], first + lane);
-                    const auto block = blocks.block(s, lane);
-                    for (int w = 0; w < 4; ++w) {
-                        EXPECT_EQ((double(block.v[w]) + 0.5) * 0x1p-32, plain.uniform())
-                            << "stream " << s << " lane " << lane << " word " << w;
+    const std::array<Process, FirstBlocks::max_streams> all{
+        Process::exposure, Process::word_of_mouth, Process::journey, Process::experience};
+    for (std::size_t streams = 1; streams <= all.size(); ++streams) {
+        const std::span<const Process> processes(all.data(), streams);
+        for (const StreamKey key : {StreamKey{1, 0}, StreamKey{0xDEADBEEF12345678ull, 7}}) {
+            for (const std::uint32_t first : {0u, 1'000'003u, 0xFFFFFFF0u}) {
+                FirstBlocks blocks;
+                blocks.fill(key, 364, processes, first);
+                for (std::size_t s = 0; s < streams; ++s) {
+                    for (std::uint32_t lane = 0; lane < FirstBlocks::customers; ++lane) {
+                        Draws plain(key, 364, processes[s], first + lane);
+                        const auto block = blocks.block(s, lane);
+                        for (int w = 0; w < 4; ++w) {
+                            EXPECT_EQ((double(block.v[w]) + 0.5) * 0x1p-32, plain.uniform())
+                                << streams << " streams: stream " << s << " lane " << lane
+                                << " word " << w;
+                        }
                     }
                 }
             }
