@@ -44,6 +44,8 @@ constexpr std::pair<PersonalisationLevel, const char*> personalisation_levels[] 
     {PersonalisationLevel::individual, "individual"}};
 constexpr std::pair<ConsentStrategy, const char*> consent_strategies[] = {
     {ConsentStrategy::ask, "ask"}, {ConsentStrategy::assume, "assume"}};
+constexpr std::pair<StrictContact, const char*> strict_contacts[] = {
+    {StrictContact::block, "block"}, {StrictContact::risk, "risk"}};
 constexpr std::pair<EventKind, const char*> event_kinds[] = {{EventKind::peak, "peak"},
                                                              {EventKind::defect, "defect"}};
 
@@ -821,6 +823,9 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         auto& p = s.personalisation;
         io.choice("level", p.level, personalisation_levels);
         io.choice("consent", p.consent, consent_strategies);
+        io.choice("strict_contact", p.strict_contact, strict_contacts);
+        io.number("fine_chance", p.fine_chance, non_negative());
+        io.number("fine_share", p.fine_share, non_negative());
         io.number("target_weight", p.target_weight, non_negative());
         io.number("response_lift", p.response_lift, non_negative());
         io.number("conversion_lift", p.conversion_lift, non_negative());

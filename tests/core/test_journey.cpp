@@ -364,6 +364,61 @@ TEST(StylisedFacts, PersonalisationWithoutConsentLowersAttitude) {
     EXPECT_GT(mean_final(b, "complaints_opened"), mean_final(a, "complaints_opened"));
 }
 
+// Consent modes (docs/model.md, exposure): assumed consent never reaches anyone for free.
+TEST(Consent, AssumedConsentIsBlockedInAStrictMarketAndChangesNothing) {
+    const std::vector<std::string> strict = {"replicates=2", "markets.home.strict_privacy=true"};
+    auto asked = strict, assumed = strict;
+    assumed.push_back("personalisation.consent=assume");
+    const auto a = run_scenario(small("personalisation_consented.yaml", asked));
+    const auto b = run_scenario(small("personalisation_consented.yaml", assumed));
+    ASSERT_GT(mean_final(a, "consented"), 100) << "the data pool must hold consenting customers";
+    ASSERT_GT(mean_final(a, "known"), mean_final(a, "consented") + 100)
+        << "and others, whom assumed consent would reach";
+    EXPECT_EQ(b.final, a.final) << "strict_contact: block makes assume act as ask";
+    EXPECT_EQ(mean_final(b, "contacts_without_consent"), 0);
+}
+
+TEST(Consent, AssumedConsentWithoutPersonalisationStillIntrudes) {
+    // E-mailing known customers who never agreed is contact without consent whether or not it is
+    // personalised: it costs attitude and brings complaints (Aguirre et al. 2015).
+    const std::vector<std::string> plain = {"replicates=2", "personalisation.level=none"};
+    auto assumed = plain;
+    assumed.push_back("personalisation.consent=assume");
+    const auto a = run_scenario(small("personalisation_consented.yaml", plain));
+    const auto b = run_scenario(small("personalisation_consented.yaml", assumed));
+    EXPECT_EQ(mean_final(a, "contacts_without_consent"), 0);
+    EXPECT_GT(mean_final(b, "contacts_without_consent"), 1000);
+    EXPECT_GT(mean_final(b, "complaints_opened"), mean_final(a, "complaints_opened"));
+    EXPECT_EQ(mean_final(b, "regulatory_cost"), 0) << "no strict market, no regulator";
+}
+
+TEST(Consent, ContactWithoutConsentInAStrictMarketIsFinedAtTheStatedRate) {
+    // strict_contact: risk, a fine every ten days on average at 1 % of a year's revenue: the
+    // fines booked match their expectation from the run's own revenue and contact days.
+    const double chance = 36.5, share = 0.01;
+    const auto s = small("personalisation_consented.yaml",
+                         {"replicates=1", "days=365", "markets.home.strict_privacy=true",
+                          "personalisation.consent=assume", "personalisation.strict_contact=risk",
+                          "personalisation.fine_chance=36.5", "personalisation.fine_share=0.01"});
+    const auto r = run_scenario(s);
+    const auto& contacts = r.timeseries.at("contacts_without_consent");
+    const auto& revenue = r.timeseries.at("revenue");
+    const auto& cost = r.timeseries.at("regulatory_cost");
+    double expected = 0;
+    for (std::size_t t = 1; t < r.time.size(); ++t) {
+        if (contacts[t] > contacts[t - 1]) {
+            expected += -std::expm1(-chance * s.dt / 365) * share * revenue[t] * 365 / r.time[t];
+        }
+    }
+    ASSERT_GT(contacts.back(), 1000);
+    // About 36 fines: their count is Poisson, so +-50 % is three standard deviations.
+    EXPECT_NEAR(cost.back(), expected, 0.5 * expected);
+    const auto asked =
+        run_scenario(small("personalisation_consented.yaml",
+                           {"replicates=1", "days=365", "markets.home.strict_privacy=true"}));
+    EXPECT_LT(r.final.at("profit")[0], asked.final.at("profit")[0]);
+}
+
 TEST(StylisedFacts, StrictPrivacyBluntsDataTargetedAds) {
     // Goldfarb & Tucker (2011) measured what plain display ads did to stated purchase intent:
     // about 65 % less after the EU privacy directive. So strict privacy leaves what is remembered

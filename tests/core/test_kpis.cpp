@@ -107,7 +107,9 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                            &k.complaints_unresolved,
                            &k.churned,
                            &k.consented,
-                           &k.known}) {
+                           &k.known,
+                           &k.contacts_without_consent,
+                           &k.regulatory_cost}) {
         *member = next++;
     }
     for (std::int64_t* member :
@@ -129,7 +131,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
             EXPECT_TRUE(lengths.insert((k.*kpi.values).size()).second) << kpi.name;
         }
     }
-    EXPECT_EQ(seen.size(), 29u);
+    EXPECT_EQ(seen.size(), 31u);
     EXPECT_EQ(lengths.size(), 9u);
 }
 

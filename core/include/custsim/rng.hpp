@@ -19,6 +19,7 @@ enum class Process : std::uint32_t {
     ambassadors = 8,   ///< journey: ties among equally ranked ambassadors
     sweep = 9,         ///< a sweep's Latin hypercube design
     propensity = 10,   ///< journey: each customer's churn propensity, at day 0
+    regulation = 11,   ///< journey: a regulator's fine for contact without consent
     exposure = 16,     ///< journey: exposure + brand index, one stream per brand
 };
 

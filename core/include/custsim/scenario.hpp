@@ -172,9 +172,16 @@ struct Brand {
 /// How the focal brand uses customer data (MODEL.md section 6).
 enum class PersonalisationLevel { none, segment, individual };
 enum class ConsentStrategy { ask, assume };
+/// What assumed consent does in a strict-privacy market: nothing (contact without consent is
+/// blocked there) or contact anyway, at a regulatory risk.
+enum class StrictContact { block, risk };
 struct Personalisation {
     PersonalisationLevel level = PersonalisationLevel::none;
     ConsentStrategy consent = ConsentStrategy::ask;
+    StrictContact strict_contact = StrictContact::block;
+    double fine_chance =
+        0.1; ///< per year of contact without consent in a strict market (assumption)
+    double fine_share = 0.04; ///< a fine, as a share of a year's revenue (GDPR art. 83(5) maximum)
     double target_weight = 3; ///< impressions per personalised customer vs others
     double response_lift =
         0.2; ///< more effect per owned data exposure (Sahni et al. 2018: +20 % opens)
@@ -182,7 +189,7 @@ struct Personalisation {
     /// prompted, and more repeat prompts (Sahni et al. 2018: +31 % sales leads from e-mails)
     double conversion_lift = 0.31;
     double unsubscribe_cut = 0.17;   ///< fewer unsubscribes when personalised (Sahni et al.: -17 %)
-    double intrusion_attitude = 0.1; ///< attitude lost per unconsented personalised exposure
+    double intrusion_attitude = 0.1; ///< attitude lost per exposure without consent
     double intrusion_complaint = 0.01; ///< chance that exposure opens a complaint (x sensitivity)
     double cost_per_known_per_day = 0.001;
     double platform_cost_per_day = 0;

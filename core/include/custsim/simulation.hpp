@@ -99,10 +99,10 @@ struct Kpis {
     // The journey model's.
     double considering = 0, market_share = 0, purchases = 0, lost_sales = 0;
     double revenue = 0, margin = 0, media_cost = 0, service_cost = 0, retention_cost = 0,
-           it_cost = 0, data_cost = 0, ambassador_cost = 0, profit = 0;
+           it_cost = 0, data_cost = 0, ambassador_cost = 0, regulatory_cost = 0, profit = 0;
     double nps = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0;
     double complaints_opened = 0, complaints_resolved = 0, complaints_unresolved = 0;
-    double churned = 0, consented = 0, known = 0;
+    double churned = 0, consented = 0, known = 0, contacts_without_consent = 0;
     double customer_days = 0; ///< not a KPI: customer-years x 365 served, for the ratios
     std::vector<double> channel_spend, channel_exposures, channel_conversions,
         channel_acquisitions;                                           ///< per channel

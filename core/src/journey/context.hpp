@@ -141,6 +141,17 @@ CUSTSIM_PROCESS Draws draws_of(const StepContext& x, const Customer& c, Batched 
                    : Draws(x.key, x.step, batched_streams[k], c.id);
 }
 
+/// Whether the focal brand may use the customer's data (reach by e-mail, data targeting): the
+/// customer is known and consented, or consent is assumed where that is allowed (not in a
+/// strict-privacy market unless the scenario takes the regulatory risk).
+CUSTSIM_PROCESS bool focal_data_usable(const StepContext& x, const Customer& c) {
+    const auto& per = x.scenario.personalisation;
+    return c.has(Flag::known) &&
+           (c.has(Flag::consented) ||
+            (per.consent == ConsentStrategy::assume &&
+             (!c.market->strict_privacy || per.strict_contact == StrictContact::risk)));
+}
+
 /// Writes the working copy back. Forgotten brands are found again, perhaps another way.
 CUSTSIM_PROCESS void store(const StepContext& x, const Customer& c) {
     const Columns& col = x.columns;

@@ -72,8 +72,10 @@ CUSTSIM_PROCESS bool touch_by(const StepContext& x, Customer& c, JourneyTally& t
     if (c.memory(0) >= x.threshold && c.source == touch_none) {
         c.source = std::uint8_t(ch); // how the customer found the brand
     }
-    if (c.personalised && data_channel && !c.has(Flag::consented)) {
-        // Personal data used without consent (Aguirre et al. 2015).
+    if (!c.has(Flag::consented) && ((c.personalised && data_channel) || channel.needs_data)) {
+        // Personal data used, or the customer contacted, without consent (Aguirre et al. 2015).
+        t.without_consent += times;
+        t.unlawful += times * c.market->strict_privacy;
         c.attitude[0] =
             clamp_attitude(c.attitude[0] - times * per.intrusion_attitude *
                                                (1 + 2 * c.segment->privacy_sensitivity));
@@ -93,11 +95,7 @@ CUSTSIM_PROCESS bool touch_by(const StepContext& x, Customer& c, JourneyTally& t
 CUSTSIM_PROCESS unsigned reach_class(const StepContext& x, const Customer& c, std::size_t b) {
     const bool own = c.active_with(b);
     const unsigned stage_class = own ? 2u : c.has(Flag::in_market) ? 1u : 0u;
-    const bool data_ok =
-        b == 0
-            ? c.has(Flag::known) && (c.has(Flag::consented) ||
-                                     x.scenario.personalisation.consent == ConsentStrategy::assume)
-            : own;
+    const bool data_ok = b == 0 ? focal_data_usable(x, c) : own;
     const bool targeted = b == 0 && c.personalised && c.has(Flag::in_market);
     return stage_class * 4 + data_ok * 2 + targeted;
 }

@@ -27,6 +27,7 @@ class JourneyModel final : public Model {
     /// brand when one is set, else the flights in force. The one place spend is worked out.
     void brand_spend(std::size_t b, std::size_t c, double day, double* per_market) const;
     void tally(std::span<const JourneyTally> blocks, bool first);
+    double fine(const JourneyTally& total) const;
 
     std::unique_ptr<JourneyTables> model_; ///< resolved tables and the last step's aggregates
     Customers state_;

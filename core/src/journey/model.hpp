@@ -109,6 +109,8 @@ struct alignas(64) JourneyTally {
     std::int64_t considering = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0,
                  consented = 0, known = 0, new_focal = 0, new_by_ads = 0, new_by_wom = 0,
                  ambassadors = 0;
+    /// Focal exposures without consent (assumed consent), and those in strict-privacy markets.
+    std::int64_t without_consent = 0, unlawful = 0;
     std::uint64_t edge_reads = 0;
 
     /// Adds another block's sums (blocks are added in block order).

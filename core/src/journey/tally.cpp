@@ -6,6 +6,7 @@
 #include "journey/journey_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace custsim {
 
@@ -37,7 +38,8 @@ void JourneyTally::add(const JourneyTally& t) {
          {&JourneyTally::considering, &JourneyTally::promoters, &JourneyTally::detractors,
           &JourneyTally::wom_positive, &JourneyTally::wom_negative, &JourneyTally::consented,
           &JourneyTally::known, &JourneyTally::new_focal, &JourneyTally::new_by_ads,
-          &JourneyTally::new_by_wom, &JourneyTally::ambassadors}) {
+          &JourneyTally::new_by_wom, &JourneyTally::ambassadors, &JourneyTally::without_consent,
+          &JourneyTally::unlawful}) {
         this->*member += t.*member;
     }
     edge_reads += t.edge_reads;
@@ -150,8 +152,25 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
                        dt;
     }
     k.ambassador_cost += s.ambassadors.reward_per_day * double(total.ambassadors) * dt;
+    k.contacts_without_consent += double(total.without_consent);
     k.profit = k.margin - k.media_cost - k.service_cost - k.retention_cost - k.it_cost -
-               k.data_cost - k.ambassador_cost;
+               k.data_cost - k.ambassador_cost - k.regulatory_cost;
+}
+
+// A regulator may fine contact without consent in a strict-privacy market (consent assumed there
+// with strict_contact: risk): at `fine_chance` a year while such contact goes on, `fine_share` of
+// a year's revenue (the revenue so far, per year). One draw a step, from its own stream.
+double JourneyModel::fine(const JourneyTally& total) const {
+    const auto& per = scenario_.personalisation;
+    if (total.unlawful == 0 || !(per.fine_chance > 0)) {
+        return 0;
+    }
+    Draws draws(key_, static_cast<std::uint32_t>(step_), Process::regulation, 0);
+    if (!(draws.uniform() < -std::expm1(-per.fine_chance * scenario_.dt / 365))) {
+        return 0;
+    }
+    const double revenue = kpis_.revenue + total.revenue[0];
+    return per.fine_share * revenue * 365 / std::max(kpis_.day, scenario_.dt);
 }
 
 // KPIs: stocks now, flows added (the first call only fills the state of day 0).
@@ -171,6 +190,7 @@ void JourneyModel::tally(std::span<const JourneyTally> blocks, bool first) {
         }
         return;
     }
+    kpis_.regulatory_cost += fine(total);
     book_flows(kpis_, x, scenario_, total);
     work_.edge_reads += total.edge_reads;
     work_.agent_steps += graph_->num_customers();
