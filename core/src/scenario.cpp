@@ -810,6 +810,8 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("passive_talk", w.passive_talk, non_negative());
         io.number("detractor_talk", w.detractor_talk, non_negative());
         io.number("persuasion", w.persuasion, non_negative());
+        io.number("memory", w.memory, non_negative());
+        io.number("prompt", w.prompt, share());
         io.removed("attitude_step",
                    "a peer message's attitude is now word_of_mouth.persuasion, not attitude_step "
                    "x trust_peers (the old 0.3 x 0.83 is persuasion 0.25)");

@@ -75,6 +75,13 @@ struct WordOfMouth {
     /// Attitude moved by one positive message, in the unit of channels' `persuasion` (assumption:
     /// 12.5 times a TV exposure's 0.02; the literature finds peers more persuasive than ads).
     double persuasion = 0.25;
+    /// Memory one message adds, relative to an exposure from an equally trusted ad (assumption: 1;
+    /// Herr, Kardes & Kim 1991 find face-to-face word of mouth more vivid and accessible in memory
+    /// than printed information, without a ratio).
+    double memory = 1;
+    /// Chance a positive message prompts the hearer: a shopper decides at once, a prospect who
+    /// knows the brand comes into the market (assumption: 0, Bass's imitation left to memory).
+    double prompt = 0;
 };
 
 /// Initial customers at day 0, drawn per replicate.

@@ -97,9 +97,19 @@ CUSTSIM_PROCESS void hear(const StepContext& x, Customer& c, JourneyTally& t) {
     const std::size_t b = k / 2;
     const bool negative = k % 2;
     const auto& wom = x.scenario.word_of_mouth;
-    c.recall[b] += float(c.market->memory_per_touch * c.market->trust_peers);
+    c.recall[b] += float(c.market->memory_per_touch * c.market->trust_peers * wom.memory);
     c.attitude[b] =
         clamp_attitude(c.attitude[b] + wom.persuasion * (negative ? -wom.negativity : 1.0));
+    if (!negative && wom.prompt > 0 && !c.active_with(b) && draws.uniform() < wom.prompt) {
+        // A recommendation prompts: a shopper decides now; a prospect who now knows the brand
+        // comes into the market and decides with the shoppers.
+        if (c.has(Flag::in_market)) {
+            c.prompted[b] = true;
+        } else if (!c.has(Flag::active) && c.memory(b) >= x.threshold) {
+            c.flags |= Flag::in_market;
+            c.prompted[b] = true;
+        }
+    }
     if (b == 0) {
         t.wom_positive += !negative;
         t.wom_negative += negative;
