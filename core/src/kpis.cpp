@@ -73,6 +73,9 @@ const Kpi registry[] = {
                    "complaints the service resolved"),
     CUSTSIM_SCALAR(complaints_unresolved, flow, journey, "complaints", "%.0f",
                    "complaints unresolved", "complaints that failed or were given up on"),
+    CUSTSIM_SCALAR(spill_visits, flow, journey, "visits", "%.0f", "visits sent on",
+                   "organic visits the focal brand's exposures sent on to another channel "
+                   "(spills_into): with TV -> search, the search volume its TV creates"),
     CUSTSIM_SCALAR(purchases, flow, journey, "purchases", "%.0f", "purchases",
                    "purchases of the focal brand, first and repeat"),
     CUSTSIM_SCALAR(lost_sales, flow, journey, "orders", "%.0f", "lost sales",

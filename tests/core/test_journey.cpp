@@ -364,6 +364,26 @@ TEST(StylisedFacts, PersonalisationWithoutConsentLowersAttitude) {
     EXPECT_GT(mean_final(b, "complaints_opened"), mean_final(a, "complaints_opened"));
 }
 
+TEST(StylisedFacts, TvShowsInSearchVolume) {
+    // Each TV exposure sends the viewer to search with chance spill (0.05 in the baseline;
+    // k exposures in a step: 1 - 0.95^k). The visits are a KPI, the search volume TV creates:
+    // without TV there is none.
+    const auto r = run_scenario(small("baseline.yaml", {"replicates=1"}));
+    const auto& names = r.channel_names;
+    const std::size_t tv = std::size_t(std::find(names.begin(), names.end(), "tv") - names.begin());
+    ASSERT_LT(tv, names.size());
+    const std::size_t points = r.time.size(), channels = names.size();
+    const double exposures = r.channels.at("exposures")[(points - 1) * channels + tv];
+    const double visits = r.final.at("spill_visits")[0];
+    ASSERT_GT(exposures, 10000);
+    EXPECT_LE(visits, 0.05 * exposures + 4 * std::sqrt(0.05 * exposures));
+    EXPECT_GE(visits, 0.04 * exposures) << "most exposures come one a step";
+    const auto without = run_scenario(
+        small("baseline.yaml",
+              {"replicates=1", "brands.focal.media=[{channel: search, spend_per_day: 40}]"}));
+    EXPECT_EQ(without.final.at("spill_visits")[0], 0);
+}
+
 // Consent modes (docs/model.md, exposure): assumed consent never reaches anyone for free.
 TEST(Consent, AssumedConsentIsBlockedInAStrictMarketAndChangesNothing) {
     const std::vector<std::string> strict = {"replicates=2", "markets.home.strict_privacy=true"};

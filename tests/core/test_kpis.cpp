@@ -109,7 +109,8 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                            &k.consented,
                            &k.known,
                            &k.contacts_without_consent,
-                           &k.regulatory_cost}) {
+                           &k.regulatory_cost,
+                           &k.spill_visits}) {
         *member = next++;
     }
     for (std::int64_t* member :
@@ -131,7 +132,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
             EXPECT_TRUE(lengths.insert((k.*kpi.values).size()).second) << kpi.name;
         }
     }
-    EXPECT_EQ(seen.size(), 31u);
+    EXPECT_EQ(seen.size(), 32u);
     EXPECT_EQ(lengths.size(), 9u);
 }
 

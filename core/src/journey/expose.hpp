@@ -152,6 +152,7 @@ CUSTSIM_PROCESS void expose(const StepContext& x, Customer& c, JourneyTally& t) 
         if (spill >= 0 && model.available[c.m * x.channels + std::size_t(spill)] &&
             draws.uniform() < at_least_once(x.scenario.channels[ch].spill, k)) {
             // an organic visit: TV -> search
+            t.spill_visits += b == 0;
             personal_prompt |= touch_by(x, c, t, draws, b, std::size_t(spill), 1);
         }
     }
