@@ -20,8 +20,8 @@ constexpr Kpi scalar(const char* name, double (*value)(const Kpis&), KpiKind kin
 
 constexpr Kpi cube(const char* name, const std::vector<double> Kpis::*member, const char* key,
                    KpiKind kind, KpiPer per, const char* unit, const char* label,
-                   const char* description) {
-    return {name,  key,         kind,    per,   KpiModel::journey, unit, "%.0f",
+                   const char* description, const char* format = "%.0f") {
+    return {name,  key,         kind,    per,   KpiModel::journey, unit, format,
             label, description, nullptr, member};
 }
 
@@ -125,6 +125,17 @@ const Kpi registry[] = {
          "aware", "customers who know the brand"),
     cube("customers", &Kpis::brand_customers, "brand_customers", KpiKind::stock, KpiPer::brand,
          "customers", "customers", "current customers of the brand"),
+    cube("share", &Kpis::brand_share, "brand_share", KpiKind::stock, KpiPer::brand, "share",
+         "share", "the brand's share of all brands' current customers", "%.3f"),
+    cube("satisfaction", &Kpis::brand_satisfaction, "brand_satisfaction", KpiKind::stock,
+         KpiPer::brand, "score 0-10", "satisfaction",
+         "mean satisfaction of the brand's current customers", "%.2f"),
+    cube("purchases", &Kpis::brand_purchases, "brand_purchases", KpiKind::flow, KpiPer::brand,
+         "purchases", "purchases", "purchases of the brand, first and repeat"),
+    cube("revenue", &Kpis::brand_revenue, "brand_revenue", KpiKind::flow, KpiPer::brand, "money",
+         "revenue", "the brand's revenue"),
+    cube("churned", &Kpis::brand_churned, "brand_churned", KpiKind::flow, KpiPer::brand,
+         "customers", "churned", "customers who left the brand"),
     cube("aware", &Kpis::market_aware, "market_aware", KpiKind::stock, KpiPer::market, "customers",
          "aware", "customers in the market who know the focal brand"),
     cube("customers", &Kpis::market_customers, "market_customers", KpiKind::stock, KpiPer::market,

@@ -364,6 +364,29 @@ TEST(StylisedFacts, PersonalisationWithoutConsentLowersAttitude) {
     EXPECT_GT(mean_final(b, "complaints_opened"), mean_final(a, "complaints_opened"));
 }
 
+TEST(Bookkeeping, EveryBrandHasItsKpisAndTheFocalBrandsAreItsScalars) {
+    const auto r = run_scenario(small("baseline.yaml", {"replicates=1"}));
+    const std::size_t points = r.time.size(), brands = r.brand_names.size();
+    ASSERT_EQ(brands, 2u);
+    const auto last = [&](const std::string& kpi, std::size_t b) {
+        return r.brands.at(kpi)[(points - 1) * brands + b];
+    };
+    EXPECT_EQ(last("purchases", 0), r.final.at("purchases")[0]);
+    EXPECT_DOUBLE_EQ(last("revenue", 0), r.final.at("revenue")[0]);
+    EXPECT_EQ(last("churned", 0), r.final.at("churned")[0]);
+    EXPECT_DOUBLE_EQ(last("share", 0), r.final.at("market_share")[0]);
+    EXPECT_DOUBLE_EQ(last("share", 0) + last("share", 1), 1.0);
+    for (std::size_t b = 0; b < brands; ++b) {
+        EXPECT_GT(last("purchases", b), last("customers", b) * 0.5) << r.brand_names[b];
+        EXPECT_GT(last("revenue", b), 0) << r.brand_names[b];
+        EXPECT_GT(last("churned", b), 0) << r.brand_names[b];
+        EXPECT_GT(last("satisfaction", b), 3.0) << r.brand_names[b];
+        EXPECT_LT(last("satisfaction", b), 10.0) << r.brand_names[b];
+    }
+    // The rival (quality 0.5) satisfies its customers less than the focal brand (0.6).
+    EXPECT_LT(last("satisfaction", 1), last("satisfaction", 0));
+}
+
 TEST(StylisedFacts, TvShowsInSearchVolume) {
     // Each TV exposure sends the viewer to search with chance spill (0.05 in the baseline;
     // k exposures in a step: 1 - 0.95^k). The visits are a KPI, the search volume TV creates:

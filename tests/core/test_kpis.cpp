@@ -118,9 +118,11 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
         *member = std::int64_t(next++);
     }
     std::size_t length = 1;
-    for (auto* member : {&k.channel_spend, &k.channel_exposures, &k.channel_conversions,
-                         &k.channel_acquisitions, &k.brand_aware, &k.brand_customers,
-                         &k.market_aware, &k.market_customers, &k.market_revenue}) {
+    for (auto* member :
+         {&k.channel_spend, &k.channel_exposures, &k.channel_conversions, &k.channel_acquisitions,
+          &k.brand_aware, &k.brand_customers, &k.brand_share, &k.brand_satisfaction,
+          &k.brand_purchases, &k.brand_revenue, &k.brand_churned, &k.market_aware,
+          &k.market_customers, &k.market_revenue}) {
         member->assign(length++, 0.0);
     }
     std::set<double> seen;
@@ -133,7 +135,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
         }
     }
     EXPECT_EQ(seen.size(), 32u);
-    EXPECT_EQ(lengths.size(), 9u);
+    EXPECT_EQ(lengths.size(), 14u);
 }
 
 TEST(Kpis, RunScenarioRecordsExactlyTheRegisteredKpis) {

@@ -105,8 +105,9 @@ struct Kpis {
     double churned = 0, consented = 0, known = 0, contacts_without_consent = 0, spill_visits = 0;
     double customer_days = 0; ///< not a KPI: customer-years x 365 served, for the ratios
     std::vector<double> channel_spend, channel_exposures, channel_conversions,
-        channel_acquisitions;                                           ///< per channel
-    std::vector<double> brand_aware, brand_customers;                   ///< per brand
+        channel_acquisitions; ///< per channel
+    std::vector<double> brand_aware, brand_customers, brand_share, brand_satisfaction,
+        brand_purchases, brand_revenue, brand_churned;                  ///< per brand
     std::vector<double> market_aware, market_customers, market_revenue; ///< focal, per market
 };
 

@@ -231,8 +231,11 @@ void JourneyModel::start() {
     kpis_.channel_exposures.assign(C, 0);
     kpis_.channel_conversions.assign(C, 0);
     kpis_.channel_acquisitions.assign(C, 0);
-    kpis_.brand_aware.assign(B, 0);
-    kpis_.brand_customers.assign(B, 0);
+    for (auto* per_brand :
+         {&kpis_.brand_aware, &kpis_.brand_customers, &kpis_.brand_share, &kpis_.brand_satisfaction,
+          &kpis_.brand_purchases, &kpis_.brand_revenue, &kpis_.brand_churned}) {
+        per_brand->assign(B, 0);
+    }
     kpis_.market_aware.assign(M, 0);
     kpis_.market_customers.assign(M, 0);
     kpis_.market_revenue.assign(M, 0);

@@ -87,6 +87,12 @@ void book_stocks(Kpis& k, const JourneyTables& x, const JourneyTally& total) {
         k.brand_customers[b] = double(total.customers[b]);
         all_customers += total.customers[b];
     }
+    for (std::size_t b = 0; b < x.brands; ++b) {
+        k.brand_share[b] =
+            all_customers > 0 ? double(total.customers[b]) / double(all_customers) : 0.0;
+        k.brand_satisfaction[b] =
+            total.customers[b] > 0 ? total.satisfaction[b] / double(total.customers[b]) : 0.0;
+    }
     for (std::size_t m = 0; m < x.markets; ++m) {
         k.market_aware[m] = double(total.market_aware[m]);
         k.market_customers[m] = double(total.market_customers[m]);
@@ -111,6 +117,11 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
     const double share = x.sample_share;
     for (std::size_t m = 0; m < x.markets; ++m) {
         k.market_revenue[m] += total.market_revenue[m];
+    }
+    for (std::size_t b = 0; b < x.brands; ++b) {
+        k.brand_purchases[b] += double(total.purchases[b]);
+        k.brand_revenue[b] += total.revenue[b];
+        k.brand_churned[b] += double(total.churned[b]);
     }
     k.adopted += total.new_focal;
     k.adopted_by_ads += total.new_by_ads;
