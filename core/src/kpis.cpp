@@ -57,6 +57,8 @@ const Kpi registry[] = {
     CUSTSIM_SCALAR(contacts_without_consent, flow, journey, "exposures", "%.0f",
                    "contacts without consent",
                    "focal data-channel exposures of customers who did not consent (assumed)"),
+    CUSTSIM_SCALAR(objections, flow, journey, "customers", "%.0f", "objections",
+                   "customers contacted without consent who objected and left the data pool"),
     CUSTSIM_SCALAR(nps, stock, journey, "score", "%.1f", "NPS",
                    "net promoter score of current customers (-100..100)"),
     CUSTSIM_SCALAR(promoters, stock, journey, "customers", "%.0f", "promoters",

@@ -834,6 +834,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("unsubscribe_cut", p.unsubscribe_cut, share());
         io.number("intrusion_attitude", p.intrusion_attitude, non_negative());
         io.number("intrusion_complaint", p.intrusion_complaint, share());
+        io.number("intrusion_objection", p.intrusion_objection, share());
         io.number("cost_per_known_per_day", p.cost_per_known_per_day, rate());
         io.number("platform_cost_per_day", p.platform_cost_per_day, rate());
     });

@@ -462,6 +462,33 @@ TEST(Consent, ContactWithoutConsentInAStrictMarketIsFinedAtTheStatedRate) {
     EXPECT_LT(r.final.at("profit")[0], asked.final.at("profit")[0]);
 }
 
+TEST(Consent, ContactWithoutConsentMakesCustomersObjectAtTheStatedRate) {
+    // Each contact without consent makes the customer object with chance p = intrusion_objection
+    // x privacy_sensitivity (here 0.025 x 0.2 = 0.005); k contacts in a day, 1 - (1 - p)^k,
+    // which is between 0.95 k p and k p for k up to 20. Objectors leave the data pool, so they
+    // are not contacted again until they rejoin it.
+    std::vector<std::string> plain = {"replicates=1",
+                                      "personalisation.level=none",
+                                      "personalisation.consent=assume",
+                                      "personalisation.intrusion_complaint=0",
+                                      "segments.digital_natives.privacy_sensitivity=0.2",
+                                      "segments.families.privacy_sensitivity=0.2",
+                                      "segments.seniors.privacy_sensitivity=0.2"};
+    auto never = plain, objecting = plain;
+    never.push_back("personalisation.intrusion_objection=0");
+    objecting.push_back("personalisation.intrusion_objection=0.025");
+    const auto a = run_scenario(small("personalisation_consented.yaml", never));
+    const auto b = run_scenario(small("personalisation_consented.yaml", objecting));
+    const double p = 0.005, contacts = mean_final(b, "contacts_without_consent");
+    const double objections = mean_final(b, "objections"), sd = std::sqrt(p * contacts);
+    ASSERT_GT(contacts, 50000);
+    EXPECT_EQ(mean_final(a, "objections"), 0);
+    EXPECT_LE(objections, p * contacts + 4 * sd);
+    EXPECT_GE(objections, 0.9 * p * contacts - 4 * sd);
+    EXPECT_LT(contacts, mean_final(a, "contacts_without_consent"));
+    EXPECT_LT(mean_final(b, "known"), mean_final(a, "known"));
+}
+
 TEST(StylisedFacts, StrictPrivacyBluntsDataTargetedAds) {
     // Goldfarb & Tucker (2011) measured what plain display ads did to stated purchase intent:
     // about 65 % less after the EU privacy directive. So strict privacy leaves what is remembered

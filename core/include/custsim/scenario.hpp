@@ -198,6 +198,9 @@ struct Personalisation {
     double unsubscribe_cut = 0.17;   ///< fewer unsubscribes when personalised (Sahni et al.: -17 %)
     double intrusion_attitude = 0.1; ///< attitude lost per exposure without consent
     double intrusion_complaint = 0.01; ///< chance that exposure opens a complaint (x sensitivity)
+    /// Chance a contact without consent makes the customer object (x sensitivity): the brand must
+    /// then drop the customer's data (GDPR art. 21(3)). Assumption.
+    double intrusion_objection = 0.05;
     double cost_per_known_per_day = 0.001;
     double platform_cost_per_day = 0;
 };

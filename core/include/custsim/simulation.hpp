@@ -103,6 +103,7 @@ struct Kpis {
     double nps = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0;
     double complaints_opened = 0, complaints_resolved = 0, complaints_unresolved = 0;
     double churned = 0, consented = 0, known = 0, contacts_without_consent = 0, spill_visits = 0;
+    double objections = 0;
     double customer_days = 0; ///< not a KPI: customer-years x 365 served, for the ratios
     std::vector<double> channel_spend, channel_exposures, channel_conversions,
         channel_acquisitions; ///< per channel

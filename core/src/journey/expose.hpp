@@ -9,7 +9,8 @@
 // intent). Personalised owned data exposures (e-mail) are opened more, lift the decisions and
 // repeat purchases they prompt, and are unsubscribed from less (Sahni, Wheeler & Chintagunta
 // 2018: +20 % opens, +31 % leads, -17 % unsubscribes). Data channels capture data, and personal
-// data used without consent costs attitude and may provoke a complaint (Aguirre et al. 2015). TV
+// data used without consent costs attitude and may provoke a complaint (Aguirre et al. 2015) or
+// an objection that drops the customer from the data pool (GDPR art. 21(3)). TV
 // sends some viewers to search.
 // Reads: flags, brand, awareness, reach, attention. Writes: awareness, attitude, flags (data,
 // consent), touch, source, prompts, personal_prompt, reach-class tallies,
@@ -81,6 +82,14 @@ CUSTSIM_PROCESS bool touch_by(const StepContext& x, Customer& c, JourneyTally& t
                                                (1 + 2 * c.segment->privacy_sensitivity));
         c.intrusion_complaint |=
             draws.uniform() < per.intrusion_complaint * c.segment->privacy_sensitivity * times;
+        if (per.intrusion_objection > 0 &&
+            draws.uniform() <
+                at_least_once(per.intrusion_objection * c.segment->privacy_sensitivity, times)) {
+            // The customer objects (GDPR art. 21(3), CAN-SPAM opt-out): the brand drops the data.
+            c.flags &= std::uint8_t(~(Flag::known | Flag::consented));
+            c.personalised = false;
+            t.objections += 1;
+        }
     }
     if (channel.data_capture > 0 && !c.has(Flag::known) &&
         draws.uniform() < at_least_once(channel.data_capture, times)) {

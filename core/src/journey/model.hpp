@@ -111,6 +111,7 @@ struct alignas(64) JourneyTally {
                  ambassadors = 0;
     /// Focal exposures without consent (assumed consent), and those in strict-privacy markets.
     std::int64_t without_consent = 0, unlawful = 0;
+    std::int64_t objections = 0;   ///< of those, customers who objected and left the data pool
     std::int64_t spill_visits = 0; ///< focal organic visits its exposures sent on (TV -> search)
     std::uint64_t edge_reads = 0;
 

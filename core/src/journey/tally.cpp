@@ -39,7 +39,7 @@ void JourneyTally::add(const JourneyTally& t) {
           &JourneyTally::wom_positive, &JourneyTally::wom_negative, &JourneyTally::consented,
           &JourneyTally::known, &JourneyTally::new_focal, &JourneyTally::new_by_ads,
           &JourneyTally::new_by_wom, &JourneyTally::ambassadors, &JourneyTally::without_consent,
-          &JourneyTally::unlawful, &JourneyTally::spill_visits}) {
+          &JourneyTally::unlawful, &JourneyTally::spill_visits, &JourneyTally::objections}) {
         this->*member += t.*member;
     }
     edge_reads += t.edge_reads;
@@ -165,6 +165,7 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
     k.ambassador_cost += s.ambassadors.reward_per_day * double(total.ambassadors) * dt;
     k.contacts_without_consent += double(total.without_consent);
     k.spill_visits += double(total.spill_visits);
+    k.objections += double(total.objections);
     k.profit = k.margin - k.media_cost - k.service_cost - k.retention_cost - k.it_cost -
                k.data_cost - k.ambassador_cost - k.regulatory_cost;
 }
