@@ -46,6 +46,8 @@ constexpr std::pair<ConsentStrategy, const char*> consent_strategies[] = {
     {ConsentStrategy::ask, "ask"}, {ConsentStrategy::assume, "assume"}};
 constexpr std::pair<StrictContact, const char*> strict_contacts[] = {
     {StrictContact::block, "block"}, {StrictContact::risk, "risk"}};
+constexpr std::pair<RepeatChoice, const char*> repeat_choices[] = {
+    {RepeatChoice::stay, "stay"}, {RepeatChoice::repertoire, "repertoire"}};
 constexpr std::pair<EventKind, const char*> event_kinds[] = {{EventKind::peak, "peak"},
                                                              {EventKind::defect, "defect"}};
 
@@ -676,6 +678,8 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
     top.section("journey", [&](auto& io) {
         auto& j = s.journey;
         io.choice("funnel", j.funnel, funnels);
+        io.choice("repeat_choice", j.repeat_choice, repeat_choices);
+        io.number("inertia", j.inertia, from_to(0, 20));
         io.number("memory_days", j.memory_days, positive());
         io.number("knowledge_days", j.knowledge_days, positive());
         io.number("knowledge_gain", j.knowledge_gain, from_to(0, 100));
@@ -703,6 +707,8 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("unresolved_churn", j.unresolved_churn, non_negative());
         io.number("attitude_churn", j.attitude_churn, from_to(0, 2));
         io.number("churn_shape", j.churn_shape, positive_or_inf(" (.inf: every customer alike)"));
+        io.number("appetite_shape", j.appetite_shape,
+                  positive_or_inf(" (.inf: every customer alike)"));
         io.number("switch_share", j.switch_share, share());
         io.number("data_from_purchase", j.data_from_purchase, share());
         io.number("discount_rate", j.discount_rate, non_negative());

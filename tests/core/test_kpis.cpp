@@ -122,8 +122,9 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
     for (auto* member :
          {&k.channel_spend, &k.channel_exposures, &k.channel_conversions, &k.channel_acquisitions,
           &k.brand_aware, &k.brand_customers, &k.brand_share, &k.brand_satisfaction,
-          &k.brand_purchases, &k.brand_revenue, &k.brand_churned, &k.market_aware,
-          &k.market_customers, &k.market_revenue}) {
+          &k.brand_purchases, &k.brand_revenue, &k.brand_churned, &k.brand_penetration,
+          &k.brand_frequency, &k.brand_requirements, &k.brand_sole, &k.brand_duplication,
+          &k.market_aware, &k.market_customers, &k.market_revenue}) {
         member->assign(length++, 0.0);
     }
     std::set<double> seen;
@@ -136,7 +137,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
         }
     }
     EXPECT_EQ(seen.size(), 33u);
-    EXPECT_EQ(lengths.size(), 14u);
+    EXPECT_EQ(lengths.size(), 19u);
 }
 
 TEST(Kpis, RunScenarioRecordsExactlyTheRegisteredKpis) {

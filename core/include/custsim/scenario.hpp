@@ -231,8 +231,17 @@ enum class Funnel {
     instant,   ///< Bass: exposure and word of mouth lead straight to adoption
     journey,   ///< unaware -> aware -> considering -> customer -> lapsed
 };
+/// What a customer does at a repeat purchase occasion: buy the current brand again (a
+/// subscription, a service), or choose again among the brands known and considered (repertoire
+/// buying in a packaged-goods category, Ehrenberg 1988).
+enum class RepeatChoice { stay, repertoire };
+
 struct Journey {
     Funnel funnel = Funnel::automatic;
+    RepeatChoice repeat_choice = RepeatChoice::stay;
+    /// Repertoire: utility added to the brand bought last (state dependence; size an assumption
+    /// of the order scanner-panel logits estimate: Seetharaman et al. 1999, Dube et al. 2010).
+    double inertia = 1;
     double memory_days = 30;        ///< time constant of ad recall (short-lived memory)
     double knowledge_days = 730;    ///< time constant of brand knowledge (lasting memory)
     double knowledge_gain = 1;      ///< lasting memory an exposure leaves, per unit of recall
@@ -259,8 +268,11 @@ struct Journey {
     double dissatisfied_churn = 0.5;      ///< churn grows by this per point of satisfaction below 8
     double unresolved_churn = 4;          ///< churn multiplier of an unresolved complaint
     double attitude_churn = 0.5;          ///< churn x e^(-this x attitude)
-    double churn_shape = 0.7;  ///< gamma shape of customers' churn propensity (.inf: all alike)
-    double switch_share = 0.5; ///< share of churners who go straight back to the market
+    double churn_shape = 0.7; ///< gamma shape of customers' churn propensity (.inf: all alike)
+    /// Gamma shape of customers' category purchase rates (need and repurchase), mean 1: the NBD
+    /// of purchase incidence (Ehrenberg 1959). .inf: all alike.
+    double appetite_shape = std::numeric_limits<double>::infinity();
+    double switch_share = 0.5;       ///< share of churners who go straight back to the market
     double data_from_purchase = 0.5; ///< chance a purchase puts the customer into the data pool
     double discount_rate = 0.1;      ///< per year, for CLV
 };

@@ -108,7 +108,11 @@ struct Kpis {
     std::vector<double> channel_spend, channel_exposures, channel_conversions,
         channel_acquisitions; ///< per channel
     std::vector<double> brand_aware, brand_customers, brand_share, brand_satisfaction,
-        brand_purchases, brand_revenue, brand_churned;                  ///< per brand
+        brand_purchases, brand_revenue, brand_churned; ///< per brand
+    /// Per brand, a consumer panel since day 0 (Ehrenberg 1988): penetration, purchases per
+    /// buyer, share of category requirements, sole buyers, focal buyers who also bought it.
+    std::vector<double> brand_penetration, brand_frequency, brand_requirements, brand_sole,
+        brand_duplication;
     std::vector<double> market_aware, market_customers, market_revenue; ///< focal, per market
 };
 

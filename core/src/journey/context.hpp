@@ -28,6 +28,9 @@ struct Columns {
     const float* propensity;
     const std::uint16_t* reachable;
     const float* attention;
+    std::uint8_t* bought;
+    float* occasions;
+    const float* appetite; ///< nullptr: every customer alike
 };
 
 /// Today's constants: built serially before the customer loop, copied into each block.

@@ -5,11 +5,12 @@
 // - A shopper decides at decide_rate, or at once when a consideration touch prompted it, by a
 //   multinomial logit over the brands it knows and does not reject (quality, price, attitude,
 //   reputation, personal relevance) against not buying now; the need window may close.
-// - A customer repurchases at the segment's rate, raised by satisfaction and attitude (or when
-//   reminded), may hit a product defect, and churns at a hazard set by the customer's propensity,
-//   raised by dissatisfaction and an unresolved complaint, lowered by a good attitude
-//   (e^(-attitude_churn a)) and by the brand's retention programme; competitors' retargeting
-//   poaches known customers; some who leave switch at once.
+// - A customer repurchases at the segment's rate (times its appetite), raised by satisfaction and
+//   attitude (or when reminded): the same brand, or with repeat_choice: repertoire a brand chosen
+//   again by logit with inertia towards the last one; may hit a product defect, and churns at a
+//   hazard set by the customer's propensity, raised by dissatisfaction and an unresolved complaint,
+//   lowered by a good attitude (e^(-attitude_churn a)) and by the brand's retention programme;
+//   competitors' retargeting poaches known customers; some who leave switch at once.
 // Reads: flags, brand, awareness, attitude, satisfaction, prompts, reputation, demand.
 // Writes: flags, brand, awareness, attitude, satisfaction, buzz, tallies (via purchase).
 // Draws: Process::journey, and Process::experience through purchase.
@@ -20,6 +21,11 @@ namespace custsim {
 /// Whether brand b is one the customer knows and does not reject.
 CUSTSIM_PROCESS bool acceptable(const StepContext& x, const Customer& c, std::size_t b) {
     return c.memory(b) >= x.threshold && c.attitude[b] > x.scenario.journey.reject_attitude;
+}
+
+/// The customer's category purchase rate relative to the segment's (1 if all alike).
+CUSTSIM_PROCESS double appetite(const StepContext& x, const Customer& c) {
+    return x.columns.appetite ? double(x.columns.appetite[c.id]) : 1.0;
 }
 
 /// A prospect's need arises, sooner for a liked brand.
@@ -35,7 +41,7 @@ CUSTSIM_PROCESS void need(const StepContext& x, Customer& c, DecideDraws& d) {
     if (!knows_any) {
         return;
     }
-    double rate = c.segment->need_rate * x.model.demand;
+    double rate = c.segment->need_rate * x.model.demand * appetite(x, c);
     if (best > 0) {
         rate *= std::exp(x.scenario.journey.need_attitude * best);
     }
@@ -44,9 +50,15 @@ CUSTSIM_PROCESS void need(const StepContext& x, Customer& c, DecideDraws& d) {
     }
 }
 
+/// The utility of brand b to the customer: quality for the segment, attitude, reputation.
+CUSTSIM_PROCESS double utility(const StepContext& x, const Customer& c, std::size_t b) {
+    const auto& j = x.scenario.journey;
+    return x.model.quality_utility[b * x.segments + c.g] + j.attitude_weight * c.attitude[b] +
+           j.reputation_weight * x.model.reputation[b];
+}
+
 /// A shopper chooses among acceptable brands by multinomial logit, against not buying now.
 CUSTSIM_PROCESS void choose(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d) {
-    const auto& j = x.scenario.journey;
     const bool prompt =
         std::any_of(c.prompted.begin(), c.prompted.begin() + x.brands, [](bool p) { return p; });
     const double u = d.journey.uniform();
@@ -55,13 +67,8 @@ CUSTSIM_PROCESS void choose(const StepContext& x, Customer& c, JourneyTally& t, 
         double total = 1;
         for (std::size_t b = 0; b < x.brands; ++b) {
             if (acceptable(x, c, b)) {
-                double utility = x.model.quality_utility[b * x.segments + c.g] +
-                                 j.attitude_weight * c.attitude[b] +
-                                 j.reputation_weight * x.model.reputation[b];
-                if (b == 0 && c.personal_prompt) {
-                    utility += x.model.relevance;
-                }
-                weight[b] = std::exp(utility);
+                const double relevance = b == 0 && c.personal_prompt ? x.model.relevance : 0.0;
+                weight[b] = std::exp(utility(x, c, b) + relevance);
                 total += weight[b];
             }
         }
@@ -114,7 +121,7 @@ CUSTSIM_PROCESS bool member(const StepContext& x, std::uint32_t id, std::size_t 
 /// x.repurchase_bound, so the exact rate is only worked out when the draw falls below the bound.
 CUSTSIM_PROCESS bool buys_again(const StepContext& x, const Customer& c, DecideDraws& d) {
     const auto& j = x.scenario.journey;
-    const double again = c.segment->repurchase_rate * x.model.demand * x.dt;
+    const double again = c.segment->repurchase_rate * x.model.demand * appetite(x, c) * x.dt;
     const double u = d.journey.uniform();
     if (u >= again * x.repurchase_bound) {
         return false;
@@ -134,12 +141,40 @@ CUSTSIM_PROCESS double churn_before_attitude(const StepContext& x, const Custome
            (enrolled ? 1 - x.scenario.brands[c.brand].retention.churn_cut : 1.0);
 }
 
-/// A customer buys again, may meet a defect, and may churn.
-CUSTSIM_PROCESS void retain(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d) {
-    const std::size_t cb = c.brand;
-    if ((buys_again(x, c, d) || c.repeat_prompted) && !attempt(x, c, t, d, cb)) {
-        c.satisfaction = clamp_satisfaction(c.satisfaction - 1);
+/// The brand a repertoire buyer chooses at a repeat occasion: a multinomial logit over the
+/// acceptable brands, the one bought last favoured by `inertia` (always a candidate: the customer
+/// knows it), with no option of not buying (the occasion is the category purchase).
+CUSTSIM_PROCESS std::size_t rechoose(const StepContext& x, const Customer& c, DecideDraws& d) {
+    std::array<double, max_brands> weight{};
+    double total = 0;
+    for (std::size_t b = 0; b < x.brands; ++b) {
+        if (b == c.brand || acceptable(x, c, b)) {
+            weight[b] =
+                std::exp(utility(x, c, b) + (b == c.brand ? x.scenario.journey.inertia : 0));
+            total += weight[b];
+        }
     }
+    double pick = d.journey.uniform() * total;
+    for (std::size_t b = 0; b < x.brands; ++b) {
+        if (pick < weight[b]) {
+            return b;
+        }
+        pick -= weight[b];
+    }
+    return c.brand;
+}
+
+/// A customer buys again (repertoire: perhaps another brand), may meet a defect, and may churn.
+CUSTSIM_PROCESS void retain(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d) {
+    if (buys_again(x, c, d) || c.repeat_prompted) {
+        const std::size_t b = x.scenario.journey.repeat_choice == RepeatChoice::repertoire
+                                  ? rechoose(x, c, d)
+                                  : std::size_t(c.brand);
+        if (!attempt(x, c, t, d, b)) {
+            c.satisfaction = clamp_satisfaction(c.satisfaction - 1);
+        }
+    }
+    const std::size_t cb = c.brand;
     if (x.model.problem_hazard[cb] > 0 &&
         happens(d.experience.uniform(), x.model.problem_hazard[cb] * x.dt)) {
         problem(x, c, t, d, cb);

@@ -35,6 +35,7 @@ class JourneyModel final : public Model {
     std::vector<Voice> next_voice_;
     /// Two brands or fewer: each voice as four 16-bit lanes, level in lane 2 x brand + negative.
     std::vector<std::uint64_t> lanes_, next_lanes_;
+    Panel panel_; ///< the consumer panel since day 0
 };
 
 } // namespace custsim

@@ -36,10 +36,13 @@ struct Customers {
     std::vector<float> satisfaction;      ///< 0..10, "would you recommend"
     std::vector<float> experience;        ///< satisfaction a trouble-free purchase gives
     std::vector<float> propensity;        ///< churn propensity: gamma, mean 1 (a trait)
-    std::vector<float> buzz;              ///< 1 at a purchase or churn, fading (talk rate)
+    std::vector<float> appetite; ///< category purchase rate: gamma, mean 1; empty if all alike
+    std::vector<float> buzz;     ///< 1 at a purchase or churn, fading (talk rate)
     std::vector<std::uint16_t> reachable; ///< bit c: channel c can reach this customer
     std::vector<float> attention;         ///< exposure multiplier: heavy and light media users
     std::vector<float> revenue;           ///< lifetime revenue
+    std::vector<std::uint8_t> bought;     ///< bit b: bought brand b since day 0
+    std::vector<float> occasions;         ///< purchases of any brand since day 0
     std::vector<Voice> voice;             ///< three brands or more: what neighbours hear
 };
 
@@ -96,8 +99,17 @@ struct JourneyTables {
     double unsubscribe_cut = 0; ///< share of unsubscribes personalising an owned data channel saves
 };
 
+/// A consumer panel since day 0, per brand: buyers, the category purchases of those buyers (the
+/// denominator of share of category requirements), buyers of that brand only, and buyers who
+/// also bought the focal brand (the focal brand's row of the duplication table).
+struct Panel {
+    std::array<std::int64_t, max_brands> buyers{}, category{}, sole{}, with_focal{};
+    void add(const Panel& other);
+};
+
 /// Partial sums of one block of customers, merged in block order.
 struct alignas(64) JourneyTally {
+    Panel panel;                     ///< this step's changes to the panel
     std::vector<double> reach_count; ///< [(b * M * G + m * G + g) * classes + class]: attention
     std::array<double, max_channels> exposures{}, conversions{}, acquisitions{};
     std::array<std::int64_t, max_brands> aware{}, customers{}, attempts{}, lost{}, purchases{},

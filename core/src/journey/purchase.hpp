@@ -54,6 +54,38 @@ CUSTSIM_PROCESS void adopt_focal(const StepContext& x, Customer& c, JourneyTally
     }
 }
 
+/// The panel's record of a purchase of brand b: a first purchase of b makes the customer one of
+/// b's buyers (sole, or no longer sole of another), and every purchase counts towards the
+/// category purchases of the brands the customer has bought.
+CUSTSIM_PROCESS void enter_in_panel(const StepContext& x, const Customer& c, Panel& p,
+                                    std::size_t b) {
+    const std::uint8_t had = x.columns.bought[c.id], bit = std::uint8_t(1u << b);
+    float& occasions = x.columns.occasions[c.id];
+    occasions += 1;
+    for (std::size_t a = 0; a < x.brands; ++a) {
+        p.category[a] += (had >> a) & 1u;
+    }
+    if (had & bit) {
+        return;
+    }
+    x.columns.bought[c.id] = had | bit;
+    p.buyers[b] += 1;
+    p.category[b] += std::int64_t(occasions);
+    if (had == 0) {
+        p.sole[b] += 1;
+    } else if ((had & (had - 1)) == 0) {
+        p.sole[std::size_t(__builtin_ctz(had))] -= 1; // the other brand's sole buyer no more
+    }
+    if (b == 0) {
+        p.with_focal[0] += 1;
+        for (std::size_t a = 1; a < x.brands; ++a) {
+            p.with_focal[a] += (had >> a) & 1u;
+        }
+    } else {
+        p.with_focal[b] += had & 1u;
+    }
+}
+
 CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d,
                               std::size_t b) {
     const Brand& brand = x.scenario.brands[b];
@@ -82,6 +114,7 @@ CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t
         t.market_revenue[c.m] += price;
     }
     t.purchases[b] += 1;
+    enter_in_panel(x, c, t.panel, b);
     c.knowledge[b] = std::max(c.knowledge[b], 2 * x.threshold);
     const double problems =
         brand.problem_rate * (1 - 0.5 * brand.service.logistics) + x.model.problem_extra[b];

@@ -138,6 +138,8 @@ void allocate_columns(Customers& c, std::uint32_t n, std::size_t brands) {
     c.reachable.assign(n, 0);
     c.attention.assign(n, 1.0f);
     c.revenue.assign(n, 0.0f);
+    c.bought.assign(n, 0);
+    c.occasions.assign(n, 0.0f);
 }
 
 JourneyModel::JourneyModel(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
@@ -175,6 +177,9 @@ std::vector<ColumnView> JourneyModel::columns() const {
         column_view("reachable", c.reachable, 1, "bit c: channel c can reach the customer"),
         column_view("attention", c.attention, 1, "exposure multiplier: heavy and light users"),
         column_view("revenue", c.revenue, 1, "lifetime revenue"),
+        column_view("appetite", c.appetite, 1, "category purchase rate: gamma, mean 1; or none"),
+        column_view("bought", c.bought, 1, "bit b: bought brand b since day 0"),
+        column_view("occasions", c.occasions, 1, "purchases of any brand since day 0"),
         column_view("voice", c.voice, 1, "three brands or more: what neighbours hear", false),
         column_view("next_voice", next_voice_, 1, "step buffer: voices being written", false),
         column_view("lanes", lanes_, 1, "two brands or fewer: voices as 16-bit lanes", false),
@@ -190,6 +195,7 @@ void JourneyModel::start() {
     const std::size_t B = x.brands, C = x.channels, M = x.markets;
     auto& c = state_;
     allocate_columns(c, n, B);
+    c.appetite.assign(std::isfinite(s.journey.appetite_shape) ? n : 0, 1.0f);
     // Neighbours read one representation of a voice: packed lanes for up to two brands.
     const bool lanes = B <= 2;
     c.voice.assign(lanes ? 0 : n, Voice{});
@@ -202,6 +208,10 @@ void JourneyModel::start() {
         place_customer(c, x, s, i, draws);
         Draws trait(key_, 0, Process::propensity, i);
         c.propensity[i] = float(gamma_mean_one(s.journey.churn_shape, trait));
+        if (!c.appetite.empty()) {
+            Draws rate(key_, 0, Process::appetite, i);
+            c.appetite[i] = float(gamma_mean_one(s.journey.appetite_shape, rate));
+        }
     });
     for (auto v : pick_seeds(scenario_.seed_customers(), scenario_.seeds.by, Process::seeding)) {
         if (!(c.flags[v] & Flag::active) || c.brand[v] != 0) {
@@ -233,7 +243,9 @@ void JourneyModel::start() {
     kpis_.channel_acquisitions.assign(C, 0);
     for (auto* per_brand :
          {&kpis_.brand_aware, &kpis_.brand_customers, &kpis_.brand_share, &kpis_.brand_satisfaction,
-          &kpis_.brand_purchases, &kpis_.brand_revenue, &kpis_.brand_churned}) {
+          &kpis_.brand_purchases, &kpis_.brand_revenue, &kpis_.brand_churned,
+          &kpis_.brand_penetration, &kpis_.brand_frequency, &kpis_.brand_requirements,
+          &kpis_.brand_sole, &kpis_.brand_duplication}) {
         per_brand->assign(B, 0);
     }
     kpis_.market_aware.assign(M, 0);

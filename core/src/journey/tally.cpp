@@ -10,7 +10,17 @@
 
 namespace custsim {
 
+void Panel::add(const Panel& p) {
+    for (std::size_t b = 0; b < max_brands; ++b) {
+        buyers[b] += p.buyers[b];
+        category[b] += p.category[b];
+        sole[b] += p.sole[b];
+        with_focal[b] += p.with_focal[b];
+    }
+}
+
 void JourneyTally::add(const JourneyTally& t) {
+    panel.add(t.panel);
     for (std::size_t k = 0; k < reach_count.size(); ++k) {
         reach_count[k] += t.reach_count[k];
     }
@@ -170,6 +180,20 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
                k.data_cost - k.ambassador_cost - k.regulatory_cost;
 }
 
+/// The panel's measures (Ehrenberg 1988): penetration, purchases per buyer, share of category
+/// requirements, sole buyers, and the focal brand's buyers who also bought each brand.
+void book_panel(Kpis& k, const JourneyTables& x, const Panel& p, std::uint32_t population) {
+    const auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+    for (std::size_t b = 0; b < x.brands; ++b) {
+        const double buyers = double(p.buyers[b]);
+        k.brand_penetration[b] = ratio(buyers, double(population));
+        k.brand_frequency[b] = ratio(k.brand_purchases[b], buyers);
+        k.brand_requirements[b] = ratio(k.brand_purchases[b], double(p.category[b]));
+        k.brand_sole[b] = ratio(double(p.sole[b]), buyers);
+        k.brand_duplication[b] = ratio(double(p.with_focal[b]), double(p.buyers[0]));
+    }
+}
+
 // A regulator may fine contact without consent in a strict-privacy market (consent assumed there
 // with strict_contact: risk): at `fine_chance` a year while such contact goes on, `fine_share` of
 // a year's revenue (the revenue so far, per year). One draw a step, from its own stream.
@@ -205,6 +229,8 @@ void JourneyModel::tally(std::span<const JourneyTally> blocks, bool first) {
     }
     kpis_.regulatory_cost += fine(total);
     book_flows(kpis_, x, scenario_, total);
+    panel_.add(total.panel);
+    book_panel(kpis_, x, panel_, graph_->num_customers());
     work_.edge_reads += total.edge_reads;
     work_.agent_steps += graph_->num_customers();
 }
