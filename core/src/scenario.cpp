@@ -756,6 +756,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("data_capture", c.data_capture, share());
         io.number("prompt", c.prompt, share());
         io.number("repeat_prompt", c.repeat_prompt, share());
+        io.flag("shows_reviews", c.shows_reviews);
         io.text("spills_into", c.spills_into);
         io.number("spill", c.spill, share());
         io.number("unsubscribe", c.unsubscribe, share());
@@ -821,6 +822,16 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.removed("attitude_step",
                    "a peer message's attitude is now word_of_mouth.persuasion, not attitude_step "
                    "x trust_peers (the old 0.3 x 0.83 is persuasion 0.25)");
+    });
+    top.section("reviews", [&](auto& io) {
+        auto& r = s.reviews;
+        io.flag("enabled", r.enabled);
+        io.number("write", r.write, share());
+        io.number("extreme", r.extreme, from_to(0, 100));
+        io.number("recency_days", r.recency_days, positive_or_inf(" days (.inf: never fade)"));
+        io.number("read", r.read, share());
+        io.number("weight", r.weight, non_negative());
+        io.number("volume_half", r.volume_half, non_negative());
     });
     top.section("seeds", [&](auto& io) {
         io.whole("count", s.seeds.count);

@@ -111,7 +111,11 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                            &k.contacts_without_consent,
                            &k.regulatory_cost,
                            &k.spill_visits,
-                           &k.objections}) {
+                           &k.objections,
+                           &k.reviews,
+                           &k.rating,
+                           &k.five_star_reviews,
+                           &k.one_star_reviews}) {
         *member = next++;
     }
     for (std::int64_t* member :
@@ -119,12 +123,13 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
         *member = std::int64_t(next++);
     }
     std::size_t length = 1;
-    for (auto* member :
-         {&k.channel_spend, &k.channel_exposures, &k.channel_conversions, &k.channel_acquisitions,
-          &k.brand_aware, &k.brand_customers, &k.brand_share, &k.brand_satisfaction,
-          &k.brand_purchases, &k.brand_revenue, &k.brand_churned, &k.brand_penetration,
-          &k.brand_frequency, &k.brand_requirements, &k.brand_sole, &k.brand_duplication,
-          &k.market_aware, &k.market_customers, &k.market_revenue}) {
+    for (auto* member : {&k.channel_spend,        &k.channel_exposures,  &k.channel_conversions,
+                         &k.channel_acquisitions, &k.brand_aware,        &k.brand_customers,
+                         &k.brand_share,          &k.brand_satisfaction, &k.brand_purchases,
+                         &k.brand_revenue,        &k.brand_churned,      &k.brand_penetration,
+                         &k.brand_frequency,      &k.brand_requirements, &k.brand_sole,
+                         &k.brand_duplication,    &k.brand_reviews,      &k.brand_rating,
+                         &k.market_aware,         &k.market_customers,   &k.market_revenue}) {
         member->assign(length++, 0.0);
     }
     std::set<double> seen;
@@ -136,8 +141,8 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
             EXPECT_TRUE(lengths.insert((k.*kpi.values).size()).second) << kpi.name;
         }
     }
-    EXPECT_EQ(seen.size(), 33u);
-    EXPECT_EQ(lengths.size(), 19u);
+    EXPECT_EQ(seen.size(), 37u);
+    EXPECT_EQ(lengths.size(), 21u);
 }
 
 TEST(Kpis, RunScenarioRecordsExactlyTheRegisteredKpis) {

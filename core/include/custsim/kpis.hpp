@@ -55,7 +55,7 @@ struct Kpi {
         const std::string_view u = unit;
         return kind != KpiKind::ratio &&
                (u == "customers" || u == "messages" || u == "complaints" || u == "purchases" ||
-                u == "orders" || u == "money" || u == "exposures");
+                u == "orders" || u == "money" || u == "exposures" || u == "reviews");
     }
     /// Where the results file keeps it, e.g. "/timeseries/aware" or "/channels/spend".
     std::string path() const;

@@ -55,9 +55,10 @@ struct Channel {
     /// Chance an exposure of a shopper (in the market) prompts a purchase decision at once: a
     /// click or a visit. 1 (assumption): every touch is a decision occasion, as in a store.
     double prompt = 1;
-    double repeat_prompt = 0; ///< chance an exposure of a current customer prompts a repeat buy
-    std::string spills_into;  ///< a channel an exposure sends people to (TV -> search)
-    double spill = 0;         ///< chance per exposure of that organic visit
+    double repeat_prompt = 0;   ///< chance an exposure of a current customer prompts a repeat buy
+    bool shows_reviews = false; ///< a decision it prompts reads the brand's reviews (search)
+    std::string spills_into;    ///< a channel an exposure sends people to (TV -> search)
+    double spill = 0;           ///< chance per exposure of that organic visit
     /// needs_data channels: chance an exposure makes a consenting focal customer withdraw consent
     /// (unsubscribe): Mailchimp's benchmarks, 0.25 % of e-mails delivered.
     double unsubscribe = 0.0025;
@@ -82,6 +83,19 @@ struct WordOfMouth {
     /// Chance a positive message prompts the hearer: a shopper decides at once, a prospect who
     /// knows the brand comes into the market (assumption: 0, Bass's imitation left to memory).
     double prompt = 0;
+};
+
+/// Online reviews (off by default: then every decision sees `reputation`, its customers' mean
+/// satisfaction now). Written by a self-selected few, extreme experiences more often (the
+/// J-shaped distribution of Hu, Pavlou & Zhang 2009), read by some deciders.
+struct Reviews {
+    bool enabled = false;
+    double write = 0.02; ///< chance a new customer writes a review (assumption: a few percent)
+    double extreme = 3;  ///< times more likely for 1 or 5 stars (assumption; Hu et al. 2009)
+    double recency_days = 365; ///< a review's weight fades as exp(-age / this) (assumption)
+    double read = 0.5;         ///< chance a decision reads reviews (assumption)
+    double weight = 1;         ///< utility per unit (stars - 3) / 2 at full volume (assumption)
+    double volume_half = 20;   ///< market's reviews at which the rating counts half (assumption)
 };
 
 /// Initial customers at day 0, drawn per replicate.
@@ -301,6 +315,7 @@ struct Scenario {
     std::vector<Brand> brands;     ///< empty: the instant funnel's single brand
     Personalisation personalisation;
     Ambassadors ambassadors;
+    Reviews reviews;
     std::vector<Event> events;
 
     std::uint64_t steps() const;            ///< days / dt

@@ -104,6 +104,7 @@ struct Kpis {
     double complaints_opened = 0, complaints_resolved = 0, complaints_unresolved = 0;
     double churned = 0, consented = 0, known = 0, contacts_without_consent = 0, spill_visits = 0;
     double objections = 0;
+    double reviews = 0, rating = 0, five_star_reviews = 0, one_star_reviews = 0;
     double customer_days = 0; ///< not a KPI: customer-years x 365 served, for the ratios
     std::vector<double> channel_spend, channel_exposures, channel_conversions,
         channel_acquisitions; ///< per channel
@@ -113,6 +114,7 @@ struct Kpis {
     /// buyer, share of category requirements, sole buyers, focal buyers who also bought it.
     std::vector<double> brand_penetration, brand_frequency, brand_requirements, brand_sole,
         brand_duplication;
+    std::vector<double> brand_reviews, brand_rating; ///< per brand: reviews written, mean stars
     std::vector<double> market_aware, market_customers, market_revenue; ///< focal, per market
 };
 

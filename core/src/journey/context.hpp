@@ -97,6 +97,7 @@ struct Customer {
     std::array<bool, max_brands> prompted{}; ///< a consideration touch of brand b this step
     bool repeat_prompted = false;            ///< a reminder prompted a repeat purchase
     bool intrusion_complaint = false;        ///< data used without consent provoked a complaint
+    bool read_reviews = false; ///< a channel that shows reviews (search) prompted a decision
 
     bool has(std::uint8_t flag) const { return flags & flag; }
     /// Memory of brand b: short-lived recall plus lasting knowledge.

@@ -50,11 +50,28 @@ CUSTSIM_PROCESS void need(const StepContext& x, Customer& c, DecideDraws& d) {
     }
 }
 
-/// The utility of brand b to the customer: quality for the segment, attitude, reputation.
-CUSTSIM_PROCESS double utility(const StepContext& x, const Customer& c, std::size_t b) {
-    const auto& j = x.scenario.journey;
-    return x.model.quality_utility[b * x.segments + c.g] + j.attitude_weight * c.attitude[b] +
-           j.reputation_weight * x.model.reputation[b];
+/// What the customer knows of brand b from others' experience: without reviews, the reputation
+/// every decision sees; with them, the rating a reader trusts as far as its volume allows.
+CUSTSIM_PROCESS double hearsay(const StepContext& x, std::size_t b, bool reads) {
+    const auto& r = x.scenario.reviews;
+    if (!r.enabled) {
+        return x.scenario.journey.reputation_weight * x.model.reputation[b];
+    }
+    return reads && x.model.review_trust[b] > 0
+               ? r.weight * (x.model.rating[b] - 3) / 2 * x.model.review_trust[b]
+               : 0.0;
+}
+
+/// Whether this decision reads reviews: prompted by a channel that shows them, or by choice.
+CUSTSIM_PROCESS bool reads_reviews(const StepContext& x, const Customer& c, DecideDraws& d) {
+    const auto& r = x.scenario.reviews;
+    return r.enabled && (c.read_reviews || d.journey.uniform() < r.read);
+}
+
+/// The utility of brand b to the customer: quality for the segment, attitude, what others say.
+CUSTSIM_PROCESS double utility(const StepContext& x, const Customer& c, std::size_t b, bool reads) {
+    return x.model.quality_utility[b * x.segments + c.g] +
+           x.scenario.journey.attitude_weight * c.attitude[b] + hearsay(x, b, reads);
 }
 
 /// A shopper chooses among acceptable brands by multinomial logit, against not buying now.
@@ -65,10 +82,11 @@ CUSTSIM_PROCESS void choose(const StepContext& x, Customer& c, JourneyTally& t, 
     if (prompt || u < x.decide) {
         std::array<double, max_brands> weight{};
         double total = 1;
+        const bool reads = reads_reviews(x, c, d);
         for (std::size_t b = 0; b < x.brands; ++b) {
             if (acceptable(x, c, b)) {
                 const double relevance = b == 0 && c.personal_prompt ? x.model.relevance : 0.0;
-                weight[b] = std::exp(utility(x, c, b) + relevance);
+                weight[b] = std::exp(utility(x, c, b, reads) + relevance);
                 total += weight[b];
             }
         }
@@ -147,10 +165,11 @@ CUSTSIM_PROCESS double churn_before_attitude(const StepContext& x, const Custome
 CUSTSIM_PROCESS std::size_t rechoose(const StepContext& x, const Customer& c, DecideDraws& d) {
     std::array<double, max_brands> weight{};
     double total = 0;
+    const bool reads = reads_reviews(x, c, d);
     for (std::size_t b = 0; b < x.brands; ++b) {
         if (b == c.brand || acceptable(x, c, b)) {
             weight[b] =
-                std::exp(utility(x, c, b) + (b == c.brand ? x.scenario.journey.inertia : 0));
+                std::exp(utility(x, c, b, reads) + (b == c.brand ? x.scenario.journey.inertia : 0));
             total += weight[b];
         }
     }

@@ -56,6 +56,7 @@ CUSTSIM_PROCESS bool touch_by(const StepContext& x, Customer& c, JourneyTally& t
     if (c.has(Flag::in_market) && (channel.works_on & std::uint8_t(Reaches::consideration)) &&
         (model.prompt[mc] >= 1 || draws.uniform() < at_least_once(model.prompt[mc], times))) {
         c.prompted[b] = true;
+        c.read_reviews |= channel.shows_reviews;
         personal_prompt = personal;
     }
     if (channel.repeat_prompt > 0 && c.active_with(b) &&

@@ -86,6 +86,9 @@ struct JourneyTables {
     std::vector<double> class_total;
     std::array<double, max_brands> served{}, handle{}, reputation{}, problem_extra{},
         problem_hazard{}, open{};
+    /// Reviews: weight (recency-faded count) and faded sum of stars of the sample's reviews, the
+    /// rating (mean stars) and how much a reader trusts it (volume / (volume + volume_half)).
+    std::array<double, max_brands> review_weight{}, review_stars{}, rating{}, review_trust{};
     std::array<double, 2 * max_brands> talk{}; ///< mean field: sum of talk per (brand, valence)
     double demand = 1;
     /// The sample's share of the market (customers / represents): of the market's impressions,
@@ -125,6 +128,8 @@ struct alignas(64) JourneyTally {
     std::int64_t without_consent = 0, unlawful = 0;
     std::int64_t objections = 0;   ///< of those, customers who objected and left the data pool
     std::int64_t spill_visits = 0; ///< focal organic visits its exposures sent on (TV -> search)
+    std::array<std::int64_t, max_brands> reviews{}, stars{}; ///< reviews written, their stars
+    std::int64_t five_star = 0, one_star = 0;                ///< the focal brand's
     std::uint64_t edge_reads = 0;
 
     /// Adds another block's sums (blocks are added in block order).

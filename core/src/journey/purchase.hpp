@@ -86,11 +86,30 @@ CUSTSIM_PROCESS void enter_in_panel(const StepContext& x, const Customer& c, Pan
     }
 }
 
+/// A new customer of brand b may write an online review of the experience: stars from the
+/// satisfaction (1 + satisfaction / 2, at most 5), 1 or 5 stars `extreme` times more often.
+CUSTSIM_PROCESS void review(const StepContext& x, const Customer& c, JourneyTally& t,
+                            DecideDraws& d, std::size_t b) {
+    const auto& r = x.scenario.reviews;
+    const int stars = std::min(5, 1 + int(c.satisfaction / 2));
+    const bool extreme = stars == 1 || stars == 5;
+    if (!(d.experience.uniform() < r.write * (extreme ? r.extreme : 1.0))) {
+        return;
+    }
+    t.reviews[b] += 1;
+    t.stars[b] += stars;
+    if (b == 0) {
+        t.five_star += stars == 5;
+        t.one_star += stars == 1;
+    }
+}
+
 CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d,
                               std::size_t b) {
     const Brand& brand = x.scenario.brands[b];
     const Columns& col = x.columns;
-    if (!c.active_with(b)) { // a new customer of b: no trouble yet, a fresh experience
+    const bool new_customer = !c.active_with(b);
+    if (new_customer) { // a new customer of b: no trouble yet, a fresh experience
         c.flags &= std::uint8_t(~(Flag::complaint | Flag::unresolved));
         col.experience[c.id] = first_experience(x.model, b, c.g, d.experience.uniform());
         c.satisfaction = col.experience[c.id];
@@ -120,6 +139,9 @@ CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t
         brand.problem_rate * (1 - 0.5 * brand.service.logistics) + x.model.problem_extra[b];
     if (d.experience.uniform() < problems) {
         problem(x, c, t, d, b);
+    }
+    if (new_customer && x.scenario.reviews.enabled) {
+        review(x, c, t, d, b);
     }
     if (b == 0 && !c.has(Flag::known) &&
         d.experience.uniform() < x.scenario.journey.data_from_purchase) {

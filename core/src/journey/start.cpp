@@ -245,7 +245,7 @@ void JourneyModel::start() {
          {&kpis_.brand_aware, &kpis_.brand_customers, &kpis_.brand_share, &kpis_.brand_satisfaction,
           &kpis_.brand_purchases, &kpis_.brand_revenue, &kpis_.brand_churned,
           &kpis_.brand_penetration, &kpis_.brand_frequency, &kpis_.brand_requirements,
-          &kpis_.brand_sole, &kpis_.brand_duplication}) {
+          &kpis_.brand_sole, &kpis_.brand_duplication, &kpis_.brand_reviews, &kpis_.brand_rating}) {
         per_brand->assign(B, 0);
     }
     kpis_.market_aware.assign(M, 0);

@@ -35,7 +35,8 @@ void JourneyTally::add(const JourneyTally& t) {
     for (auto member : {&JourneyTally::aware, &JourneyTally::customers, &JourneyTally::attempts,
                         &JourneyTally::lost, &JourneyTally::purchases, &JourneyTally::opened,
                         &JourneyTally::resolved, &JourneyTally::unresolved, &JourneyTally::churned,
-                        &JourneyTally::open, &JourneyTally::members}) {
+                        &JourneyTally::open, &JourneyTally::members, &JourneyTally::reviews,
+                        &JourneyTally::stars}) {
         add_all(this->*member, t.*member);
     }
     add_all(revenue, t.revenue);
@@ -49,7 +50,8 @@ void JourneyTally::add(const JourneyTally& t) {
           &JourneyTally::wom_positive, &JourneyTally::wom_negative, &JourneyTally::consented,
           &JourneyTally::known, &JourneyTally::new_focal, &JourneyTally::new_by_ads,
           &JourneyTally::new_by_wom, &JourneyTally::ambassadors, &JourneyTally::without_consent,
-          &JourneyTally::unlawful, &JourneyTally::spill_visits, &JourneyTally::objections}) {
+          &JourneyTally::unlawful, &JourneyTally::spill_visits, &JourneyTally::objections,
+          &JourneyTally::five_star, &JourneyTally::one_star}) {
         this->*member += t.*member;
     }
     edge_reads += t.edge_reads;
@@ -86,6 +88,13 @@ void carry_over(JourneyTables& x, const Scenario& s, const JourneyTally& total) 
         x.reputation[b] = total.customers[b] > 0
                               ? (total.satisfaction[b] / double(total.customers[b]) - 7) / 3
                               : 0.0;
+        const auto& r = s.reviews;
+        const double fade = std::exp(-dt / r.recency_days);
+        x.review_weight[b] = x.review_weight[b] * fade + double(total.reviews[b]);
+        x.review_stars[b] = x.review_stars[b] * fade + double(total.stars[b]);
+        x.rating[b] = x.review_weight[b] > 0 ? x.review_stars[b] / x.review_weight[b] : 0.0;
+        const double volume = x.review_weight[b] / x.sample_share;
+        x.review_trust[b] = volume > 0 ? volume / (volume + r.volume_half) : 0.0;
     }
 }
 
@@ -118,6 +127,10 @@ void book_stocks(Kpis& k, const JourneyTables& x, const JourneyTally& total) {
                 : 0.0;
     k.consented = double(total.consented);
     k.known = double(total.known);
+    for (std::size_t b = 0; b < x.brands; ++b) {
+        k.brand_rating[b] = x.rating[b];
+    }
+    k.rating = x.rating[0];
 }
 
 /// The flows of one step, added; costs booked by category; profit. Everything is the sample's:
@@ -132,6 +145,7 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
         k.brand_purchases[b] += double(total.purchases[b]);
         k.brand_revenue[b] += total.revenue[b];
         k.brand_churned[b] += double(total.churned[b]);
+        k.brand_reviews[b] += double(total.reviews[b]);
     }
     k.adopted += total.new_focal;
     k.adopted_by_ads += total.new_by_ads;
@@ -176,6 +190,9 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
     k.contacts_without_consent += double(total.without_consent);
     k.spill_visits += double(total.spill_visits);
     k.objections += double(total.objections);
+    k.reviews += double(total.reviews[0]);
+    k.five_star_reviews += double(total.five_star);
+    k.one_star_reviews += double(total.one_star);
     k.profit = k.margin - k.media_cost - k.service_cost - k.retention_cost - k.it_cost -
                k.data_cost - k.ambassador_cost - k.regulatory_cost;
 }
