@@ -771,6 +771,9 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("initial_awareness", b.initial_awareness, share());
         io.number("retarget_rate", b.retarget_rate, rate());
         io.number("retarget_cost_per_day", b.retarget_cost_per_day, rate());
+        io.number("conquest_weight", b.conquest_weight, from_to(0, 100));
+        io.number("match_share", b.match_share, from_to(0, 10));
+        io.number("lag_days", b.lag_days, non_negative());
         io.list("media", b.media, [](auto& f_io, Flight& f) {
             f_io.text("channel", f.channel);
             f_io.text("market", f.market);

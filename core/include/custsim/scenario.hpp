@@ -185,6 +185,15 @@ struct Brand {
     double initial_awareness = 0; ///< share who know it at day 0
     double retarget_rate = 0;     ///< hazard per day on other brands' customers who left traces
     double retarget_cost_per_day = 0;
+    /// A competitor's data-targeted impressions per prospect who showed interest in the focal
+    /// brand (in the market, aware of it, touched by it, not its customer) against others:
+    /// conquesting ads aimed at the traces the focal brand's prospects leave. 1: none.
+    double conquest_weight = 1;
+    /// A competitor's reaction to the focal brand's advertising: it adds `match_share` of the
+    /// focal brand's spend on each channel `lag_days` earlier (Steenkamp et al. 2005: most
+    /// attacks meet no reaction, so 0; the lag is an assumption).
+    double match_share = 0;
+    double lag_days = 30;
     std::vector<Flight> media;
     Service service;
     Retention retention;

@@ -115,10 +115,10 @@ void resolve_reach(JourneyTables& x, const Scenario& s) {
         for (std::size_t c = 0; c < C; ++c) {
             // The focal brand can buy any channel (a policy may move budget into it);
             // competitors only those their scripted plans name.
-            const bool used = b == 0 || std::any_of(s.brands[b].media.begin(),
-                                                    s.brands[b].media.end(), [&](const Flight& f) {
-                                                        return f.channel == s.channels[c].name;
-                                                    });
+            const bool used =
+                b == 0 || s.brands[b].match_share > 0 ||
+                std::any_of(s.brands[b].media.begin(), s.brands[b].media.end(),
+                            [&](const Flight& f) { return f.channel == s.channels[c].name; });
             if (used) {
                 x.planned.emplace_back(std::uint8_t(b), std::uint8_t(c));
             }
@@ -140,8 +140,11 @@ void resolve_reach(JourneyTables& x, const Scenario& s) {
                     if (x.available[m * C + ch] && (channel.works_on & stage_bit) &&
                         (!channel.needs_data || data_ok)) {
                         weight = x.affinity[g * C + ch];
-                        if (targeted && (channel.data_targeted || channel.needs_data)) {
+                        const std::size_t b = x.planned[p].first;
+                        if (targeted && b == 0 && (channel.data_targeted || channel.needs_data)) {
                             weight *= s.personalisation.target_weight;
+                        } else if (targeted && b != 0 && channel.data_targeted) {
+                            weight *= s.brands[b].conquest_weight; // conquesting
                         }
                     }
                     x.class_weight[((m * G + g) * reach_classes + k) * P + p] = weight;

@@ -100,13 +100,23 @@ CUSTSIM_PROCESS bool touch_by(const StepContext& x, Customer& c, JourneyTally& t
     return personal_prompt;
 }
 
+/// A prospect whose traces show interest in the focal brand, whom competitors may conquest: in
+/// the market, aware of the focal brand and touched by it since its last purchase of it, not its
+/// customer now.
+CUSTSIM_PROCESS bool interested_in_focal(const StepContext& x, const Customer& c) {
+    return c.has(Flag::in_market) && c.touch != touch_none && !c.active_with(0) &&
+           c.memory(0) >= x.threshold;
+}
+
 /// Brand b's reach class for this customer: stage (prospect, shopper, own customer) x data usable
 /// x personally targeted.
 CUSTSIM_PROCESS unsigned reach_class(const StepContext& x, const Customer& c, std::size_t b) {
     const bool own = c.active_with(b);
     const unsigned stage_class = own ? 2u : c.has(Flag::in_market) ? 1u : 0u;
     const bool data_ok = b == 0 ? focal_data_usable(x, c) : own;
-    const bool targeted = b == 0 && c.personalised && c.has(Flag::in_market);
+    const bool targeted =
+        b == 0 ? c.personalised && c.has(Flag::in_market)
+               : x.scenario.brands[b].conquest_weight != 1 && interested_in_focal(x, c);
     return stage_class * 4 + data_ok * 2 + targeted;
 }
 

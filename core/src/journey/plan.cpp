@@ -62,6 +62,22 @@ void JourneyModel::brand_spend(std::size_t b, std::size_t c, double day, double*
     }
 }
 
+/// A competitor matching the focal brand's advertising adds `match_share` of the focal brand's
+/// spend on channel c `lag_days` before `day`, in each market.
+void JourneyModel::add_matched_spend(std::size_t b, std::size_t c, double day,
+                                     double* per_market) const {
+    const Brand& brand = scenario_.brands[b];
+    const double then = day - brand.lag_days;
+    if (b == 0 || !(brand.match_share > 0) || then < 0) {
+        return;
+    }
+    std::vector<double> focal(model_->markets);
+    brand_spend(0, c, then, focal.data());
+    for (std::size_t m = 0; m < model_->markets; ++m) {
+        per_market[m] += brand.match_share * focal[m];
+    }
+}
+
 std::vector<double> JourneyModel::planned_spend(double day) const {
     std::vector<double> spend(model_->channels, 0.0), per_market(model_->markets);
     for (std::size_t c = 0; c < model_->channels; ++c) {
@@ -80,6 +96,7 @@ void JourneyModel::plan_step(double day) {
     for (std::size_t p = 0; p < x.planned.size(); ++p) {
         const auto [b, c] = x.planned[p];
         brand_spend(b, c, day, x.spend.data() + p * M);
+        add_matched_spend(b, c, day, x.spend.data() + p * M);
         for (std::size_t m = 0; m < M; ++m) {
             // The market's impressions; the sample's customers see their share of them.
             const double impressions = x.spend[p * M + m] /
