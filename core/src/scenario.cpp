@@ -48,8 +48,8 @@ constexpr std::pair<StrictContact, const char*> strict_contacts[] = {
     {StrictContact::block, "block"}, {StrictContact::risk, "risk"}};
 constexpr std::pair<RepeatChoice, const char*> repeat_choices[] = {
     {RepeatChoice::stay, "stay"}, {RepeatChoice::repertoire, "repertoire"}};
-constexpr std::pair<EventKind, const char*> event_kinds[] = {{EventKind::peak, "peak"},
-                                                             {EventKind::defect, "defect"}};
+constexpr std::pair<EventKind, const char*> event_kinds[] = {
+    {EventKind::peak, "peak"}, {EventKind::defect, "defect"}, {EventKind::price, "price"}};
 
 /// The names of the flags set in `value`, in the table's order.
 template <class Enum, std::size_t N>
@@ -774,6 +774,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("conquest_weight", b.conquest_weight, from_to(0, 100));
         io.number("match_share", b.match_share, from_to(0, 10));
         io.number("lag_days", b.lag_days, non_negative());
+        io.number("price_answer", b.price_answer, from_to(0, 2));
         io.list("media", b.media, [](auto& f_io, Flight& f) {
             f_io.text("channel", f.channel);
             f_io.text("market", f.market);
@@ -873,6 +874,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("demand", e.demand, non_negative());
         io.number("problem_rate", e.problem_rate, share());
         io.number("problem_hazard", e.problem_hazard, rate());
+        io.number("factor", e.factor, from_to(0.01, 100, " (price: times the list price)"));
     });
     top.finish();
 }

@@ -60,3 +60,49 @@ TEST(Competitors, ConquestingAimsTheSameSpendAtTheFocalBrandsProspects) {
     EXPECT_LT(mean_final(b, "purchases"), mean_final(a, "purchases"));
     EXPECT_GT(rival(b), rival(a));
 }
+
+namespace {
+
+/// Brand b's value of a per-brand KPI at the last point, mean over replicates.
+double brand_final(const Results& r, const std::string& kpi, std::size_t b) {
+    const std::size_t points = r.time.size(), brands = r.brand_names.size();
+    double sum = 0;
+    for (std::size_t k = 0; k < r.replicates; ++k) {
+        sum += r.brands.at(kpi)[(k * points + points - 1) * brands + b];
+    }
+    return sum / double(r.replicates);
+}
+
+} // namespace
+
+TEST(Competitors, APriceCutSellsMoreAtTheCutPriceAndKeepsTheUnitCost) {
+    // A 20 % cut all year: every focal purchase brings 12 x 0.8 = 9.6, the margin is that less
+    // the unit cost at list, 12 x (1 - 0.4), and price-sensitive shoppers buy more.
+    const std::vector<std::string> base = {"replicates=2"};
+    auto cut = base;
+    cut.push_back("events=[{kind: price, brand: focal, from: 0, factor: 0.8}]");
+    const auto a = run_scenario(small("baseline.yaml", base));
+    const auto b = run_scenario(small("baseline.yaml", cut));
+    const double purchases = mean_final(b, "purchases");
+    EXPECT_NEAR(mean_final(b, "revenue"), 9.6 * purchases, 1e-9 * 9.6 * purchases);
+    EXPECT_NEAR(mean_final(b, "margin"), (9.6 - 7.2) * purchases, 1e-6 * purchases);
+    EXPECT_GT(purchases, 1.02 * mean_final(a, "purchases"));
+    EXPECT_LT(mean_final(b, "margin"), mean_final(a, "margin")) << "the cut does not pay here";
+}
+
+TEST(Competitors, ARivalAnswersAPriceCutAfterItsLag) {
+    // The rival answers a 20 % focal cut with half of it (10 % off its price of 10) 30 days
+    // later: its revenue per purchase is 10 before then and 9 after, and the focal brand sells
+    // less than with an unanswered cut.
+    const std::vector<std::string> cut = {
+        "replicates=2", "days=180", "events=[{kind: price, brand: focal, from: 0, factor: 0.8}]"};
+    auto answered = cut;
+    answered.insert(answered.end(), {"brands.rival.price_answer=0.5", "brands.rival.lag_days=30"});
+    const auto a = run_scenario(small("baseline.yaml", cut));
+    const auto b = run_scenario(small("baseline.yaml", answered));
+    const double per_purchase = brand_final(b, "revenue", 1) / brand_final(b, "purchases", 1);
+    EXPECT_GT(per_purchase, 9.0);
+    EXPECT_LT(per_purchase, 9.5) << "five sixths of the half year at 9";
+    EXPECT_DOUBLE_EQ(brand_final(a, "revenue", 1) / brand_final(a, "purchases", 1), 10.0);
+    EXPECT_LT(mean_final(b, "purchases"), mean_final(a, "purchases"));
+}

@@ -194,6 +194,9 @@ struct Brand {
     /// attacks meet no reaction, so 0; the lag is an assumption).
     double match_share = 0;
     double lag_days = 30;
+    /// A competitor's answer to a focal price cut: it cuts its own price by this share of the
+    /// focal brand's relative cut `lag_days` earlier (0: no answer, Steenkamp et al. 2005).
+    double price_answer = 0;
     std::vector<Flight> media;
     Service service;
     Retention retention;
@@ -237,7 +240,7 @@ struct Ambassadors {
 };
 
 /// Scripted events.
-enum class EventKind { peak, defect };
+enum class EventKind { peak, defect, price };
 struct Event {
     EventKind kind = EventKind::peak;
     std::string brand; ///< defect: which brand; empty: the focal brand
@@ -246,6 +249,7 @@ struct Event {
     double demand = 1;         ///< peak: multiplies need and repurchase rates
     double problem_rate = 0;   ///< defect: chance a purchase goes wrong while it lasts
     double problem_hazard = 0; ///< defect: hazard per day that a current customer hits it
+    double factor = 1;         ///< price: multiplies the brand's price (0.9: a 10 % cut)
 };
 
 /// The journey's own constants (MODEL.md section 4.3 and 4.5).

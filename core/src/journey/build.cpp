@@ -104,6 +104,10 @@ void resolve_brands(JourneyTables& x, const Scenario& s) {
                 x.segment[g].price_sensitivity * (s.brands[b].price / mean_price - 1);
         }
     }
+    x.list_utility = x.quality_utility;
+    x.price_factor.fill(1.0);
+    x.prices_move = std::any_of(s.events.begin(), s.events.end(),
+                                [](const Event& e) { return e.kind == EventKind::price; });
 }
 
 /// The (brand, channel) pairs that can spend, and each reach class's weight for each pair.

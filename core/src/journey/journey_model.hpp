@@ -26,6 +26,8 @@ class JourneyModel final : public Model {
     /// Brand b's spend per day on channel c in each market on `day`: the policy's for the focal
     /// brand when one is set, else the flights in force. The one place spend is worked out.
     void brand_spend(std::size_t b, std::size_t c, double day, double* per_market) const;
+    double own_price_factor(std::size_t b, double day) const;
+    void set_prices(double day);
     void add_matched_spend(std::size_t b, std::size_t c, double day, double* per_market) const;
     void tally(std::span<const JourneyTally> blocks, bool first);
     double fine(const JourneyTally& total) const;

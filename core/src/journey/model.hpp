@@ -89,6 +89,11 @@ struct JourneyTables {
     /// Reviews: weight (recency-faded count) and faded sum of stars of the sample's reviews, the
     /// rating (mean stars) and how much a reader trusts it (volume / (volume + volume_half)).
     std::array<double, max_brands> review_weight{}, review_stars{}, rating{}, review_trust{};
+    /// Price events and answers: each brand's price factor today, whether any ever differs
+    /// from 1, and the utilities at list prices that quality_utility moves from.
+    std::array<double, max_brands> price_factor{};
+    bool prices_move = false;
+    std::vector<double> list_utility;
     std::array<double, 2 * max_brands> talk{}; ///< mean field: sum of talk per (brand, valence)
     double demand = 1;
     /// The sample's share of the market (customers / represents): of the market's impressions,
@@ -118,6 +123,7 @@ struct alignas(64) JourneyTally {
     std::array<std::int64_t, max_brands> aware{}, customers{}, attempts{}, lost{}, purchases{},
         opened{}, resolved{}, unresolved{}, churned{}, open{}, members{};
     std::array<double, max_brands> revenue{}, satisfaction{};
+    std::array<double, max_brands> list_revenue{}; ///< revenue at list prices (price events)
     std::array<std::int64_t, max_markets> market_aware{}, market_customers{};
     std::array<double, max_markets> market_revenue{};
     std::array<double, 2 * max_brands> talk{};

@@ -89,6 +89,43 @@ std::vector<double> JourneyModel::planned_spend(double day) const {
     return spend;
 }
 
+/// Brand b's price factor on `day` from its own price events alone.
+double JourneyModel::own_price_factor(std::size_t b, double day) const {
+    double factor = 1;
+    for (const auto& e : scenario_.events) {
+        if (e.kind == EventKind::price && day >= e.from && day < e.until &&
+            (e.brand.empty() ? b == 0 : scenario_.brands[b].name == e.brand)) {
+            factor *= e.factor;
+        }
+    }
+    return factor;
+}
+
+/// Today's price factors: each brand's own price events, and a competitor's answer to the focal
+/// brand's cut lag_days ago; the utilities move with them (MODEL.md 5, price sensitivity).
+void JourneyModel::set_prices(double day) {
+    JourneyTables& x = *model_;
+    const auto& s = scenario_;
+    double mean_price = 0;
+    for (const auto& brand : s.brands) {
+        mean_price += brand.price / double(x.brands);
+    }
+    for (std::size_t b = 0; b < x.brands; ++b) {
+        const Brand& brand = s.brands[b];
+        double factor = own_price_factor(b, day);
+        const double then = day - brand.lag_days;
+        if (b != 0 && brand.price_answer > 0 && then >= 0) {
+            factor *= std::max(0.01, 1 - brand.price_answer * (1 - own_price_factor(0, then)));
+        }
+        x.price_factor[b] = factor;
+        for (std::size_t g = 0; g < x.segments; ++g) {
+            x.quality_utility[b * x.segments + g] =
+                x.list_utility[b * x.segments + g] -
+                x.segment[g].price_sensitivity * brand.price * (factor - 1) / mean_price;
+        }
+    }
+}
+
 void JourneyModel::plan_step(double day) {
     JourneyTables& x = *model_;
     const auto& s = scenario_;
@@ -115,6 +152,9 @@ void JourneyModel::plan_step(double day) {
             }
         }
     }
+    if (x.prices_move) {
+        set_prices(day);
+    }
     x.demand = 1;
     x.problem_extra.fill(0);
     x.problem_hazard.fill(0);
@@ -124,7 +164,7 @@ void JourneyModel::plan_step(double day) {
         }
         if (e.kind == EventKind::peak) {
             x.demand *= e.demand;
-        } else {
+        } else if (e.kind == EventKind::defect) {
             std::size_t b = 0;
             while (!e.brand.empty() && s.brands[b].name != e.brand) {
                 ++b;

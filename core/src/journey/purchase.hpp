@@ -126,9 +126,11 @@ CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t
     c.flags = std::uint8_t((c.flags | Flag::active) & ~Flag::in_market);
     c.brand = std::uint8_t(b);
     col.buzz[c.id] = 1.0f;
-    const double price = brand.price * c.market->price_level;
+    const double list_price = brand.price * c.market->price_level;
+    const double price = list_price * x.model.price_factor[b];
     col.revenue[c.id] += float(price);
     t.revenue[b] += price;
+    t.list_revenue[b] += list_price;
     if (b == 0) {
         t.market_revenue[c.m] += price;
     }

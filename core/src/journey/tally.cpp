@@ -40,6 +40,7 @@ void JourneyTally::add(const JourneyTally& t) {
         add_all(this->*member, t.*member);
     }
     add_all(revenue, t.revenue);
+    add_all(list_revenue, t.list_revenue);
     add_all(satisfaction, t.satisfaction);
     add_all(talk, t.talk);
     add_all(market_aware, t.market_aware);
@@ -153,7 +154,9 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
     k.purchases += double(total.purchases[0]);
     k.lost_sales += double(total.lost[0]);
     k.revenue += total.revenue[0];
-    k.margin += total.revenue[0] * s.brands[0].margin;
+    // A price cut leaves the unit cost: the margin is the revenue less the cost of goods at list.
+    k.margin += x.prices_move ? total.revenue[0] - total.list_revenue[0] * (1 - s.brands[0].margin)
+                              : total.revenue[0] * s.brands[0].margin;
     k.wom_positive += double(total.wom_positive);
     k.wom_negative += double(total.wom_negative);
     k.complaints_opened += double(total.opened[0]);
