@@ -25,6 +25,8 @@ constexpr std::pair<GraphKind, const char*> graph_kinds[] = {
     {GraphKind::stochastic_block, "stochastic_block"},
     {GraphKind::edge_list, "edge_list"},
 };
+constexpr std::pair<TieStrength, const char*> tie_strengths[] = {
+    {TieStrength::random, "random"}, {TieStrength::embeddedness, "embeddedness"}};
 constexpr std::pair<WomPer, const char*> wom_pers[] = {{WomPer::tie, "tie"},
                                                        {WomPer::fraction, "fraction"}};
 constexpr std::pair<SeedRule, const char*> seed_rules[] = {{SeedRule::random, "random"},
@@ -667,6 +669,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.whole("communities", s.graph.communities, 1);
         io.number("cross_fraction", s.graph.cross_fraction, share());
         io.number("strong_fraction", s.graph.strong_fraction, share());
+        io.choice("tie_strength", s.graph.tie_strength, tie_strengths);
         std::string path = s.graph.path.string();
         io.text("path", path);
         if (base_dir && !path.empty()) {

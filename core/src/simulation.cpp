@@ -138,7 +138,11 @@ std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario) {
                      ? SocialGraph::load_edge_list(scenario.graph.path)
                      : SocialGraph::generate(scenario.graph, scenario.customers, scenario.seed);
     check_graph_size(scenario, graph.num_customers());
-    graph.set_strong_ties(scenario.graph.strong_fraction, scenario.seed);
+    if (scenario.graph.tie_strength == TieStrength::embeddedness) {
+        graph.set_strong_ties_by_overlap(scenario.graph.strong_fraction, scenario.seed);
+    } else {
+        graph.set_strong_ties(scenario.graph.strong_fraction, scenario.seed);
+    }
     return std::make_shared<SocialGraph>(std::move(graph));
 }
 
