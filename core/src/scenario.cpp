@@ -723,6 +723,11 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.flag("strict_privacy", m.strict_privacy);
         io.number("privacy_loss", m.privacy_loss, share());
         io.text_list("channels", m.channels);
+        io.section("entry", [&](auto& v) {
+            v.number("day", m.entry.day, non_negative());
+            v.number("fixed_cost", m.entry.fixed_cost, non_negative());
+            v.number("ramp_days", m.entry.ramp_days, non_negative());
+        });
     });
     top.list("segments", s.segments, [](auto& io, Segment& g) {
         io.text("name", g.name);

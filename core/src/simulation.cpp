@@ -149,7 +149,7 @@ std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario) {
 JourneySummary summarise_journey(const Kpis& k, const Scenario& s) {
     JourneySummary out;
     const double costs = k.media_cost + k.service_cost + k.retention_cost + k.it_cost +
-                         k.data_cost + k.ambassador_cost + k.regulatory_cost;
+                         k.data_cost + k.ambassador_cost + k.regulatory_cost + k.entry_cost;
     out.roi = costs > 0 ? k.profit / costs : 0.0;
     const double acquired = double(k.adopted_by_ads + k.adopted_by_wom);
     out.cac = acquired > 0 ? k.media_cost / acquired : 0.0;

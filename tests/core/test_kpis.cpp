@@ -110,7 +110,8 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                            &k.known,
                            &k.contacts_without_consent,
                            &k.regulatory_cost,
-                           &k.spill_visits}) {
+                           &k.spill_visits,
+                           &k.entry_cost}) {
         *member = next++;
     }
     for (std::int64_t* member :
@@ -134,7 +135,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
             EXPECT_TRUE(lengths.insert((k.*kpi.values).size()).second) << kpi.name;
         }
     }
-    EXPECT_EQ(seen.size(), 32u);
+    EXPECT_EQ(seen.size(), 33u);
     EXPECT_EQ(lengths.size(), 14u);
 }
 

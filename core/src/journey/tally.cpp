@@ -165,8 +165,9 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
     k.ambassador_cost += s.ambassadors.reward_per_day * double(total.ambassadors) * dt;
     k.contacts_without_consent += double(total.without_consent);
     k.spill_visits += double(total.spill_visits);
+    k.entry_cost += x.entry_cost;
     k.profit = k.margin - k.media_cost - k.service_cost - k.retention_cost - k.it_cost -
-               k.data_cost - k.ambassador_cost - k.regulatory_cost;
+               k.data_cost - k.ambassador_cost - k.regulatory_cost - k.entry_cost;
 }
 
 // A regulator may fine contact without consent in a strict-privacy market (consent assumed there
