@@ -98,8 +98,8 @@ double overlap_of(std::uint32_t both, std::uint32_t k_v, std::uint32_t k_u) {
 
 /// A tie's rank, larger first: its overlap, then its hash, smaller first. A non-negative double's
 /// bits order as integers; the top 40 of them keep the overlap to one part in 2^29 (overlaps are
-/// ratios of degrees, so distinct ones differ by more unless degrees exceed about 20 000), and
-/// the hash's top 24 bits follow.
+/// ratios with denominators below k_i + k_j, so distinct ones differ by more unless degrees
+/// exceed about 10 000), and the hash's top 24 bits follow.
 std::uint64_t strength_key(double overlap, std::uint64_t hash) {
     return (std::bit_cast<std::uint64_t>(overlap) >> 23) << 24 | (~hash >> 40);
 }
