@@ -107,6 +107,8 @@ const Kpi registry[] = {
                    "ambassador rewards"),
     CUSTSIM_SCALAR(regulatory_cost, flow, journey, "money", "%.0f", "regulatory cost",
                    "fines for contact without consent in strict-privacy markets"),
+    CUSTSIM_SCALAR(entry_cost, flow, journey, "money", "%.0f", "market entry cost",
+                   "fixed costs of entering markets, each booked once on its entry day"),
     CUSTSIM_SCALAR(profit, flow, journey, "money", "%.0f", "profit", "margin minus all costs"),
     ratio("roi", "ratio", "%.3f", "ROI", "profit / all costs",
           [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).roi; }),

@@ -25,6 +25,8 @@ constexpr std::pair<GraphKind, const char*> graph_kinds[] = {
     {GraphKind::stochastic_block, "stochastic_block"},
     {GraphKind::edge_list, "edge_list"},
 };
+constexpr std::pair<TieStrength, const char*> tie_strengths[] = {
+    {TieStrength::random, "random"}, {TieStrength::embeddedness, "embeddedness"}};
 constexpr std::pair<WomPer, const char*> wom_pers[] = {{WomPer::tie, "tie"},
                                                        {WomPer::fraction, "fraction"}};
 constexpr std::pair<SeedRule, const char*> seed_rules[] = {{SeedRule::random, "random"},
@@ -669,6 +671,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.whole("communities", s.graph.communities, 1);
         io.number("cross_fraction", s.graph.cross_fraction, share());
         io.number("strong_fraction", s.graph.strong_fraction, share());
+        io.choice("tie_strength", s.graph.tie_strength, tie_strengths);
         std::string path = s.graph.path.string();
         io.text("path", path);
         if (base_dir && !path.empty()) {
@@ -726,6 +729,11 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.flag("strict_privacy", m.strict_privacy);
         io.number("privacy_loss", m.privacy_loss, share());
         io.text_list("channels", m.channels);
+        io.section("entry", [&](auto& v) {
+            v.number("day", m.entry.day, non_negative());
+            v.number("fixed_cost", m.entry.fixed_cost, non_negative());
+            v.number("ramp_days", m.entry.ramp_days, non_negative());
+        });
     });
     top.list("segments", s.segments, [](auto& io, Segment& g) {
         io.text("name", g.name);

@@ -138,14 +138,18 @@ std::shared_ptr<const SocialGraph> build_graph(const Scenario& scenario) {
                      ? SocialGraph::load_edge_list(scenario.graph.path)
                      : SocialGraph::generate(scenario.graph, scenario.customers, scenario.seed);
     check_graph_size(scenario, graph.num_customers());
-    graph.set_strong_ties(scenario.graph.strong_fraction, scenario.seed);
+    if (scenario.graph.tie_strength == TieStrength::embeddedness) {
+        graph.set_strong_ties_by_overlap(scenario.graph.strong_fraction, scenario.seed);
+    } else {
+        graph.set_strong_ties(scenario.graph.strong_fraction, scenario.seed);
+    }
     return std::make_shared<SocialGraph>(std::move(graph));
 }
 
 JourneySummary summarise_journey(const Kpis& k, const Scenario& s) {
     JourneySummary out;
     const double costs = k.media_cost + k.service_cost + k.retention_cost + k.it_cost +
-                         k.data_cost + k.ambassador_cost + k.regulatory_cost;
+                         k.data_cost + k.ambassador_cost + k.regulatory_cost + k.entry_cost;
     out.roi = costs > 0 ? k.profit / costs : 0.0;
     const double acquired = double(k.adopted_by_ads + k.adopted_by_wom);
     out.cac = acquired > 0 ? k.media_cost / acquired : 0.0;

@@ -13,6 +13,7 @@
 #include <boost/random/mersenne_twister.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <parallel/algorithm>
@@ -56,6 +57,76 @@ void bernoulli_indices(Engine& engine, std::uint64_t count, double p, Emit emit)
             return;
         }
         emit(static_cast<std::uint64_t>(index));
+    }
+}
+
+/// splitmix64 of a tie's key: a fixed, well-mixed function of its two ends (either order) and
+/// `seed`.
+std::uint64_t tie_hash(std::uint64_t v, std::uint64_t u, std::uint64_t seed) {
+    const std::uint64_t a = std::min(v, u), b = std::max(v, u);
+    std::uint64_t z = (a << 32 | b) ^ (seed * 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/// How many ids two sorted rows share, by merging them.
+std::uint32_t shared_neighbours(std::span<const std::uint32_t> a,
+                                std::span<const std::uint32_t> b) {
+    std::uint32_t both = 0;
+    auto x = a.begin();
+    auto y = b.begin();
+    while (x != a.end() && y != b.end()) {
+        if (*x < *y) {
+            ++x;
+        } else if (*y < *x) {
+            ++y;
+        } else {
+            ++both;
+            ++x;
+            ++y;
+        }
+    }
+    return both;
+}
+
+/// Onnela et al.'s overlap of a tie between ends of degree k_v and k_u sharing `both` neighbours.
+double overlap_of(std::uint32_t both, std::uint32_t k_v, std::uint32_t k_u) {
+    const double others = double(k_v) + double(k_u) - 2 - double(both);
+    return others > 0 ? double(both) / others : 0.0;
+}
+
+/// A tie's rank, larger first: its overlap, then its hash, smaller first. A non-negative double's
+/// bits order as integers; the top 40 of them keep the overlap to one part in 2^29 (overlaps are
+/// ratios with denominators below k_i + k_j, so distinct ones differ by more unless degrees
+/// exceed about 10 000), and the hash's top 24 bits follow.
+std::uint64_t strength_key(double overlap, std::uint64_t hash) {
+    return (std::bit_cast<std::uint64_t>(overlap) >> 23) << 24 | (~hash >> 40);
+}
+
+/// Replaces each key by 1 if it is among the `wanted` largest, else by 0; of keys equal to the
+/// last one taken, the first in index order are taken. Radix selection, 16 bits a pass.
+void keep_largest(std::vector<std::uint64_t>& keys, std::uint64_t wanted) {
+    std::uint64_t threshold = 0, still = wanted; // still: how many at or above the prefix to take
+    std::vector<std::uint64_t> histogram(1 << 16);
+    for (int shift = 48; shift >= 0 && wanted > 0; shift -= 16) {
+        const std::uint64_t fixed = shift == 48 ? 0 : ~std::uint64_t(0) << (shift + 16);
+        std::fill(histogram.begin(), histogram.end(), 0);
+        for (const auto key : keys) {
+            if ((key & fixed) == threshold) {
+                ++histogram[(key >> shift) & 0xffff];
+            }
+        }
+        std::uint64_t digit = 0xffff;
+        while (still > histogram[digit]) {
+            still -= histogram[digit--];
+        }
+        threshold |= digit << shift;
+    }
+    for (auto& key : keys) {
+        const bool equal = key == threshold && wanted > 0 && still > 0;
+        still -= equal;
+        key = (wanted > 0 && key > threshold) || equal;
     }
 }
 
@@ -296,14 +367,61 @@ void SocialGraph::set_strong_ties(double fraction, std::uint64_t seed) {
         all ? std::uint64_t(0) : static_cast<std::uint64_t>(std::max(fraction, 0.0) * 0x1p64);
     parallel_for(customers_, [&](std::int64_t v) {
         for (std::uint32_t e = row_start_[v]; e < row_start_[v + 1]; ++e) {
-            const std::uint64_t a = std::min<std::uint64_t>(v, column_[e]);
-            const std::uint64_t b = std::max<std::uint64_t>(v, column_[e]);
-            // splitmix64 of the tie's key: a fixed, well-mixed function of (a, b, seed)
-            std::uint64_t z = (a << 32 | b) ^ (seed * 0x9e3779b97f4a7c15ULL);
-            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-            z ^= z >> 31;
-            ties[e].strong = all || z < threshold;
+            ties[e].strong = all || tie_hash(std::uint64_t(v), column_[e], seed) < threshold;
+        }
+    });
+    strong_ = reinterpret_cast<const std::uint8_t*>(ties.data());
+}
+
+std::vector<double> SocialGraph::overlap(std::uint32_t v) const {
+    const auto mine = neighbours(v);
+    std::vector<double> out;
+    out.reserve(mine.size());
+    for (const auto u : mine) {
+        out.push_back(overlap_of(shared_neighbours(mine, neighbours(u)), degree(v), degree(u)));
+    }
+    return out;
+}
+
+// Onnela et al. (2007): the stronger a tie, the more of the two ends' neighbours it shares. Each
+// tie is ranked once, from its smaller end, by a 64-bit key (strength_key); the count-th largest
+// key is found by radix selection and every tie at or above it is strong, both directions alike.
+void SocialGraph::set_strong_ties_by_overlap(double fraction, std::uint64_t seed) {
+    auto& ties = storage_->csr.m_forward.m_edge_properties;
+    const std::uint64_t count = num_ties();
+    const auto wanted = static_cast<std::uint64_t>(
+        std::llround(std::clamp(fraction, 0.0, 1.0) * static_cast<double>(count)));
+    // upper[v]: where v's ties to larger ids start among the ties taken once.
+    std::vector<std::uint32_t> upper(std::size_t(customers_) + 1, 0);
+    for (std::uint32_t v = 0; v < customers_; ++v) {
+        const auto mine = neighbours(v);
+        upper[v + 1] =
+            upper[v] + std::uint32_t(mine.end() - std::upper_bound(mine.begin(), mine.end(), v));
+    }
+    std::vector<std::uint64_t> rank(count);
+    parallel_for(customers_, [&](std::int64_t vertex) {
+        const auto v = static_cast<std::uint32_t>(vertex);
+        const auto mine = neighbours(v);
+        std::uint32_t slot = upper[v];
+        for (auto u = mine.end() - (upper[v + 1] - upper[v]); u != mine.end(); ++u, ++slot) {
+            const double o =
+                overlap_of(shared_neighbours(mine, neighbours(*u)), degree(v), degree(*u));
+            rank[slot] = strength_key(o, tie_hash(v, *u, seed));
+        }
+    });
+    keep_largest(rank, wanted); // rank[slot] is now 1 for a strong tie, 0 for a weak one
+    parallel_for(customers_, [&](std::int64_t vertex) {
+        const auto v = static_cast<std::uint32_t>(vertex);
+        const auto mine = neighbours(v);
+        for (std::uint32_t e = 0; e < mine.size(); ++e) {
+            // The tie's slot, from its smaller end a: b's place in a's row past a's lower ties.
+            const std::uint32_t a = std::min(v, mine[e]), b = std::max(v, mine[e]);
+            const auto row = neighbours(a);
+            const auto at =
+                a == v ? e
+                       : std::uint32_t(std::lower_bound(row.begin(), row.end(), b) - row.begin());
+            const std::uint32_t first_upper = degree(a) - (upper[a + 1] - upper[a]);
+            ties[row_start_[v] + e].strong = rank[upper[a] + at - first_upper] != 0;
         }
     });
     strong_ = reinterpret_cast<const std::uint8_t*>(ties.data());
@@ -376,20 +494,7 @@ GraphStats SocialGraph::stats() const {
         }
         std::uint64_t closed = 0;
         for (auto u : mine) {
-            const auto theirs = neighbours(u);
-            auto a = mine.begin();
-            auto b = theirs.begin();
-            while (a != mine.end() && b != theirs.end()) {
-                if (*a < *b) {
-                    ++a;
-                } else if (*b < *a) {
-                    ++b;
-                } else {
-                    ++closed;
-                    ++a;
-                    ++b;
-                }
-            }
+            closed += shared_neighbours(mine, neighbours(u));
         }
         const double k = double(mine.size());
         clustering[v] = double(closed) / (k * (k - 1));

@@ -120,7 +120,7 @@ TEST(Journey, KpisAddUp) {
                 k.brand_customers[0] / (k.brand_customers[0] + k.brand_customers[1]), 1e-12);
     EXPECT_NEAR(k.profit,
                 k.margin - k.media_cost - k.service_cost - k.retention_cost - k.it_cost -
-                    k.data_cost - k.ambassador_cost,
+                    k.data_cost - k.ambassador_cost - k.entry_cost,
                 1e-6 * std::abs(k.margin));
     EXPECT_NEAR(k.margin, k.revenue * s.brands[0].margin, 1e-6 * k.revenue);
     // 120 days of the baseline's focal plan, spent in full.

@@ -115,7 +115,8 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                            &k.reviews,
                            &k.rating,
                            &k.five_star_reviews,
-                           &k.one_star_reviews}) {
+                           &k.one_star_reviews,
+                           &k.entry_cost}) {
         *member = next++;
     }
     for (std::int64_t* member :
@@ -141,7 +142,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
             EXPECT_TRUE(lengths.insert((k.*kpi.values).size()).second) << kpi.name;
         }
     }
-    EXPECT_EQ(seen.size(), 37u);
+    EXPECT_EQ(seen.size(), 38u);
     EXPECT_EQ(lengths.size(), 21u);
 }
 

@@ -1,3 +1,4 @@
+#include "custsim/error.hpp"
 #include "custsim/run.hpp"
 #include "custsim/simulation.hpp"
 
@@ -221,4 +222,29 @@ TEST(RunLoop, AnObserverSeesTheRunEveryNDaysAndCanStopIt) {
         }
         EXPECT_EQ(stopped.final.at("adopted")[r], plain.at("adopted", r, 10));
     }
+}
+
+TEST(Simulation, GraphTieStrengthPicksHowStrongTiesAreChosen) {
+    const auto scenario = [](const std::string& rule) {
+        return load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios/baseline.yaml",
+                             {"population.customers=5000", "graph.tie_strength=" + rule});
+    };
+    const auto flags = [](const SocialGraph& g) {
+        std::vector<std::uint8_t> out;
+        for (std::uint32_t v = 0; v < g.num_customers(); ++v) {
+            const auto s = g.strong_ties(v);
+            out.insert(out.end(), s.begin(), s.end());
+        }
+        return out;
+    };
+    const Scenario random = scenario("random"), by_overlap = scenario("embeddedness");
+    EXPECT_EQ(random.graph.tie_strength, TieStrength::random);
+    EXPECT_EQ(by_overlap.graph.tie_strength, TieStrength::embeddedness);
+    auto expected = SocialGraph::generate(by_overlap.graph, 5000, by_overlap.seed);
+    expected.set_strong_ties_by_overlap(by_overlap.graph.strong_fraction, by_overlap.seed);
+    EXPECT_EQ(flags(*build_graph(by_overlap)), flags(expected));
+    expected.set_strong_ties(random.graph.strong_fraction, random.seed);
+    EXPECT_EQ(flags(*build_graph(random)), flags(expected));
+    EXPECT_NE(flags(*build_graph(random)), flags(*build_graph(by_overlap)));
+    EXPECT_THROW(scenario("closeness"), ScenarioError);
 }

@@ -2,9 +2,11 @@
 #include "custsim/social_graph.hpp"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 
 using namespace custsim;
@@ -135,4 +137,145 @@ TEST(SocialGraph, ComponentsPageRankAndCores) {
     const auto rank = g.page_rank();
     EXPECT_EQ(std::max_element(rank.begin(), rank.end()) - rank.begin(), 0);
     EXPECT_LT(rank[5], rank[1]);
+}
+
+namespace {
+/// Two cliques of `size` (0..size-1 and size..2 size-1) joined by one bridge, size-1 to size.
+SocialGraph two_cliques(std::uint32_t size) {
+    std::vector<std::uint32_t> from, to;
+    for (std::uint32_t start : {0u, size}) {
+        for (std::uint32_t a = start; a < start + size; ++a) {
+            for (std::uint32_t b = a + 1; b < start + size; ++b) {
+                from.push_back(a);
+                to.push_back(b);
+            }
+        }
+    }
+    from.push_back(size - 1);
+    to.push_back(size);
+    return SocialGraph::from_pairs(2 * size, from, to);
+}
+
+/// Strong directed entries, over both directions.
+std::uint64_t strong_entries(const SocialGraph& g) {
+    std::uint64_t strong = 0;
+    for (std::uint32_t v = 0; v < g.num_customers(); ++v) {
+        for (const auto s : g.strong_ties(v)) {
+            strong += s;
+        }
+    }
+    return strong;
+}
+
+/// Whether each tie is marked alike from both ends.
+bool both_directions_agree(const SocialGraph& g) {
+    for (std::uint32_t v = 0; v < g.num_customers(); ++v) {
+        const auto mine = g.neighbours(v);
+        for (std::size_t e = 0; e < mine.size(); ++e) {
+            const auto theirs = g.neighbours(mine[e]);
+            const auto back = std::lower_bound(theirs.begin(), theirs.end(), v) - theirs.begin();
+            if (g.strong_ties(v)[e] != g.strong_ties(mine[e])[std::size_t(back)]) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+std::vector<std::uint8_t> strong_flags(const SocialGraph& g) {
+    std::vector<std::uint8_t> flags;
+    for (std::uint32_t v = 0; v < g.num_customers(); ++v) {
+        const auto s = g.strong_ties(v);
+        flags.insert(flags.end(), s.begin(), s.end());
+    }
+    return flags;
+}
+} // namespace
+
+TEST(SocialGraph, OverlapIsSharedOverOtherNeighboursInTwoCliquesAndABridge) {
+    // Cliques of 6: a tie inside shares the 4 others; 5 and 6 also hold the bridge.
+    const auto g = two_cliques(6);
+    const auto o0 = g.overlap(0); // 0's ties to 1..4 (degree 5): 4 / (4 + 4 - 4); to 5: 4 / 5
+    EXPECT_EQ(o0, (std::vector<double>{1, 1, 1, 1, 0.8}));
+    const auto o5 = g.overlap(5); // 0..4, then the bridge to 6: 0 / (5 + 5 - 0)
+    EXPECT_EQ(o5, (std::vector<double>{0.8, 0.8, 0.8, 0.8, 0.8, 0.0}));
+    // Both ends of degree 1 and nothing shared: 0 / 0 is taken as 0.
+    std::vector<std::uint32_t> from{0}, to{1};
+    EXPECT_EQ(SocialGraph::from_pairs(2, from, to).overlap(0), std::vector<double>{0.0});
+}
+
+TEST(SocialGraph, ByOverlapTheBridgeIsWeakAndTheCliquesStrong) {
+    auto g = two_cliques(6); // 31 ties: 15 in each clique, one bridge
+    g.set_strong_ties_by_overlap(30.0 / 31, 3);
+    EXPECT_EQ(strong_entries(g), 2u * 30);
+    const auto bridge = g.neighbours(5);
+    EXPECT_EQ(bridge.back(), 6u);
+    EXPECT_EQ(g.strong_ties(5).back(), 0);
+    EXPECT_TRUE(both_directions_agree(g));
+    // Half the ties: 16 of the 20 of overlap 1 (those not at 5 or 6), none of overlap 0.8.
+    g.set_strong_ties_by_overlap(0.5, 3);
+    EXPECT_EQ(strong_entries(g), 2u * 16);
+    for (std::uint32_t v = 0; v < 12; ++v) {
+        const auto overlap = g.overlap(v);
+        for (std::size_t e = 0; e < overlap.size(); ++e) {
+            EXPECT_TRUE(!g.strong_ties(v)[e] || overlap[e] == 1.0) << v << " " << e;
+        }
+    }
+    EXPECT_TRUE(both_directions_agree(g));
+    g.set_strong_ties_by_overlap(0, 3);
+    EXPECT_EQ(strong_entries(g), 0u);
+    g.set_strong_ties_by_overlap(1, 3);
+    EXPECT_EQ(strong_entries(g), 2u * 31);
+}
+
+TEST(SocialGraph, ByOverlapTheStrongFractionHoldsAndStrongTiesOverlapMore) {
+    auto s = spec(GraphKind::watts_strogatz, 10);
+    s.rewire = 0.2;
+    auto g = SocialGraph::generate(s, 20000, 5);
+    g.set_strong_ties_by_overlap(0.3, 5);
+    // Exactly round(0.3 x ties), each tie counted from both ends alike.
+    EXPECT_EQ(strong_entries(g), 2 * std::uint64_t(std::llround(0.3 * double(g.num_ties()))));
+    EXPECT_TRUE(both_directions_agree(g));
+    // The strong ties are the top of the overlap ranking: none overlaps less than a weak one.
+    double least_strong = 1, most_weak = 0, strong_sum = 0, weak_sum = 0;
+    std::uint64_t strong = 0, weak = 0;
+    for (std::uint32_t v = 0; v < g.num_customers(); ++v) {
+        const auto overlap = g.overlap(v);
+        const auto mine = g.neighbours(v);
+        for (std::size_t e = 0; e < overlap.size(); ++e) {
+            // The merge against a set intersection of the two rows.
+            std::vector<std::uint32_t> both;
+            const auto theirs = g.neighbours(mine[e]);
+            std::set_intersection(mine.begin(), mine.end(), theirs.begin(), theirs.end(),
+                                  std::back_inserter(both));
+            const double others = double(mine.size() + theirs.size()) - 2 - double(both.size());
+            ASSERT_EQ(overlap[e], others > 0 ? double(both.size()) / others : 0.0);
+            if (g.strong_ties(v)[e]) {
+                least_strong = std::min(least_strong, overlap[e]);
+                strong_sum += overlap[e];
+                ++strong;
+            } else {
+                most_weak = std::max(most_weak, overlap[e]);
+                weak_sum += overlap[e];
+                ++weak;
+            }
+        }
+    }
+    EXPECT_GE(least_strong, most_weak);
+    EXPECT_GT(strong_sum / double(strong), weak_sum / double(weak) + 0.1);
+}
+
+TEST(SocialGraph, ByOverlapTheSameSeedGivesTheSameTiesOnOneAndTwoThreads) {
+    auto s = spec(GraphKind::barabasi_albert, 8); // many equal overlaps: the hash decides
+    const auto marked = [&](int threads, std::uint64_t seed) {
+        omp_set_num_threads(threads);
+        auto g = SocialGraph::generate(s, 40000, 2);
+        g.set_strong_ties_by_overlap(0.3, seed);
+        return strong_flags(g);
+    };
+    const int before = omp_get_max_threads();
+    const auto one = marked(1, 4), two = marked(2, 4), other_seed = marked(2, 5);
+    omp_set_num_threads(before);
+    EXPECT_EQ(one, two);
+    EXPECT_NE(one, other_seed);
 }

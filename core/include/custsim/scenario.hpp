@@ -106,6 +106,13 @@ struct Seeds {
 };
 
 /// A country or region (MODEL.md section 3).
+/// When the focal brand enters a market (`markets[].entry`). The defaults: present from day 0.
+struct MarketEntry {
+    double day = 0;        ///< before it the focal brand is absent: no spend, sales or customers
+    double fixed_cost = 0; ///< booked once, at `day` (the market's money, like every cost)
+    double ramp_days = 0;  ///< from `day`, distribution rises linearly from 0 to 1 over these days
+};
+
 struct Market {
     std::string name = "home";
     double share = 1;         ///< share of the population
@@ -122,6 +129,7 @@ struct Market {
     bool strict_privacy = false;
     double privacy_loss = 0.65; ///< Goldfarb & Tucker 2011: display ads' effect on purchase intent
     std::vector<std::string> channels; ///< available channels; empty: all
+    MarketEntry entry;                 ///< when the focal brand enters (default: present at day 0)
 };
 
 /// A persona (MODEL.md section 3). Maps keyed by channel or market name default to 1 / `share`.

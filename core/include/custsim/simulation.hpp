@@ -100,6 +100,7 @@ struct Kpis {
     double considering = 0, market_share = 0, purchases = 0, lost_sales = 0;
     double revenue = 0, margin = 0, media_cost = 0, service_cost = 0, retention_cost = 0,
            it_cost = 0, data_cost = 0, ambassador_cost = 0, regulatory_cost = 0, profit = 0;
+    double entry_cost = 0; ///< fixed costs of entering markets (markets[].entry)
     double nps = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0;
     double complaints_opened = 0, complaints_resolved = 0, complaints_unresolved = 0;
     double churned = 0, consented = 0, known = 0, contacts_without_consent = 0, spill_visits = 0;

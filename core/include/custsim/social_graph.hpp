@@ -19,6 +19,12 @@ enum class GraphKind {
     edge_list,        ///< loaded from a file (SNAP style), see load_edge_list
 };
 
+/// Which ties are strong (`graph.tie_strength`).
+enum class TieStrength {
+    random,       ///< each tie by a hash of its two ends and the seed
+    embeddedness, ///< the ties of highest neighbourhood overlap (Onnela et al. 2007)
+};
+
 /// How to build the graph; the scenario's `graph:` section.
 struct GraphSpec {
     GraphKind kind = GraphKind::watts_strogatz;
@@ -27,7 +33,8 @@ struct GraphSpec {
     int communities = 10;
     double cross_fraction = 0.05;
     double strong_fraction = 0.3; ///< share of ties that are strong (the rest are weak)
-    std::filesystem::path path;   ///< edge_list: relative paths resolve against the scenario file
+    TieStrength tie_strength = TieStrength::random; ///< which ties are the strong ones
+    std::filesystem::path path; ///< edge_list: relative paths resolve against the scenario file
 };
 
 /// What the edge-list loader read and what it dropped.
@@ -94,6 +101,13 @@ class SocialGraph {
     /// Marks a `fraction` of ties strong, each tie by a hash of its two ends and `seed`, so both
     /// directions agree and the choice does not depend on how the graph was built.
     void set_strong_ties(double fraction, std::uint64_t seed);
+    /// Marks the round(fraction x ties) ties of highest neighbourhood overlap strong (overlap()),
+    /// equal overlaps ranked by the hash set_strong_ties uses; both directions agree.
+    void set_strong_ties_by_overlap(double fraction, std::uint64_t seed);
+    /// Neighbourhood overlap of each of v's ties (in neighbours() order): n / ((k_v - 1) +
+    /// (k_u - 1) - n), n the neighbours v and u share (Onnela et al. 2007); 0 where the
+    /// denominator is 0 (a tie between two customers with no other tie).
+    std::vector<double> overlap(std::uint32_t v) const;
 
     /// PageRank of every customer (Boost.Graph, damping 0.85, 50 iterations).
     std::vector<double> page_rank() const;

@@ -198,6 +198,7 @@ std::unique_ptr<JourneyTables> build_journey_tables(const Scenario& s, std::uint
     resolve_reach(x, s);
     resolve_personalisation(x, s);
     x.served.fill(1);
+    x.distribution.fill(1);
     x.handle.fill(1);
     x.sample_share = s.represents > 0 ? double(customers) / s.represents : 1.0;
     return model;

@@ -23,6 +23,8 @@ class JourneyModel final : public Model {
     void start();
     void step_journey(bool dry);
     void plan_step(double day);
+    /// Each market's focal distribution today and the fixed costs of the markets entered today.
+    void plan_entry(double day);
     /// Brand b's spend per day on channel c in each market on `day`: the policy's for the focal
     /// brand when one is set, else the flights in force. The one place spend is worked out.
     void brand_spend(std::size_t b, std::size_t c, double day, double* per_market) const;

@@ -96,6 +96,10 @@ struct JourneyTables {
     std::vector<double> list_utility;
     std::array<double, 2 * max_brands> talk{}; ///< mean field: sum of talk per (brand, valence)
     double demand = 1;
+    /// [m]: share of the focal brand's purchase attempts in market m that find it stocked today
+    /// (markets[].entry: 0 before entry, rising linearly over the ramp, then 1).
+    std::array<double, max_markets> distribution{};
+    double entry_cost = 0; ///< this step's fixed costs of entering markets (the sample's share)
     /// The sample's share of the market (customers / represents): of the market's impressions,
     /// capacities and costs, the share that falls on the simulated customers.
     double sample_share = 1;

@@ -32,13 +32,18 @@ void JourneyModel::brand_spend(std::size_t b, std::size_t c, double day, double*
     const auto& s = scenario_;
     const std::size_t M = x.markets, C = x.channels;
     std::fill(per_market, per_market + M, 0.0);
+    // Before the focal brand enters a market its channels are not there: flights naming the
+    // market spend nothing, flights for all markets spread over the others.
+    const auto open = [&](std::size_t m) {
+        return x.available[m * C + c] && (b != 0 || day >= x.market[m].entry.day);
+    };
     double available_share = 0;
     for (std::size_t m = 0; m < M; ++m) {
-        available_share += x.available[m * C + c] ? x.market[m].share : 0.0;
+        available_share += open(m) ? x.market[m].share : 0.0;
     }
     if (b == 0 && !x.focal_spend.empty()) { // a policy's spend replaces the plan
         for (std::size_t m = 0; m < M; ++m) {
-            if (x.available[m * C + c] && available_share > 0) {
+            if (open(m) && available_share > 0) {
                 per_market[m] = x.focal_spend[c] * x.market[m].share / available_share;
             }
         }
@@ -49,7 +54,7 @@ void JourneyModel::brand_spend(std::size_t b, std::size_t c, double day, double*
             continue;
         }
         for (std::size_t m = 0; m < M; ++m) {
-            if (!x.available[m * C + c]) {
+            if (!open(m)) {
                 continue;
             }
             if (flight.market.empty()) {
@@ -126,6 +131,26 @@ void JourneyModel::set_prices(double day) {
     }
 }
 
+// Market entry: before `entry.day` the focal brand's distribution in the market is 0; from it,
+// distribution rises linearly to 1 over `ramp_days` (retail distribution is built store by
+// store; the linear shape and the ramp's length are assumptions). The fixed cost falls in the
+// step in which the brand arrives, as the market's money of which the sample bears its share.
+void JourneyModel::plan_entry(double day) {
+    JourneyTables& x = *model_;
+    const double before = (double(step_) - 1) * scenario_.dt; // the last step's day
+    x.entry_cost = 0;
+    for (std::size_t m = 0; m < x.markets; ++m) {
+        const MarketEntry& entry = x.market[m].entry;
+        const double since = day - entry.day;
+        x.distribution[m] = since < 0               ? 0.0
+                            : entry.ramp_days > 0.0 ? std::min(1.0, since / entry.ramp_days)
+                                                    : 1.0;
+        if (since >= 0 && (step_ == 0 || before < entry.day)) {
+            x.entry_cost += entry.fixed_cost * x.sample_share;
+        }
+    }
+}
+
 void JourneyModel::plan_step(double day) {
     JourneyTables& x = *model_;
     const auto& s = scenario_;
@@ -155,6 +180,7 @@ void JourneyModel::plan_step(double day) {
     if (x.prices_move) {
         set_prices(day);
     }
+    plan_entry(day);
     x.demand = 1;
     x.problem_extra.fill(0);
     x.problem_hazard.fill(0);

@@ -155,7 +155,9 @@ CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t
 CUSTSIM_PROCESS bool attempt(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d,
                              std::size_t b) {
     t.attempts[b] += 1;
-    if (d.journey.uniform() < x.model.served[b]) {
+    // The focal brand is stocked in a share `distribution` of the market (markets[].entry).
+    const double stocked = b == 0 ? x.model.distribution[c.m] : 1.0;
+    if (d.journey.uniform() < x.model.served[b] * stocked) {
         purchase(x, c, t, d, b);
         return true;
     }

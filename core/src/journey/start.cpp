@@ -68,6 +68,12 @@ void make_customer(Customers& c, const JourneyTables& x, const Scenario& s, std:
     }
 }
 
+/// Whether the focal brand is in market m at day 0 (markets[].entry.day: later, it has no
+/// awareness, customers, seeds or ambassadors there yet).
+bool focal_at_start(const JourneyTables& x, std::size_t m) {
+    return x.market[m].entry.day <= 0;
+}
+
 /// Customer i's market, segment, reach, attention, initial awareness and installed brand.
 void place_customer(Customers& c, const JourneyTables& x, const Scenario& s, std::uint32_t i,
                     Draws& draws) {
@@ -104,13 +110,17 @@ void place_customer(Customers& c, const JourneyTables& x, const Scenario& s, std
     for (std::size_t b = 0; b < B; ++b) {
         if (draws.uniform() < s.brands[b].initial_awareness) {
             const double above = -s.journey.initial_spread * std::log(1 - draws.uniform());
-            c.knowledge[std::size_t(i) * B + b] = float(threshold * (1 + above));
+            if (b != 0 || focal_at_start(x, m)) {
+                c.knowledge[std::size_t(i) * B + b] = float(threshold * (1 + above));
+            }
         }
     }
     double installed = draws.uniform();
     for (std::size_t b = 0; b < B; ++b) {
         if (installed < s.brands[b].initial_share) {
-            make_customer(c, x, s, i, b, -365 * draws.uniform(), draws);
+            if (b != 0 || focal_at_start(x, m)) {
+                make_customer(c, x, s, i, b, -365 * draws.uniform(), draws);
+            }
             break;
         }
         installed -= s.brands[b].initial_share;
@@ -214,7 +224,7 @@ void JourneyModel::start() {
         }
     });
     for (auto v : pick_seeds(scenario_.seed_customers(), scenario_.seeds.by, Process::seeding)) {
-        if (!(c.flags[v] & Flag::active) || c.brand[v] != 0) {
+        if ((!(c.flags[v] & Flag::active) || c.brand[v] != 0) && focal_at_start(x, c.market[v])) {
             Draws draws(key_, 1, Process::initial, v);
             make_customer(c, x, s, v, 0, 0.0, draws);
         }
@@ -222,6 +232,9 @@ void JourneyModel::start() {
     model_->ambassadors =
         pick_seeds(s.in_sample(s.ambassadors.count), s.ambassadors.by, Process::ambassadors);
     for (auto v : x.ambassadors) {
+        if (!focal_at_start(x, c.market[v])) {
+            continue;
+        }
         if (!(c.flags[v] & Flag::active) || c.brand[v] != 0) {
             Draws draws(key_, 2, Process::initial, v);
             make_customer(c, x, s, v, 0, 0.0, draws);

@@ -196,8 +196,9 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
     k.reviews += double(total.reviews[0]);
     k.five_star_reviews += double(total.five_star);
     k.one_star_reviews += double(total.one_star);
+    k.entry_cost += x.entry_cost;
     k.profit = k.margin - k.media_cost - k.service_cost - k.retention_cost - k.it_cost -
-               k.data_cost - k.ambassador_cost - k.regulatory_cost;
+               k.data_cost - k.ambassador_cost - k.regulatory_cost - k.entry_cost;
 }
 
 /// The panel's measures (Ehrenberg 1988): penetration, purchases per buyer, share of category
