@@ -489,6 +489,39 @@ TEST(Consent, ContactWithoutConsentMakesCustomersObjectAtTheStatedRate) {
     EXPECT_LT(mean_final(b, "known"), mean_final(a, "known"));
 }
 
+TEST(Consent, APackagingScanJoinsTheDataPoolAndAsksForConsent) {
+    // Packaging with a QR or NFC code is a touchpoint of the usage phase (retention): a scan
+    // brings the customer into the data pool (data_capture per exposure) and asks for consent,
+    // given with consent_rate x (1 - privacy_sensitivity / 2) = 0.6 x 0.9 = 0.54. Nothing else
+    // fills the pool here (data_from_purchase 0), and nobody who is not a customer sees a pack.
+    const auto run = [](double spend) {
+        const std::string yaml = R"(
+name: packaging
+seed: 4
+days: 90
+population: {customers: 40000}
+graph: {type: mean_field}
+journey: {funnel: journey, data_from_purchase: 0}
+markets: [{name: home, share: 1, consent_rate: 0.6}]
+segments: [{name: all, share: 1, need_rate: 0, churn_rate: 0, repurchase_rate: 0,
+            privacy_sensitivity: 0.2}]
+channels: [{name: packaging, cpm: 2, works_on: [retention], data_capture: 0.1}]
+brands: [{name: focal, initial_share: 0.5, problem_rate: 0,
+          media: [{channel: packaging, spend_per_day: 1}]}]
+)";
+        return run_scenario(parse_scenario(
+            yaml, "packaging.yaml",
+            {"brands.focal.media=[{channel: packaging, spend_per_day: " + std::to_string(spend) +
+             "}]"}));
+    };
+    const auto none = run(0), scans = run(1);
+    EXPECT_EQ(mean_final(none, "known"), 0);
+    const double known = mean_final(scans, "known"), consented = mean_final(scans, "consented");
+    ASSERT_GT(known, 2000);
+    EXPECT_LE(known, mean_final(scans, "customers")) << "only customers hold a pack";
+    EXPECT_NEAR(consented / known, 0.54, 4 * std::sqrt(0.54 * 0.46 / known));
+}
+
 TEST(StylisedFacts, StrictPrivacyBluntsDataTargetedAds) {
     // Goldfarb & Tucker (2011) measured what plain display ads did to stated purchase intent:
     // about 65 % less after the EU privacy directive. So strict privacy leaves what is remembered
