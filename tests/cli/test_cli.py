@@ -151,6 +151,7 @@ JOURNEY_KPIS = ("aware", "considering", "customers", "adopted", "market_share", 
                 "media_cost", "service_cost", "profit", "nps", "wom_positive", "wom_negative",
                 "complaints_opened", "complaints_resolved", "churned", "consented", "known")
 COSTS = ("media_cost", "service_cost", "retention_cost", "it_cost", "data_cost", "entry_cost",
+         "regulatory_cost",
          "ambassador_cost")
 CUMULATIVE = ("revenue", "media_cost", "complaints_opened", "churned")
 SMALL = ("--set", "population.customers=5000", "--set", "days=30", "--replicates", 2,
