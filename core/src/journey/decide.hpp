@@ -74,6 +74,19 @@ CUSTSIM_PROCESS double utility(const StepContext& x, const Customer& c, std::siz
            x.scenario.journey.attitude_weight * c.attitude[b] + hearsay(x, b, reads);
 }
 
+/// The brand on whose weight the point `pick` falls, weights laid end to end; x.brands if it falls
+/// past them all (or before them: pick < 0).
+CUSTSIM_PROCESS std::size_t
+weighted_pick(const StepContext& x, const std::array<double, max_brands>& weight, double pick) {
+    for (std::size_t b = 0; b < x.brands && pick >= 0; ++b) {
+        if (pick < weight[b]) {
+            return b;
+        }
+        pick -= weight[b];
+    }
+    return x.brands;
+}
+
 /// A shopper chooses among acceptable brands by multinomial logit, against not buying now.
 CUSTSIM_PROCESS void choose(const StepContext& x, Customer& c, JourneyTally& t, DecideDraws& d) {
     const bool prompt =
@@ -90,13 +103,9 @@ CUSTSIM_PROCESS void choose(const StepContext& x, Customer& c, JourneyTally& t, 
                 total += weight[b];
             }
         }
-        double pick = d.journey.uniform() * total - 1;
-        for (std::size_t b = 0; b < x.brands && pick >= 0; ++b) {
-            if (pick < weight[b]) {
-                attempt(x, c, t, d, b);
-                break;
-            }
-            pick -= weight[b];
+        const std::size_t b = weighted_pick(x, weight, d.journey.uniform() * total - 1);
+        if (b < x.brands) { // not the outside option (weight 1, first)
+            attempt(x, c, t, d, b);
         }
     }
     if (c.has(Flag::in_market) && !c.has(Flag::active) && d.journey.uniform() < x.leave_market) {
@@ -173,14 +182,8 @@ CUSTSIM_PROCESS std::size_t rechoose(const StepContext& x, const Customer& c, De
             total += weight[b];
         }
     }
-    double pick = d.journey.uniform() * total;
-    for (std::size_t b = 0; b < x.brands; ++b) {
-        if (pick < weight[b]) {
-            return b;
-        }
-        pick -= weight[b];
-    }
-    return c.brand;
+    const std::size_t b = weighted_pick(x, weight, d.journey.uniform() * total);
+    return b < x.brands ? b : c.brand;
 }
 
 /// A customer buys again (repertoire: perhaps another brand), may meet a defect, and may churn.
