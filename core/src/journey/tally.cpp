@@ -112,6 +112,7 @@ void book_stocks(Kpis& k, const JourneyTables& x, const JourneyTally& total) {
             all_customers > 0 ? double(total.customers[b]) / double(all_customers) : 0.0;
         k.brand_satisfaction[b] =
             total.customers[b] > 0 ? total.satisfaction[b] / double(total.customers[b]) : 0.0;
+        k.brand_rating[b] = x.rating[b];
     }
     for (std::size_t m = 0; m < x.markets; ++m) {
         k.market_aware[m] = double(total.market_aware[m]);
@@ -128,9 +129,6 @@ void book_stocks(Kpis& k, const JourneyTables& x, const JourneyTally& total) {
                 : 0.0;
     k.consented = double(total.consented);
     k.known = double(total.known);
-    for (std::size_t b = 0; b < x.brands; ++b) {
-        k.brand_rating[b] = x.rating[b];
-    }
     k.rating = x.rating[0];
 }
 
