@@ -124,7 +124,9 @@ ASSUMPTIONS = [("defaults", {}),
                ("`journey.satisfaction_repurchase: 0.2`", {"journey.satisfaction_repurchase": 0.2}),
                ("`journey.attitude_churn: 0.25`", {"journey.attitude_churn": 0.25}),
                ("`journey.knowledge_days: 365`", {"journey.knowledge_days": 365}),
-               ("`journey.unresolved_churn: 1`", {"journey.unresolved_churn": 1})]
+               ("`journey.unresolved_churn: 1`", {"journey.unresolved_churn": 1}),
+               ("`reviews.enabled: true`", {"reviews.enabled": True}),
+               ("`journey.repeat_choice: repertoire`", {"journey.repeat_choice": "repertoire"})]
 
 
 def markets():
