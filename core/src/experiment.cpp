@@ -299,7 +299,10 @@ std::vector<ResponsePoint> response(const Scenario& scenario, const std::string&
         point.revenue = gain("revenue");
         point.margin = gain("margin");
         point.profit = gain("profit");
-        const double extra_spend = (spend - last_spend) * scenario.days;
+        // The spend is the market's; the sample books its share (population.represents), as
+        // it books the margin.
+        const double share = scenario.represents > 0 ? scenario.customers / scenario.represents : 1;
+        const double extra_spend = (spend - last_spend) * scenario.days * share;
         point.marginal_roi = extra_spend != 0 ? (point.margin.mean - last_margin) / extra_spend - 1
                                               : std::numeric_limits<double>::quiet_NaN();
         last_spend = spend;

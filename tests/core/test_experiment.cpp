@@ -101,7 +101,7 @@ TEST(Experiment, AttributionRunsEachChannelsCounterfactual) {
 }
 
 TEST(Experiment, ResponseRisesWithSpendFromNothingAtZero) {
-    const auto s = small("baseline.yaml");
+    const auto s = small("baseline.yaml", {"population.represents=100000"});
     const auto points = response(s, "tv", {0, 50, 100, 200});
     ASSERT_EQ(points.size(), 4u);
     EXPECT_EQ(points[0].adopted.mean, 0); // the zero level is the reference run itself
@@ -109,8 +109,13 @@ TEST(Experiment, ResponseRisesWithSpendFromNothingAtZero) {
     for (std::size_t k = 1; k < points.size(); ++k) {
         EXPECT_GT(points[k].adopted.mean, points[k - 1].adopted.mean) << points[k].spend_per_day;
     }
-    const double extra = (points[2].margin.mean - points[1].margin.mean) / (50.0 * 90);
+    // The extra margin per extra unit the sample books: 10 000 customers standing for the
+    // market's 100 000 book a tenth of the market's 50 a day more (a bug once divided the
+    // sample's margin by the market's spend).
+    ASSERT_EQ(s.represents, 100000);
+    const double extra = (points[2].margin.mean - points[1].margin.mean) / (50.0 * 90 * 0.1);
     EXPECT_NEAR(points[2].marginal_roi, extra - 1, 1e-12);
+    EXPECT_GT(points[1].marginal_roi, 0); // TV's first 50 a day more than pay for themselves
 }
 
 TEST(Experiment, LeversPutInWhatTheirStepCostsAndReportProfitPerUnit) {
