@@ -527,6 +527,11 @@ void write_results(const Results& results, const std::filesystem::path& path,
     });
 }
 
+void write_text(const std::filesystem::path& path, const std::string& text) {
+    write_atomically(
+        path, [&](const std::string&) { return std::vector<char>(text.begin(), text.end()); });
+}
+
 void write_datasets(const std::filesystem::path& path,
                     const std::map<std::string, std::vector<double>>& datasets,
                     const std::map<std::string, std::string>& attributes) {

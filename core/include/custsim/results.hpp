@@ -41,6 +41,9 @@ struct Results {
 /// never a half-written HDF5 file. `attributes` adds text attributes to the root.
 void write_results(const Results& results, const std::filesystem::path& path,
                    const std::map<std::string, std::string>& attributes = {});
+/// Writes a text file (a CSV table) with write_results's guarantee: a temporary file beside
+/// `path`, made durable and renamed over it only when complete.
+void write_text(const std::filesystem::path& path, const std::string& text);
 /// An n-dimensional array of doubles, row-major.
 struct Array {
     std::vector<std::uint64_t> shape;
