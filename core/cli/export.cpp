@@ -1,5 +1,6 @@
 // custsim export: a results file as tidy CSV files for pandas, R and spreadsheets, one file per
-// group of the results file (timeseries, final, channels, brands, markets), one row per value.
+// group of the results file (timeseries, final, channels, brands, markets; a sweep's: points,
+// final, timeseries), one row per value.
 #include "command.hpp"
 #include "commands.hpp"
 
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <tuple>
 
 namespace custsim::cli {
 
@@ -60,7 +62,7 @@ std::vector<std::string> ordered(const std::map<std::string, std::vector<double>
 
 struct Table {
     std::string name; ///< file name in the folder
-    std::string text;
+    std::string text = {};
     std::size_t rows = 0;
 };
 
@@ -135,26 +137,101 @@ Table breakdown(const Results& results, KpiPer per,
     return table;
 }
 
-/// The results file, or an InputError that says what the file is when it is another custsim
-/// file (a sweep's, an experiment's).
-Results read_for_export(const std::string& input) {
+/// Whether a file custsim wrote is a sweep's (it has the sweep_yaml attribute); an InputError
+/// that says what it is when it is a comparison's.
+bool is_sweep(const std::string& input) {
     try {
-        return read_results(input);
-    } catch (const InputError& error) {
-        std::string kind;
-        try {
-            kind = !read_text_attribute(input, "sweep_yaml").empty() ? "a sweep's results"
-                   : !read_text_attribute(input, "a_yaml").empty()   ? "a comparison's results"
-                                                                     : "";
-        } catch (const InputError&) {
+        if (!read_text_attribute(input, "sweep_yaml").empty()) {
+            return true;
         }
-        if (kind.empty()) {
+        if (!read_text_attribute(input, "a_yaml").empty()) {
+            throw InputError(input + ": a comparison's results file, not a run's or a sweep's: "
+                                     "export reads files written by custsim run and sweep");
+        }
+    } catch (const InputError& error) {
+        if (std::string(error.what()).find("a comparison's") != std::string::npos) {
             throw;
         }
-        throw InputError(input + ": " + kind +
-                         " file, not a run's: export reads files written by custsim run (a "
-                         "sweep's: custsim.read_sweep(path).to_csv(...) in Python)");
     }
+    return false;
+}
+
+/// A sweep's /points as points.csv (point, done, one column per parameter and derived key),
+/// /final as final.csv (point, replicate, kpi, value) and /timeseries, if kept, as
+/// timeseries.csv (point, replicate, day, kpi, value); points not done have no rows.
+std::vector<Table> sweep_tables(const std::string& input) {
+    const auto arrays = read_arrays(input);
+    const auto done = arrays.find("/done");
+    if (done == arrays.end() || done->second.shape.size() != 1) {
+        throw InputError(input + ": a sweep's results file without /done [points]");
+    }
+    const std::size_t points = done->second.values.size();
+    Table parameters{"points.csv"}, final{"final.csv"}, series{"timeseries.csv"};
+    parameters.text = "point,done";
+    final.text = "point,replicate,kpi,value\n";
+    series.text = "point,replicate,day,kpi,value\n";
+    const std::vector<double>* time = arrays.count("/time") ? &arrays.at("/time").values : nullptr;
+    std::vector<const std::vector<double>*> columns;
+    for (const auto& [path, array] : arrays) {
+        const std::string group = path.substr(0, path.rfind('/') + 1);
+        const std::string name = path.substr(group.size());
+        const auto& shape = array.shape;
+        if (group == "/points/" && shape == std::vector<std::uint64_t>{points}) {
+            parameters.text += ',' + field(name);
+            columns.push_back(&array.values);
+        } else if (group == "/final/" && shape.size() == 2 && shape[0] == points) {
+            for (std::size_t p = 0; p < points; ++p) {
+                for (std::size_t r = 0; r < shape[1] && done->second.values[p] != 0; ++r) {
+                    final.text += std::to_string(p) + ',' + std::to_string(r) + ',' + field(name);
+                    final.text += ',';
+                    end_row(final, array.values[p * shape[1] + r], 1, false);
+                }
+            }
+        } else if (group == "/timeseries/" && time && shape.size() == 3 && shape[0] == points &&
+                   shape[2] == time->size()) {
+            for (std::size_t p = 0; p < points; ++p) {
+                for (std::size_t r = 0; r < shape[1] && done->second.values[p] != 0; ++r) {
+                    for (std::size_t t = 0; t < shape[2]; ++t) {
+                        series.text += std::to_string(p) + ',' + std::to_string(r) + ',';
+                        append_number(series.text, (*time)[t]);
+                        series.text += ',' + field(name) + ',';
+                        end_row(series, array.values[(p * shape[1] + r) * shape[2] + t], 1, false);
+                    }
+                }
+            }
+        }
+    }
+    parameters.text += '\n';
+    for (std::size_t p = 0; p < points; ++p) {
+        parameters.text += std::to_string(p) + ',' + (done->second.values[p] != 0 ? "1" : "0");
+        for (const auto* column : columns) {
+            parameters.text += ',';
+            append_number(parameters.text, (*column)[p]);
+        }
+        parameters.text += '\n';
+        ++parameters.rows;
+    }
+    std::vector<Table> tables{parameters, final};
+    if (series.rows > 0) {
+        tables.push_back(series);
+    }
+    return tables;
+}
+
+/// A run's results as tables: timeseries, final and the breakdowns it has.
+std::vector<Table> run_tables(const Results& results) {
+    std::vector<Table> tables;
+    tables.push_back(scalars(results, false));
+    tables.push_back(scalars(results, true));
+    for (const auto& [per, group, items] :
+         {std::tuple{KpiPer::channel, &results.channels, &results.channel_names},
+          std::tuple{KpiPer::brand, &results.brands, &results.brand_names},
+          std::tuple{KpiPer::market, &results.markets, &results.market_names}}) {
+        if (!group->empty()) {
+            tables.push_back(breakdown(results, per, *group, *items));
+        }
+    }
+    return tables;
 }
 
 /// The folder to write in: created if missing (its parent must exist), and writable.
@@ -187,19 +264,16 @@ struct ExportArgs {
 };
 
 int export_results(const ExportArgs& args) {
-    const Results results = read_for_export(args.input);
-    prepare_folder(args.csv);
+    const bool sweep = is_sweep(args.input);
+    Results results;
     std::vector<Table> tables;
-    tables.push_back(scalars(results, false));
-    tables.push_back(scalars(results, true));
-    for (const auto& [per, group, items] :
-         {std::tuple{KpiPer::channel, &results.channels, &results.channel_names},
-          std::tuple{KpiPer::brand, &results.brands, &results.brand_names},
-          std::tuple{KpiPer::market, &results.markets, &results.market_names}}) {
-        if (!group->empty()) {
-            tables.push_back(breakdown(results, per, *group, *items));
-        }
+    if (sweep) {
+        tables = sweep_tables(args.input);
+    } else {
+        results = read_results(args.input);
+        tables = run_tables(results);
     }
+    prepare_folder(args.csv);
     for (const Table& table : tables) {
         const fs::path path = fs::path(args.csv) / table.name;
         write_text(path, table.text);
@@ -210,9 +284,9 @@ int export_results(const ExportArgs& args) {
     }
     if (!args.quiet && results.represents > 0) {
         std::printf("market_value: counts and money for the market of %s people (value x %g); "
-                    "value: the %llu simulated customers'\n",
+                    "value: the %s simulated customers'\n",
                     format_readable(results.represents, 0).c_str(), results.market_scale(),
-                    static_cast<unsigned long long>(results.population));
+                    format_readable(double(results.population), 0).c_str());
     }
     return 0;
 }
@@ -221,7 +295,7 @@ const bool registered = register_command(
     {"export", "Write a results file as tidy CSV files (pandas, R, spreadsheets)",
      [](CLI::App& command) {
          auto args = std::make_shared<ExportArgs>();
-         command.add_option("results", args->input, "Results file of custsim run (HDF5)")
+         command.add_option("results", args->input, "Results file of custsim run or sweep (HDF5)")
              ->required();
          command
              .add_option("--csv", args->csv,

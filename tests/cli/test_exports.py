@@ -275,3 +275,34 @@ def test_plot_refused_before_the_run_without_matplotlib_or_a_png_name(tmp_path):
     done = custsim("compare", "scenarios/baseline.yaml", "scenarios/ads_heavy.yaml",
                    "--plot", "/proc/c.png")
     assert done.returncode == 2 and "cannot write in the folder /proc" in done.stderr
+
+
+def test_export_of_a_sweep_gives_its_points_final_and_timeseries(tmp_path):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"base: {ROOT / 'scenarios' / 'bass.yaml'}\n"
+                     "set: [population.customers=2000, days=3, replicates=2]\n"
+                     "design: grid\nparameters:\n  - name: q\n    key: word_of_mouth.rate\n"
+                     "    values: [0.1, 0.4]\n"
+                     "timeseries: true\n")
+    out = tmp_path / "sweep.h5"
+    done = custsim("sweep", sweep, "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    done = custsim("export", out, "--csv", tmp_path / "csv")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
+        "final.csv", "points.csv", "timeseries.csv"]
+    points = read_csv(tmp_path / "csv" / "points.csv")
+    final = read_csv(tmp_path / "csv" / "final.csv")
+    series = read_csv(tmp_path / "csv" / "timeseries.csv")
+    assert list(final.columns) == ["point", "replicate", "kpi", "value"]
+    assert list(series.columns) == ["point", "replicate", "day", "kpi", "value"]
+    with h5py.File(out) as f:
+        assert list(points.columns) == ["point", "done"] + sorted(f["points"])
+        np.testing.assert_array_equal(points["q"], f["points/q"][:])
+        assert points.done.tolist() == [1, 1]
+        for kpi in ("customers", "aware"):
+            rows = final[final.kpi == kpi]
+            np.testing.assert_array_equal(rows.value.to_numpy().reshape(2, 2), f["final"][kpi][:])
+            rows = series[series.kpi == kpi]
+            np.testing.assert_array_equal(rows.value.to_numpy().reshape(f["timeseries"][kpi].shape),
+                                          f["timeseries"][kpi][:])
