@@ -1,6 +1,7 @@
 #include "command.hpp"
 
 #include "commands.hpp"
+#include "plot.hpp"
 
 #include "custsim/error.hpp"
 #include "custsim/resources.hpp"
@@ -59,6 +60,14 @@ void add_output(CLI::App& command, std::string& output, const char* help) {
     command.add_option("-o,--output", output, help)->each([](const std::string& given) {
         if (given.empty()) {
             check_output(given, "-o");
+        }
+    });
+}
+
+void add_plot(CLI::App& command, std::string& plot, const char* help) {
+    command.add_option("--plot", plot, help)->each([](const std::string& given) {
+        if (given.empty()) {
+            check_plot(given, "--plot");
         }
     });
 }

@@ -31,6 +31,8 @@ void add_overrides(CLI::App& command, std::vector<std::string>& overrides,
                    const char* help = "Override a scenario key: key.path=value");
 /// `-o,--output`; an explicit empty name is refused when the command runs (check_output).
 void add_output(CLI::App& command, std::string& output, const char* help);
+/// `--plot FILE.png`; an explicit empty name is refused when the command runs (check_plot).
+void add_plot(CLI::App& command, std::string& plot, const char* help);
 
 double seconds_since(std::chrono::steady_clock::time_point start);
 

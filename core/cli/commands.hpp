@@ -12,6 +12,7 @@ struct RunArgs {
     int threads = 0;
     bool quiet = false;
     bool force = false; ///< run even if larger than the machine (check_run_size)
+    std::string plot;   ///< PNG of the funnel and money over time; empty: none
 };
 
 struct BenchArgs {
@@ -37,6 +38,9 @@ struct ExperimentArgs {
     double weeks = 4;    ///< elasticity: the pulse's length
     double step = 0.5;   ///< elasticity: the pulse's relative spend increase
     bool force = false;
+    std::string plot; ///< compare, response: a PNG of the result; empty: none
+    std::string csv;  ///< compare: the table as CSV; empty: none
+    std::string kpis; ///< compare: comma-separated KPI names; empty: all
 };
 
 struct SweepArgs {

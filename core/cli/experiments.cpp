@@ -3,15 +3,21 @@
 #include "command.hpp"
 #include "commands.hpp"
 
+#include "plot.hpp"
 #include "progress.hpp"
 
 #include "custsim/error.hpp"
 #include "custsim/experiment.hpp"
+#include "custsim/kpis.hpp"
 #include "custsim/resources.hpp"
 #include "custsim/results.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <set>
 #include <sstream>
 
 namespace custsim::cli {
@@ -85,13 +91,221 @@ void preflight(const ExperimentArgs& args, const Scenario& scenario, double runs
     }
 }
 
+/// The table and plot files, refused before the runs if they cannot be written (--plot: nor
+/// drawn).
+void check_files(const ExperimentArgs& args) {
+    if (!args.csv.empty()) {
+        check_output(args.csv, "--csv");
+    }
+    if (!args.plot.empty()) {
+        check_plot(args.plot, "--plot");
+    }
+}
+
+/// The KPIs compare reports, by group (kpis_by_group): all the model computes, or those
+/// `--kpis` names (comma-separated); an unknown name is refused with the list.
+std::vector<const Kpi*> chosen_kpis(const std::string& names, bool journey) {
+    std::vector<const Kpi*> known;
+    std::string list;
+    for (const Kpi* kpi : kpis_by_group()) {
+        if (kpi->in(journey)) {
+            known.push_back(kpi);
+            list += (list.empty() ? "" : ", ") + std::string(kpi->name);
+        }
+    }
+    if (names.empty()) {
+        return known;
+    }
+    std::set<std::string> wanted;
+    std::istringstream in(names);
+    for (std::string name; std::getline(in, name, ',');) {
+        name.erase(0, name.find_first_not_of(' '));
+        name.erase(name.find_last_not_of(' ') + 1);
+        const bool found = std::any_of(known.begin(), known.end(),
+                                       [&](const Kpi* kpi) { return name == kpi->name; });
+        if (!found) {
+            throw InputError("--kpis: unknown KPI '" + name + "'" +
+                             (journey ? "" : " for the instant funnel (Bass)") +
+                             "; compare reports: " + list);
+        }
+        wanted.insert(name);
+    }
+    std::erase_if(known, [&](const Kpi* kpi) { return !wanted.count(kpi->name); });
+    return known;
+}
+
+/// Whether a KPI is 0 in every replicate of A and of B (a cost the scenarios do not have).
+bool zero_in_both(const Comparison& result, const std::string& kpi) {
+    const auto zero = [](const std::vector<double>& values) {
+        return std::all_of(values.begin(), values.end(), [](double v) { return v == 0; });
+    };
+    return zero(result.a.final.at(kpi)) && zero(result.b.final.at(kpi));
+}
+
+/// A comparison's rows in the chosen KPIs' order, each with its registry entry; without those
+/// 0 in both A and B if `drop_zero`.
+std::vector<std::pair<const Kpi*, const Comparison::Row*>>
+rows_of(const Comparison& result, const std::vector<const Kpi*>& kpis, bool drop_zero = false) {
+    std::vector<std::pair<const Kpi*, const Comparison::Row*>> rows;
+    for (const Kpi* kpi : kpis) {
+        for (const auto& row : result.rows) {
+            if (row.kpi == kpi->name && !(drop_zero && zero_in_both(result, row.kpi))) {
+                rows.emplace_back(kpi, &row);
+            }
+        }
+    }
+    return rows;
+}
+
+/// (B - A) / |A| in %, so that its sign is that of B - A; NaN when A is 0.
+double percent_of(double difference, double a) {
+    return a != 0 ? 100 * difference / std::fabs(a) : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string percent_text(double percent) {
+    char text[32] = "-";
+    if (std::isfinite(percent)) {
+        std::snprintf(text, sizeof text, "%+.1f %%", percent);
+    }
+    return text;
+}
+
+void print_comparison(const Comparison& result, const Scenario& a, const Scenario& b,
+                      const std::vector<const Kpi*>& kpis, bool drop_zero) {
+    std::printf("%s vs %s: %u paired replicates (common random numbers), seed %llu\n",
+                a.name.c_str(), b.name.c_str(), a.replicates,
+                static_cast<unsigned long long>(a.seed));
+    std::printf("  %-26s %14s %14s %14s  %-31s %9s %5s %9s\n", "KPI (final)", "A", "B", "B - A",
+                "95% interval of B - A", "change", "sure", "var ratio");
+    int group = -1;
+    for (const auto& [kpi, row] : rows_of(result, kpis, drop_zero)) {
+        if (int(kpi->group) != group) {
+            group = int(kpi->group);
+            std::printf("  %s\n", to_string(kpi->group));
+        }
+        const int decimals = kpi_decimals(*kpi);
+        const Difference& d = row->difference;
+        const std::string ratio =
+            std::isfinite(row->variance_ratio) ? format_readable(row->variance_ratio, 1) : "-";
+        const std::string interval =
+            "[" + format_readable(d.low, decimals) + ", " + format_readable(d.high, decimals) + "]";
+        std::printf("    %-24s %14s %14s %14s  %-31s %9s %5s %9s\n", row->kpi.c_str(),
+                    format_readable(row->a, decimals).c_str(),
+                    format_readable(row->b, decimals).c_str(),
+                    format_readable(d.mean, decimals).c_str(), interval.c_str(),
+                    percent_text(percent_of(d.mean, row->a)).c_str(),
+                    d.sign_certain() ? (d.mean > 0 ? "B>A" : "B<A") : "no", ratio.c_str());
+    }
+    std::string zero;
+    for (const Kpi* kpi : kpis) {
+        if (drop_zero && zero_in_both(result, kpi->name)) {
+            zero += (zero.empty() ? "" : ", ") + std::string(kpi->name);
+        }
+    }
+    if (!zero.empty()) {
+        std::printf("  0 in A and B (not shown): %s\n", zero.c_str());
+    }
+    std::printf(
+        "  change: (B - A) / |A|; sure: the interval excludes 0\n"
+        "  var ratio: independent seeds would need this many times as many replicates for the "
+        "same precision\n");
+}
+
+void write_comparison_h5(const Comparison& result, const std::string& output) {
+    std::map<std::string, std::vector<double>> datasets;
+    for (const auto& row : result.rows) {
+        const auto& va = result.a.final.at(row.kpi);
+        const auto& vb = result.b.final.at(row.kpi);
+        datasets["/a/" + row.kpi] = va;
+        datasets["/b/" + row.kpi] = vb;
+        std::vector<double> d(va.size());
+        for (std::size_t r = 0; r < va.size(); ++r) {
+            d[r] = vb[r] - va[r];
+        }
+        datasets["/difference/" + row.kpi] = d;
+        datasets["/summary/" + row.kpi] = {row.a,
+                                           row.b,
+                                           row.difference.mean,
+                                           row.difference.low,
+                                           row.difference.high,
+                                           row.variance_ratio};
+    }
+    write_datasets(output, datasets,
+                   {{"custsim_version", CUSTSIM_VERSION},
+                    {"a_yaml", result.a.scenario_yaml},
+                    {"b_yaml", result.b.scenario_yaml},
+                    {"summary_columns", "a, b, b_minus_a, low, high, variance_ratio"}});
+}
+
+/// The shortest text that reads back as the same double; empty for NaN and inf.
+std::string csv_number(double value) {
+    if (!std::isfinite(value)) {
+        return "";
+    }
+    char text[32];
+    return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
+}
+
+void write_comparison_csv(const Comparison& result, const std::vector<const Kpi*>& kpis,
+                          const std::string& output) {
+    std::string text = "group,kpi,unit,a,b,difference,low,high,relative_change_percent,"
+                       "variance_ratio\n";
+    for (const auto& [kpi, row] : rows_of(result, kpis)) {
+        const Difference& d = row->difference;
+        text.append(to_string(kpi->group)).append(",").append(kpi->name);
+        text.append(",").append(kpi->unit);
+        for (const double value : {row->a, row->b, d.mean, d.low, d.high,
+                                   percent_of(d.mean, row->a), row->variance_ratio}) {
+            text.append(",").append(csv_number(value));
+        }
+        text.push_back('\n');
+    }
+    write_text(output, text);
+}
+
+/// The paired differences as % of A with their intervals, by group.
+Json comparison_plot(const Comparison& result, const Scenario& a, const Scenario& b,
+                     const std::vector<const Kpi*>& kpis, bool drop_zero) {
+    Json groups = Json::array();
+    Json rows = Json::array();
+    int group = -1;
+    for (const auto& [kpi, row] : rows_of(result, kpis, drop_zero)) {
+        if (int(kpi->group) != group && group >= 0) {
+            groups.push(Json::object().set("name", to_string(KpiGroup(group))).set("rows", rows));
+            rows = Json::array();
+        }
+        group = int(kpi->group);
+        const Difference& d = row->difference;
+        rows.push(Json::object()
+                      .set("label", kpi->name)
+                      .set("mean", percent_of(d.mean, row->a))
+                      .set("low", percent_of(d.low, row->a))
+                      .set("high", percent_of(d.high, row->a)));
+    }
+    if (group >= 0) {
+        groups.push(Json::object().set("name", to_string(KpiGroup(group))).set("rows", rows));
+    }
+    char subtitle[160];
+    std::snprintf(subtitle, sizeof subtitle,
+                  "%u paired replicates (common random numbers), seed %llu; blue: the 95%% "
+                  "interval excludes 0",
+                  a.replicates, static_cast<unsigned long long>(a.seed));
+    return Json::object()
+        .set("title", b.name + " against " + a.name + ": change of each final KPI")
+        .set("subtitle", subtitle)
+        .set("xlabel", "(B - A) / |A|, % (n/a: A is 0)")
+        .set("groups", groups);
+}
+
 } // namespace
 
 int compare(const ExperimentArgs& args) {
     const Scenario a = load_scenario(args.scenarios.at(0), args.overrides);
     const Scenario b = load_scenario(args.scenarios.at(1), args.overrides);
+    const auto kpis = chosen_kpis(args.kpis, !a.instant());
     preflight(args, a, 2);
     preflight(args, b, 2);
+    check_files(args);
     catch_interrupts();
     Comparison result;
     {
@@ -99,50 +313,22 @@ int compare(const ExperimentArgs& args) {
         result = custsim::compare(a, b, args.threads, std::ref(progress));
     }
     if (!args.output.empty()) {
-        std::map<std::string, std::vector<double>> datasets;
-        for (const auto& row : result.rows) {
-            datasets["/a/" + row.kpi] = result.a.final.at(row.kpi);
-            datasets["/b/" + row.kpi] = result.b.final.at(row.kpi);
-            const auto& va = result.a.final.at(row.kpi);
-            const auto& vb = result.b.final.at(row.kpi);
-            std::vector<double> d(va.size());
-            for (std::size_t r = 0; r < va.size(); ++r) {
-                d[r] = vb[r] - va[r];
-            }
-            datasets["/difference/" + row.kpi] = d;
-            datasets["/summary/" + row.kpi] = {row.a,
-                                               row.b,
-                                               row.difference.mean,
-                                               row.difference.low,
-                                               row.difference.high,
-                                               row.variance_ratio};
-        }
-        write_datasets(args.output, datasets,
-                       {{"custsim_version", CUSTSIM_VERSION},
-                        {"a_yaml", result.a.scenario_yaml},
-                        {"b_yaml", result.b.scenario_yaml},
-                        {"summary_columns", "a, b, b_minus_a, low, high, variance_ratio"}});
+        write_comparison_h5(result, args.output);
     }
-    std::printf("%s vs %s: %u paired replicates (common random numbers), seed %llu\n",
-                a.name.c_str(), b.name.c_str(), a.replicates,
-                static_cast<unsigned long long>(a.seed));
-    std::printf("  %-22s %13s %13s %13s  %-29s %5s %10s\n", "KPI (final)", "A", "B", "B - A",
-                "95% interval of B - A", "sure", "var ratio");
-    for (const auto& row : result.rows) {
-        char ratio[32] = "-";
-        if (std::isfinite(row.variance_ratio)) {
-            std::snprintf(ratio, sizeof ratio, "%.1f", row.variance_ratio);
-        }
-        std::printf("  %-22s %13.5g %13.5g %13.5g  %-29s %5s %10s\n", row.kpi.c_str(), row.a, row.b,
-                    row.difference.mean, interval(row.difference).c_str(),
-                    row.difference.sign_certain() ? (row.difference.mean > 0 ? "B>A" : "B<A")
-                                                  : "no",
-                    ratio);
+    if (!args.csv.empty()) {
+        write_comparison_csv(result, kpis, args.csv);
     }
-    std::printf("  var ratio: variance of B - A with independent seeds over that with common "
-                "random numbers\n");
+    const bool drop_zero = args.kpis.empty(); // KPIs asked for by name are always shown
+    print_comparison(result, a, b, kpis, drop_zero);
     if (!args.output.empty()) {
         std::printf("results: %s\n", args.output.c_str());
+    }
+    if (!args.csv.empty()) {
+        std::printf("table: %s\n", args.csv.c_str());
+    }
+    if (!args.plot.empty()) {
+        draw_plot("intervals", comparison_plot(result, a, b, kpis, drop_zero), args.plot);
+        std::printf("plot: %s\n", args.plot.c_str());
     }
     return 0;
 }
@@ -203,11 +389,71 @@ int attribute(const ExperimentArgs& args) {
     return 0;
 }
 
+namespace {
+
+/// One response series: the mean over spends and its interval.
+Json response_series(const char* label, const std::vector<ResponsePoint>& points,
+                     Difference ResponsePoint::*member) {
+    std::vector<double> mean, low, high;
+    for (const auto& p : points) {
+        mean.push_back((p.*member).mean);
+        low.push_back((p.*member).low);
+        high.push_back((p.*member).high);
+    }
+    return Json::object().set("label", label).set("mean", mean).set("low", low).set("high", high);
+}
+
+/// The response curves: customers and money against the channel's spend per day.
+Json response_plot(const Scenario& s, const std::string& channel,
+                   const std::vector<ResponsePoint>& points) {
+    std::vector<double> spends, roi;
+    for (const auto& p : points) {
+        spends.push_back(p.spend_per_day);
+        roi.push_back(p.marginal_roi);
+    }
+    char subtitle[200];
+    std::snprintf(subtitle, sizeof subtitle,
+                  "against no spend on %s, same seed, %u replicates, %g days; bands: 95%% "
+                  "intervals; the simulated customers' figures",
+                  channel.c_str(), s.replicates, s.days);
+    Json customers = Json::array();
+    customers.push(response_series("+adopted", points, &ResponsePoint::adopted));
+    Json money = Json::array();
+    money.push(response_series("+revenue", points, &ResponsePoint::revenue));
+    money.push(response_series("+margin", points, &ResponsePoint::margin));
+    money.push(response_series("+profit", points, &ResponsePoint::profit));
+    Json marginal = Json::array();
+    marginal.push(Json::object()
+                      .set("label", "marginal ROI")
+                      .set("mean", roi)
+                      .set("low", roi)
+                      .set("high", roi));
+    Json panels = Json::array();
+    panels.push(Json::object()
+                    .set("title", "new customers")
+                    .set("ylabel", "customers")
+                    .set("series", customers));
+    panels.push(Json::object().set("title", "money").set("ylabel", "money").set("series", money));
+    panels.push(Json::object()
+                    .set("title", "marginal ROI since the level below")
+                    .set("ylabel", "extra margin per extra unit spent, minus 1")
+                    .set("series", marginal));
+    return Json::object()
+        .set("title", s.name + ": response to " + channel + " spend")
+        .set("subtitle", subtitle)
+        .set("xlabel", channel + " spend per day")
+        .set("x", spends)
+        .set("panels", panels);
+}
+
+} // namespace
+
 int response(const ExperimentArgs& args) {
     const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
     const auto spends = parse_spends(args.spend);
     with_channel_spend(s, args.channel, 0); // checks the channel before the long runs
     preflight(args, s, double(spends.size() + 1));
+    check_files(args);
     catch_interrupts();
     std::vector<ResponsePoint> points;
     {
@@ -242,6 +488,10 @@ int response(const ExperimentArgs& args) {
         write_datasets(args.output, datasets,
                        {{"custsim_version", CUSTSIM_VERSION}, {"channel", args.channel}});
         std::printf("results: %s\n", args.output.c_str());
+    }
+    if (!args.plot.empty()) {
+        draw_plot("panels", response_plot(s, args.channel, points), args.plot);
+        std::printf("plot: %s\n", args.plot.c_str());
     }
     return 0;
 }
@@ -384,6 +634,26 @@ const bool compare_registered = register_command(
          command.add_option("a", args->scenarios, "Scenario A and scenario B (YAML)")
              ->required()
              ->expected(2);
+         command
+             .add_option("--kpis", args->kpis,
+                         "Only these KPIs, comma-separated (custsim kpis lists them), e.g. "
+                         "customers,profit,nps")
+             ->each([](const std::string& given) {
+                 if (given.empty()) {
+                     throw InputError(
+                         "--kpis: empty; give KPI names, e.g. --kpis customers,profit");
+                 }
+             });
+         command
+             .add_option("--csv", args->csv,
+                         "Also write the table as CSV: group, kpi, unit, a, b, difference, low, "
+                         "high, relative_change_percent, variance_ratio")
+             ->each([](const std::string& given) {
+                 if (given.empty()) {
+                     check_output(given, "--csv");
+                 }
+             });
+         add_plot(command, args->plot, "Also draw the changes with their intervals (PNG)");
          auto finish = experiment_options(command, *args);
          return std::function<int()>([args, finish] {
              finish();
@@ -421,6 +691,7 @@ const bool response_registered = register_command(
          command.add_option("--channel", args->channel, "The focal brand's channel")->required();
          command.add_option("--spend", args->spend, "Spend per day FROM:TO:STEPS, e.g. 0:200:5")
              ->required();
+         add_plot(command, args->plot, "Also draw the response curves with their intervals (PNG)");
          auto finish = experiment_options(command, *args);
          return std::function<int()>([args, finish] {
              finish();

@@ -1,8 +1,9 @@
 // custsim report: one self-contained HTML page from results files. The page is made by the
 // Python package's custsim.report (matplotlib for the plots, Jinja2 for the page), run with the
-// interpreter the module was built for; this command checks its input, finds them and runs it.
+// Python --plot uses (plot.hpp); this command checks its input, finds the package and runs it.
 #include "command.hpp"
 #include "commands.hpp"
+#include "plot.hpp"
 
 #include "custsim/error.hpp"
 
@@ -40,17 +41,6 @@ std::string python_path() {
 #endif
 }
 
-std::string interpreter() {
-    if (const char* python = std::getenv("CUSTSIM_PYTHON"); python && *python) {
-        return python;
-    }
-#ifdef CUSTSIM_PYTHON_EXECUTABLE
-    return CUSTSIM_PYTHON_EXECUTABLE;
-#else
-    return "/usr/bin/python3";
-#endif
-}
-
 /// Runs `python -m module args...` with the package on PYTHONPATH; returns its exit code.
 int run_python_module(const std::string& module, const std::vector<std::string>& args) {
     const std::string path = python_path();
@@ -60,7 +50,7 @@ int run_python_module(const std::string& module, const std::vector<std::string>&
                          "-DCUSTSIM_BUILD_PYTHON=ON, or set CUSTSIM_PYTHONPATH to the folder "
                          "holding custsim/)");
     }
-    const std::string python = interpreter();
+    const std::string python = plot_python(); // $CUSTSIM_PYTHON, else Debian's
     std::vector<std::string> argv{python, "-m", module};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> raw;

@@ -1,9 +1,11 @@
 // custsim run: every replicate of a scenario, a summary table, results in HDF5.
 #include "command.hpp"
 #include "commands.hpp"
+#include "plot.hpp"
 #include "progress.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/kpis.hpp"
 #include "custsim/resources.hpp"
 #include "custsim/results.hpp"
 #include "custsim/scenario.hpp"
@@ -16,6 +18,77 @@
 
 namespace custsim::cli {
 
+namespace {
+
+/// One series of a run plot: every replicate of `kpi` (times the market scale for counts and
+/// money), or of the sum of `kpis`.
+Json replicates_of(const Results& results, const std::string& label,
+                   const std::vector<std::string>& kpis) {
+    const std::size_t points = results.points();
+    std::vector<double> sum(results.replicates * points, 0.0);
+    for (const auto& name : kpis) {
+        const Kpi* kpi = find_kpi(name);
+        const double scale = kpi && kpi->scales_with_population() ? results.market_scale() : 1.0;
+        const auto& values = results.timeseries.at(name);
+        for (std::size_t k = 0; k < sum.size(); ++k) {
+            sum[k] += values[k] * scale;
+        }
+    }
+    Json rows = Json::array();
+    for (std::size_t r = 0; r < results.replicates; ++r) {
+        rows.push(std::vector<double>(sum.begin() + std::ptrdiff_t(r * points),
+                                      sum.begin() + std::ptrdiff_t((r + 1) * points)));
+    }
+    return Json::object().set("label", label).set("values", rows);
+}
+
+/// The funnel and the money over time, each with its band over replicates.
+Json run_plot(const Results& results, const std::string& name) {
+    const auto has = [&](const char* kpi) { return results.timeseries.count(kpi) > 0; };
+    Json funnel = Json::array();
+    for (const char* kpi : {"aware", "considering", "customers"}) {
+        if (has(kpi)) {
+            funnel.push(replicates_of(results, kpi, {kpi}));
+        }
+    }
+    Json panels = Json::array();
+    panels.push(
+        Json::object().set("title", "funnel").set("ylabel", "customers").set("series", funnel));
+    if (has("revenue") && has("profit")) {
+        std::vector<std::string> costs;
+        for (const auto& [kpi, values] : results.timeseries) {
+            if (kpi.size() > 5 && kpi.compare(kpi.size() - 5, 5, "_cost") == 0) {
+                costs.push_back(kpi);
+            }
+        }
+        Json money = Json::array();
+        money.push(replicates_of(results, "revenue", {"revenue"}));
+        money.push(replicates_of(results, "all costs", costs));
+        money.push(replicates_of(results, "profit", {"profit"}));
+        panels.push(Json::object()
+                        .set("title", "money, cumulative since day 0")
+                        .set("ylabel", "money")
+                        .set("series", money));
+    }
+    const std::string whom =
+        results.represents > 0
+            ? "the market of " + format_readable(results.represents, 0) + " people"
+            : format_readable(double(results.population), 0) + " customers";
+    char subtitle[240];
+    std::snprintf(subtitle, sizeof subtitle,
+                  "%u replicate%s, seed %llu; line: mean, band: lowest to highest replicate; %s",
+                  results.replicates, results.replicates == 1 ? "" : "s",
+                  static_cast<unsigned long long>(results.seed), whom.c_str());
+    return Json::object()
+        .set("title", name)
+        .set("subtitle", subtitle)
+        .set("xlabel", "day")
+        .set("x", results.time)
+        .set("panels", panels);
+}
+
+} // namespace
+
 int run(const RunArgs& args) {
     check_threads(args.threads, "--threads");
     const Scenario scenario = load_scenario(args.scenario, args.overrides);
@@ -23,6 +96,9 @@ int run(const RunArgs& args) {
                                    ? std::filesystem::path(args.scenario).stem().string() + ".h5"
                                    : args.output;
     check_output(output, "-o");
+    if (!args.plot.empty()) {
+        check_plot(args.plot, "--plot");
+    }
     if (!args.force) {
         check_run_size(scenario);
     }
@@ -53,6 +129,12 @@ int run(const RunArgs& args) {
         }
         std::printf("results: %s (%.1f s)\n", output.c_str(), seconds_since(start));
     }
+    if (!args.plot.empty()) {
+        draw_plot("panels", run_plot(results, scenario.name), args.plot);
+        if (!args.quiet) {
+            std::printf("plot: %s\n", args.plot.c_str());
+        }
+    }
     return 0;
 }
 
@@ -72,6 +154,8 @@ const bool registered = register_command(
          add_force(command, args->force);
          add_overrides(command, args->overrides);
          add_quiet(command, args->quiet, "No progress bar and no summary");
+         add_plot(command, args->plot,
+                  "Also draw the funnel and the money over time, with replicate bands (PNG)");
          return std::function<int()>([args, replicates, seed, seeded] {
              if (*replicates > 0) {
                  args->overrides.push_back("replicates=" + std::to_string(*replicates));

@@ -527,6 +527,11 @@ void write_results(const Results& results, const std::filesystem::path& path,
     });
 }
 
+void write_text(const std::filesystem::path& path, const std::string& text) {
+    write_atomically(
+        path, [&](const std::string&) { return std::vector<char>(text.begin(), text.end()); });
+}
+
 void write_datasets(const std::filesystem::path& path,
                     const std::map<std::string, std::vector<double>>& datasets,
                     const std::map<std::string, std::string>& attributes) {
@@ -658,6 +663,40 @@ Results read_results(const std::filesystem::path& path) {
         return read_checked(path);
     } catch (const std::runtime_error& e) {
         throw InputError(path.string() + ": not a custsim results file, or damaged: " + e.what());
+    }
+}
+
+std::map<std::string, Array> read_arrays(const std::filesystem::path& path) {
+    quiet_hdf5();
+    try {
+        std::vector<char> bytes = read_verified(path);
+        Handle file(open_image(bytes), H5Fclose, "open it (not an HDF5 file?)");
+        std::map<std::string, Array> arrays;
+        const auto read = [&](hid_t location, const std::string& name, const std::string& where) {
+            std::vector<hsize_t> dims;
+            {
+                Handle dataset(H5Dopen2(location, name.c_str(), H5P_DEFAULT), H5Dclose,
+                               "open " + where);
+                dims = numeric_shape(dataset, where);
+            }
+            arrays[where] = {{dims.begin(), dims.end()},
+                             read_array(location, name, dims, where, "as read")};
+        };
+        for (const auto& name : members(file, "/")) {
+            H5O_info_t info;
+            check(H5Oget_info_by_name(file, name.c_str(), &info, H5P_DEFAULT), "read /" + name);
+            if (info.type == H5O_TYPE_DATASET) {
+                read(file, name, "/" + name);
+            } else if (info.type == H5O_TYPE_GROUP) {
+                Handle group(H5Gopen2(file, name.c_str(), H5P_DEFAULT), H5Gclose, "open /" + name);
+                for (const auto& member : members(group, "/" + name)) {
+                    read(group, member, "/" + name + "/" + member);
+                }
+            }
+        }
+        return arrays;
+    } catch (const std::runtime_error& e) {
+        throw InputError(path.string() + ": " + e.what());
     }
 }
 

@@ -36,7 +36,9 @@ def _t95(df):
 def kpi_registry():
     """Every KPI the engine knows, as dicts: ``name`` (dataset name), ``key`` (key in
     ``Simulation.kpis``, or in ``ratios`` for end-of-run ratios), ``kind`` (stock, flow, ratio),
-    ``per`` (scalar, channel, brand, market), ``model`` (instant, journey, both), ``unit``,
+    ``per`` (scalar, channel, brand, market), ``model`` (instant, journey, both), ``group``
+    (customers, money, service, word of mouth, data: how ``custsim compare`` groups it),
+    ``headline`` (shown first in its group), ``unit``,
     ``format``, ``label``, ``description``, ``path`` (in the results file), ``final_only``,
     ``scales_with_population`` (a count or money: the market's figure is the sample's times
     ``Results.market_scale``)."""

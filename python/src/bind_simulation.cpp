@@ -115,6 +115,8 @@ py::list registry() {
         d["kind"] = to_string(kpi.kind);
         d["per"] = to_string(kpi.per);
         d["model"] = to_string(kpi.model);
+        d["group"] = to_string(kpi.group);
+        d["headline"] = kpi.headline;
         d["unit"] = kpi.unit;
         d["format"] = kpi.format;
         d["label"] = kpi.label;

@@ -113,7 +113,7 @@ def test_missing_file_exits_2():
     assert "no/such.yaml: cannot open the scenario file" in done.stderr
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "graph-stats", "bench", "kpis"])
+@pytest.mark.parametrize("command", ["run", "validate", "graph-stats", "bench", "kpis", "export"])
 def test_every_command_has_help(command):
     done = custsim(command, "--help")
     assert done.returncode == 0

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -209,4 +210,42 @@ TEST(Kpis, DocsTableIsTheRegistrys) {
         cell += kpi.path() + "`";
         EXPECT_NE(kpi_markdown().find(cell), std::string::npos) << kpi.name;
     }
+}
+
+TEST(Kpis, ReadableNumbersAreFixedPointWithThousandsSeparators) {
+    EXPECT_EQ(format_readable(1234567.5, 2), "1,234,567.50");
+    EXPECT_EQ(format_readable(-1234567.4, 0), "-1,234,567");
+    EXPECT_EQ(format_readable(999.9, 0), "1,000");
+    EXPECT_EQ(format_readable(123.0, 0), "123");
+    EXPECT_EQ(format_readable(-0.0004, 3), "0.000") << "no -0";
+    EXPECT_EQ(format_readable(1.5e15, 0), "1,500,000,000,000,000") << "never 1.5e+15";
+    EXPECT_EQ(format_readable(0.0123, 3), "0.012");
+    EXPECT_EQ(format_readable(std::nan(""), 2), "nan");
+    EXPECT_EQ(kpi_decimals(*find_kpi("market_share")), 3);
+    EXPECT_EQ(kpi_decimals(*find_kpi("customers")), 0);
+}
+
+TEST(Kpis, GroupsListEveryScalarOnceHeadlinesFirst) {
+    const auto ordered = kpis_by_group();
+    std::set<const Kpi*> seen(ordered.begin(), ordered.end());
+    std::size_t scalars = 0;
+    for (const Kpi& kpi : kpi_registry()) {
+        scalars += kpi.per == KpiPer::scalar;
+    }
+    EXPECT_EQ(ordered.size(), scalars);
+    EXPECT_EQ(seen.size(), scalars);
+    for (std::size_t k = 1; k < ordered.size(); ++k) {
+        const Kpi &before = *ordered[k - 1], &after = *ordered[k];
+        ASSERT_LE(before.group, after.group) << before.name << " then " << after.name;
+        if (before.group == after.group) {
+            EXPECT_GE(before.headline, after.headline) << before.name << " then " << after.name;
+        }
+    }
+    EXPECT_STREQ(ordered.front()->name, "customers");
+    EXPECT_EQ(find_kpi("profit")->group, KpiGroup::money);
+    EXPECT_TRUE(find_kpi("profit")->headline);
+    EXPECT_EQ(find_kpi("complaints_unresolved")->group, KpiGroup::service);
+    EXPECT_EQ(find_kpi("nps")->group, KpiGroup::word_of_mouth);
+    EXPECT_EQ(find_kpi("consented")->group, KpiGroup::data);
+    EXPECT_STREQ(to_string(KpiGroup::word_of_mouth), "word of mouth");
 }

@@ -29,6 +29,11 @@ def test_the_registry_describes_every_kpi():
         assert k["model"] in ("instant", "journey", "both")
         assert k["unit"] and k["label"] and k["description"] and k["format"].startswith("%")
         assert k["path"].endswith("/" + k["name"])
+        assert k["group"] in ("customers", "money", "service", "word of mouth", "data")
+        assert isinstance(k["headline"], bool)
+    by_name = {k["name"]: k for k in registry if k["per"] == "scalar"}
+    assert by_name["profit"]["group"] == "money" and by_name["profit"]["headline"]
+    assert by_name["nps"]["group"] == "word of mouth"
 
 
 def test_simulation_kpis_are_the_registered_kpis_of_its_model():

@@ -26,6 +26,10 @@ enum class KpiPer : std::uint8_t { scalar, channel, brand, market };
 /// Which model computes a KPI: the instant funnel (Bass) or the journey.
 enum class KpiModel : std::uint8_t { instant = 1, journey = 2, both = 3 };
 
+/// What part of the business a KPI speaks of: how `compare` (and reports) group them, in this
+/// order.
+enum class KpiGroup : std::uint8_t { customers, money, service, word_of_mouth, data };
+
 /// One KPI: what it is, where it is recorded and how to read it from Kpis.
 struct Kpi {
     const char* name; ///< dataset name in its group: /timeseries/<name>, /channels/<name>, ...
@@ -33,6 +37,8 @@ struct Kpi {
     KpiKind kind;
     KpiPer per;
     KpiModel model;
+    KpiGroup group;
+    bool headline; ///< business-relevant: shown first in its group
     const char* unit;
     const char* format;                     ///< printf format of one value, e.g. "%.0f"
     const char* label;                      ///< short heading for tables and plot legends
@@ -71,10 +77,20 @@ const Kpi* find_kpi(std::string_view name, KpiPer per = KpiPer::scalar);
 std::vector<std::string> kpi_items(const Scenario& scenario, KpiPer per);
 /// `value` printed with the KPI's format.
 std::string format_kpi(const Kpi& kpi, double value);
+/// Digits after the point in the KPI's format ("%.3f": 3).
+int kpi_decimals(const Kpi& kpi);
+/// `value` in fixed point with `decimals` digits and thousands separators, never in scientific
+/// notation: "-1,234,567.50"; "-0" is "0"; inf and NaN as "inf" and "nan".
+std::string format_readable(double value, int decimals);
+/// The scalar KPIs (ratios included) for people: by group in KpiGroup's order, headline KPIs
+/// first within a group, then in the registry's order.
+std::vector<const Kpi*> kpis_by_group();
 
 const char* to_string(KpiKind kind);
 const char* to_string(KpiPer per);
 const char* to_string(KpiModel model);
+/// "customers", "money", "service", "word of mouth", "data".
+const char* to_string(KpiGroup group);
 /// The registry as a Markdown table (docs/kpis.md holds a copy; a test compares them).
 std::string kpi_markdown();
 

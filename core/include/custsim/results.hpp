@@ -41,6 +41,9 @@ struct Results {
 /// never a half-written HDF5 file. `attributes` adds text attributes to the root.
 void write_results(const Results& results, const std::filesystem::path& path,
                    const std::map<std::string, std::string>& attributes = {});
+/// Writes a text file (a CSV table) with write_results's guarantee: a temporary file beside
+/// `path`, made durable and renamed over it only when complete.
+void write_text(const std::filesystem::path& path, const std::string& text);
 /// An n-dimensional array of doubles, row-major.
 struct Array {
     std::vector<std::uint64_t> shape;
@@ -59,6 +62,10 @@ void write_datasets(const std::filesystem::path& path,
 /// attributes and /time before anything is read; a file that does not fit (or that HDF5 cannot
 /// read) is an InputError naming the file and what is wrong.
 Results read_results(const std::filesystem::path& path);
+/// Every dataset of numbers at the root of a file custsim wrote and in its groups, by path
+/// ("/final/profit"), after checking the file's CRC-32 line (a sweep's results file, say).
+/// Throws InputError naming the file and what is wrong.
+std::map<std::string, Array> read_arrays(const std::filesystem::path& path);
 /// A text attribute of a file's root; empty if there is none. Throws InputError if the file
 /// cannot be opened.
 std::string read_text_attribute(const std::filesystem::path& path, const std::string& name);
