@@ -36,6 +36,8 @@ HEADLINE = ["aware", "customers", "market_share", "adopted", "adopted_by_wom", "
             "clv"]
 COMPARED = ["customers", "adopted", "market_share", "churned", "nps", "complaints_unresolved",
             "revenue", "margin", "media_cost", "service_cost", "profit", "roi", "clv"]
+# The order of the registry's groups (KpiGroup in core/include/custsim/kpis.hpp), as compare.
+GROUPS = ["customers", "money", "service", "word of mouth", "data"]
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
@@ -283,7 +285,8 @@ def comparison(runs, registry):
     order = [k for k in COMPARED if all(r.has(k) for r in runs)]
     for other in runs[1:]:
         rows, all_paired = [], True
-        for kpi in sorted(order, key=lambda k: (registry[k].get("group", ""), order.index(k))):
+        for kpi in sorted(order, key=lambda k: (GROUPS.index(registry[k]["group"]),
+                                                order.index(k))):
             mean, half, was_paired = paired(base, other, kpi)
             all_paired &= was_paired
             a = float(base.final(kpi).mean())
