@@ -265,8 +265,8 @@ class _Progress:
     of ``replicates`` x ``days`` simulated days (one unit a simulated day of one replicate).
 
     ``progress`` is None (a bar when interactive: a notebook, or a terminal), False, True (a
-    ``tqdm.auto`` bar: a widget in a notebook, a line on a terminal), or a tqdm-like object
-    (``total``, ``update(n)``) to feed, e.g. a ``tqdm(file=...)`` of one's own."""
+    tqdm text bar on standard error), or a tqdm-like object (``total``, ``update(n)``) to feed,
+    e.g. a ``tqdm(file=...)`` or a ``tqdm.notebook.tqdm()`` widget of one's own."""
 
     def __init__(self, progress, what, runs, replicates, days):
         if progress is None:
@@ -277,11 +277,10 @@ class _Progress:
         if progress is False:
             self.bar = None
         elif progress is True:
-            import warnings
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # tqdm.auto's notice that it chose a widget
-                from tqdm.auto import tqdm
-            self.bar = tqdm(total=self.total, desc=what, unit="day",
+            # tqdm's text bar, in a notebook too (redrawn in place in the cell's output): its
+            # widget needs ipywidgets >= 7, and Debian's 6 breaks headless execution (nbclient).
+            from tqdm import tqdm
+            self.bar = tqdm(total=self.total, desc=what, unit="day", mininterval=0.5,
                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
             self.own = True
         elif hasattr(progress, "update"):
