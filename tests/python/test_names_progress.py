@@ -26,6 +26,10 @@ def test_a_flight_is_read_and_changed_by_its_channel():
     s["brands.focal.media.tv.spend_per_day"] = 80
     assert s["brands.focal.media[0].spend_per_day"] == 80
     assert s["brands.rival.media.tv.spend_per_day"] == 100  # the rival's own TV flight
+    # Markets, segments, channels and brands by their name, as before.
+    s["segments.seniors.need_rate"] = 0.02
+    s["markets.home.consent_rate"] = 0.5
+    assert s["segments[2].need_rate"] == 0.02 and s["markets[0].consent_rate"] == 0.5
     with pytest.raises(KeyError, match=r"no flight on channel 'radio' \(known: tv, search, "):
         s["brands.focal.media.radio.spend_per_day"]
     with pytest.raises(ValueError, match="has no flight on channel 'radio'"):
