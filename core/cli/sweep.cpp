@@ -280,8 +280,8 @@ void check_before_running(const SweepArgs& args, const std::vector<Scenario>& sc
 
 /// Runs point i and writes its part, fingerprinted and checksummed.
 void run_point(const SweepPoints& points, const std::filesystem::path& parts, std::size_t i,
-               int threads) {
-    const Results results = run_scenario(points.scenarios[i], threads);
+               int threads, const Progress& progress = {}) {
+    const Results results = run_scenario(points.scenarios[i], threads, progress);
     write_results(results, part_path(parts, i),
                   {{"point_fingerprint", points.fingerprints[i]},
                    {"checksum", std::to_string(checksum(results))}});
@@ -423,7 +423,7 @@ void run_missing(const SweepArgs& args, const SweepPoints& points, int ranks,
                  const std::filesystem::path& output, FinishedPoints& finished) {
     const std::size_t N = points.size();
     auto last_write = std::chrono::steady_clock::now();
-    ProgressBar bar(std::uint32_t(N), 1.0, !args.quiet);
+    ProgressBar bar(std::uint32_t(N), 1.0, !args.quiet, "point");
     auto collect = [&](std::size_t i) {
         finished.collect(i);
         if (std::chrono::steady_clock::now() - last_write > std::chrono::seconds(10)) {
@@ -442,7 +442,14 @@ void run_missing(const SweepArgs& args, const SweepPoints& points, int ranks,
     };
     if (ranks == 1) {
         for (int i = next_missing(); i >= 0; i = next_missing()) {
-            run_point(points, finished.parts(), std::size_t(i), args.threads);
+            // Within the point too; Ctrl-C still lets the point finish (it is kept).
+            const Scenario& s = points.scenarios[std::size_t(i)];
+            run_point(points, finished.parts(), std::size_t(i), args.threads,
+                      [&](std::uint32_t replicate, double day) {
+                          bar.update(std::uint32_t(finished.finished()),
+                                     (replicate + day / s.days) / s.replicates);
+                          return true;
+                      });
             collect(std::size_t(i));
         }
         return;

@@ -195,13 +195,13 @@ std::string read_sweep_text(const std::filesystem::path& path) {
     return buffer.str();
 }
 
-/// The base scenario file, relative to the sweep file; it must exist.
-std::filesystem::path read_base(const YamlNode& root, const std::filesystem::path& path) {
+/// The base scenario file, relative to `folder` (the sweep file's); it must exist.
+std::filesystem::path read_base(const YamlNode& root, const std::filesystem::path& folder) {
     const auto* base = root.find("base");
     if (!base) {
         fail(root, "base", "a sweep needs the base scenario file");
     }
-    const auto file = (path.parent_path() / text(*base, "base")).lexically_normal();
+    const auto file = (folder / text(*base, "base")).lexically_normal();
     if (!std::filesystem::exists(file)) {
         fail(*base, "base", "no such file " + file.string());
     }
@@ -363,15 +363,20 @@ void read_derived(const YamlNode& root, Sweep& sweep) {
 } // namespace
 
 Sweep load_sweep(const std::filesystem::path& path) {
+    return parse_sweep(read_sweep_text(path), path.string(), path.parent_path());
+}
+
+Sweep parse_sweep(std::string_view yaml, const std::string& name,
+                  const std::filesystem::path& base_dir) {
     Sweep sweep;
-    sweep.text = read_sweep_text(path);
-    const YamlNode root = parse_yaml(sweep.text, path.string());
+    sweep.text = std::string(yaml);
+    const YamlNode root = parse_yaml(sweep.text, name);
     if (root.kind != YamlNode::Kind::map) {
         fail(root, "(top level)", "a sweep must be a map of keys");
     }
     only_keys(root, "",
               {"base", "set", "parameters", "derived", "design", "points", "seed", "timeseries"});
-    sweep.base = read_base(root, path);
+    sweep.base = read_base(root, base_dir);
     read_set(root, sweep);
     read_design(root, sweep);
     read_scalars(root, sweep);

@@ -513,6 +513,68 @@ void merge_yaml(YamlNode& base, const YamlNode& over) {
     merge_at(base, over, "");
 }
 
+namespace {
+/// "a, b, c": the listed names, each once, in order.
+std::string joined_names(const std::vector<std::string>& names) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (std::find(names.begin(), names.begin() + std::ptrdiff_t(i), names[i]) ==
+            names.begin() + std::ptrdiff_t(i)) {
+            out += (out.empty() ? "" : ", ") + names[i];
+        }
+    }
+    return out.empty() ? "none" : out;
+}
+
+/// The scalar value of `key` in a map item, or null.
+const std::string* scalar_of(const YamlNode& item, std::string_view key) {
+    const auto* value = item.kind == YamlNode::Kind::map ? item.find(key) : nullptr;
+    return value && value->kind == YamlNode::Kind::scalar ? &value->scalar : nullptr;
+}
+
+/// The item of a list that `name` addresses: the one whose `name` it is or, in a brand's
+/// `media` (flights have no name), the one flight on that channel. A channel with several
+/// flights (one per market, say) is refused with their positions rather than guessed.
+YamlNode& named_item(YamlNode& list, const std::string& name, const std::string& walked,
+                     const std::string& origin) {
+    const bool flights = walked == "media" || (walked.size() > 6 && walked.ends_with(".media"));
+    const char* naming = flights ? "channel" : "name";
+    std::vector<std::size_t> found;
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < list.items.size(); ++i) {
+        if (const auto* item_name = scalar_of(list.items[i], naming)) {
+            names.push_back(*item_name);
+            if (*item_name == name) {
+                found.push_back(i);
+            }
+        }
+    }
+    if (found.empty() && flights) {
+        throw ScenarioError(origin + ": " + walked + ": has no flight on channel '" + name +
+                            "' (its flights are on: " + joined_names(names) +
+                            "); to add one, set the whole list: " + walked +
+                            "=[{channel: ..., spend_per_day: ...}, ...]");
+    }
+    if (found.empty()) {
+        throw ScenarioError(origin + ": " + walked + ": has no item named '" + name +
+                            "' (names: " + joined_names(names) + ")");
+    }
+    if (found.size() > 1 && flights) {
+        std::string positions;
+        for (const auto i : found) {
+            const auto* market = scalar_of(list.items[i], "market");
+            positions += (positions.empty() ? "" : ", ") + walked + "[" + std::to_string(i) + "]" +
+                         (market ? " (market " + *market + ")" : std::string());
+        }
+        throw ScenarioError(
+            origin + ": " + walked + "." + name + ": " + std::to_string(found.size()) +
+            " flights are on channel '" + name +
+            "', so the name does not say which; address one by position: " + positions);
+    }
+    return list.items[found.front()];
+}
+} // namespace
+
 void apply_override(YamlNode& root, std::string_view assignment) {
     const auto origin = "--set " + std::string(assignment);
     const auto equals = assignment.find('=');
@@ -541,14 +603,7 @@ void apply_override(YamlNode& root, std::string_view assignment) {
             continue;
         }
         if (node->kind == YamlNode::Kind::sequence) {
-            auto item = std::find_if(node->items.begin(), node->items.end(), [&](auto& it) {
-                const auto* name = it.find("name");
-                return name && name->scalar == part;
-            });
-            if (item == node->items.end()) {
-                throw ScenarioError(origin + ": " + walked + ": has no item named '" + part + "'");
-            }
-            node = &*item;
+            node = &named_item(*node, part, walked, origin);
         } else {
             if (node->kind != YamlNode::Kind::map) {
                 node->kind = YamlNode::Kind::map;

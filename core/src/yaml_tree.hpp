@@ -55,7 +55,9 @@ YamlNode read_yaml_file(const std::filesystem::path& path);
 /// items all have a `name` merge item by item; a name twice in `over` is refused.
 void merge_yaml(YamlNode& base, const YamlNode& over);
 /// Applies `a.b[2].c=value` (value is YAML); a sequence of maps can also be indexed by an
-/// item's `name` (`channels.tv.adoption_rate=0.1`). The path is names joined by dots and
+/// item's `name` (`channels.tv.adoption_rate=0.1`), and a brand's `media` by a flight's
+/// `channel` (`brands.focal.media.tv.spend_per_day=80`; refused, listing the positions, when
+/// the brand has several flights on that channel). The path is names joined by dots and
 /// decimal indices in brackets; `extends` cannot be set.
 void apply_override(YamlNode& root, std::string_view assignment);
 /// How a value is named in a message: 'text', a list, a map, nothing.

@@ -13,6 +13,7 @@ The engine is the private extension ``custsim._core``; this module is the API. B
 from __future__ import annotations
 
 import math
+import sys
 import time as _time
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from . import _core
 
 __version__ = _core.__version__
 __all__ = ["Scenario", "Results", "Simulation", "load_scenario", "run", "read_results",
-           "compare", "attribute", "response", "sweep", "read_sweep", "kpi_registry"]
+           "compare", "attribute", "response", "sweep", "sweep_yaml", "read_sweep",
+           "kpi_registry"]
 
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060,
@@ -64,11 +66,31 @@ def _split_key(key):
     return parts
 
 
+def _named_item(items, name, key, walked):
+    """The item of a list that a name addresses, as ``--set`` finds it: the one whose ``name``
+    it is or, in a brand's ``media``, the one flight on that channel (several flights on the
+    channel are refused with their positions)."""
+    flights = walked == "media" or walked.endswith(".media")
+    naming = "channel" if flights else "name"
+    found = [i for i, item in enumerate(items)
+             if isinstance(item, dict) and item.get(naming) == name]
+    names = list(dict.fromkeys(item.get(naming) for item in items if isinstance(item, dict)
+                               and naming in item))
+    if not found:
+        what = f"no flight on channel '{name}'" if flights else f"no item named '{name}'"
+        raise KeyError(f"{key}: {walked} has {what} (known: {', '.join(names) or 'none'})")
+    if len(found) > 1:
+        raise KeyError(f"{key}: {len(found)} flights are on channel '{name}'; address one by "
+                       f"position: " + ", ".join(f"{walked}[{i}]" for i in found))
+    return items[found[0]]
+
+
 class Scenario:
     """A scenario file plus changes, read and changed by dotted key.
 
     ``s["brands.focal.price"]``, ``s["channels[0].cpm"]`` or ``s["channels.tv.cpm"]`` read a value;
-    assigning one checks the whole scenario again (a bad value raises ValueError at once).
+    a brand's flights go by channel: ``s["brands.focal.media.tv.spend_per_day"]``. Assigning one
+    checks the whole scenario again (a bad value raises ValueError at once).
     """
 
     def __init__(self, path, overrides=()):
@@ -79,19 +101,19 @@ class Scenario:
     def __getitem__(self, key):
         import yaml
         node = yaml.safe_load(self._core.to_yaml())
+        walked = []
         for part in _split_key(key):
             if part.startswith("["):
+                if not isinstance(node, list) or int(part[1:-1]) >= len(node):
+                    raise KeyError(f"{key}: {'.'.join(walked)} has no item {part}")
                 node = node[int(part[1:-1])]
             elif isinstance(node, list):
-                matches = [item for item in node if isinstance(item, dict)
-                           and item.get("name") == part]
-                if not matches:
-                    raise KeyError(f"{key}: no item named '{part}'")
-                node = matches[0]
+                node = _named_item(node, part, key, ".".join(walked))
             else:
-                if part not in node:
+                if not isinstance(node, dict) or part not in node:
                     raise KeyError(f"{key}: no key '{part}'")
                 node = node[part]
+            walked.append(part)
         return node
 
     def __setitem__(self, key, value):
@@ -226,6 +248,83 @@ class Results:
                 f"{len(self._timeseries)} KPIs)")
 
 
+def _interactive():
+    """In a Jupyter notebook, or standard error is a terminal."""
+    shell = sys.modules.get("IPython")
+    try:
+        if shell is not None and "IPKernelApp" in shell.get_ipython().config:
+            return True
+    except AttributeError:  # IPython imported, but no shell running
+        pass
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Progress:
+    """Feeds a progress bar from the engine's ``progress(run, replicate, day)``: ``runs`` runs
+    of ``replicates`` x ``days`` simulated days (one unit a simulated day of one replicate).
+
+    ``progress`` is None (a bar when interactive: a notebook, or a terminal), False, True (a
+    tqdm text bar on standard error), or a tqdm-like object (``total``, ``update(n)``) to feed,
+    e.g. a ``tqdm(file=...)`` or a ``tqdm.notebook.tqdm()`` widget of one's own."""
+
+    def __init__(self, progress, what, runs, replicates, days):
+        if progress is None:
+            progress = _interactive()
+        self.total = float(runs * replicates * days)
+        self.replicates, self.days = replicates, days
+        self.position, self.offset, self.own = 0.0, 0.0, False
+        if progress is False:
+            self.bar = None
+        elif progress is True:
+            # tqdm's text bar, in a notebook too (redrawn in place in the cell's output): its
+            # widget needs ipywidgets >= 7, and Debian's 6 breaks headless execution (nbclient).
+            from tqdm import tqdm
+            self.bar = tqdm(total=self.total, desc=what, unit="day", mininterval=0.5,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+            self.own = True
+        elif hasattr(progress, "update"):
+            self.bar = progress
+            if hasattr(progress, "reset"):
+                progress.reset(total=self.total)
+            else:
+                progress.total = self.total
+        else:
+            raise ValueError(f"progress: must be None, True, False or a tqdm-like bar "
+                             f"(with update(n)), got {progress!r}")
+
+    @property
+    def hook(self):
+        """The callable for ``_core`` (None without a bar: the engine then only checks Ctrl-C)."""
+        return self if self.bar is not None else None
+
+    def __call__(self, run, replicate, day):
+        self.advance(self.offset + (run * self.replicates + replicate) * self.days + day)
+
+    def advance(self, to):
+        to = min(max(to, self.position), self.total)
+        if to > self.position:
+            self.bar.update(to - self.position)
+            self.position = to
+
+    def next_run(self):
+        """A sweep: the next point is a run of its own, after those done."""
+        self.offset += self.replicates * self.days
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, error, *_):
+        if self.bar is not None:
+            if error is None:
+                self.advance(self.total)
+            if self.own:
+                self.bar.close()
+        return False
+
+
 def _resolve(scenario, replicates=None, seed=None):
     if isinstance(scenario, (str, Path)):
         scenario = Scenario(scenario)
@@ -247,12 +346,14 @@ def _check_threads(threads):
     return int(threads)
 
 
-def run(scenario, replicates=None, seed=None, threads=0, policy=None, every=7, force=False):
+def run(scenario, replicates=None, seed=None, threads=0, policy=None, every=7, force=False,
+        progress=None):
     """Runs every replicate. ``policy(kpis, day)`` (optional) is called every ``every`` days
     with the current KPIs and returns the focal brand's spend per day by channel name (None:
     back to the scenario's plan). The engine's run loop calls it, so the results have the same
     layout as without a policy. A run larger than this machine's memory or the work limit
-    raises ValueError unless ``force`` (docs/reliability.md)."""
+    raises ValueError unless ``force`` (docs/reliability.md). ``progress``: a bar (None: when
+    interactive; True, False, or a tqdm-like bar to feed); Ctrl-C stops a run either way."""
     threads = _check_threads(threads)
     if isinstance(every, bool) or not isinstance(every, (int, float, np.number)) \
             or not math.isfinite(every) or every <= 0:
@@ -260,8 +361,10 @@ def run(scenario, replicates=None, seed=None, threads=0, policy=None, every=7, f
     s = _resolve(scenario, replicates, seed)
     if not force:
         _core.check_run_size(s._core)
+    bar = _Progress(progress, "run", 1, s.replicates, s.days)
     if policy is None:
-        return Results._from_core(_core.run_scenario(s._core, threads))
+        with bar:
+            return Results._from_core(_core.run_scenario(s._core, threads, progress=bar.hook))
     calls, spent = 0, 0.0
 
     def observe(sim):
@@ -272,7 +375,9 @@ def run(scenario, replicates=None, seed=None, threads=0, policy=None, every=7, f
         calls += 1
         return True
 
-    results = Results._from_core(_core.run_scenario(s._core, threads, observe, float(every)))
+    with bar:
+        results = Results._from_core(_core.run_scenario(s._core, threads, observe, float(every),
+                                                        bar.hook))
     results.policy_calls = calls
     results.policy_seconds_per_call = spent / max(calls, 1)
     return results
@@ -342,45 +447,108 @@ def _frame(rows):
     return pd.DataFrame(flat)
 
 
-def compare(a, b, replicates=None, seed=None, threads=0):
+def compare(a, b, replicates=None, seed=None, threads=0, progress=None):
     """Paired differences B - A of every final KPI under common random numbers (a DataFrame
-    indexed by KPI: a, b, mean, low, high, sign_certain, variance_ratio)."""
+    indexed by KPI: a, b, mean, low, high, sign_certain, variance_ratio). ``progress`` as in
+    ``run`` (over the three runs: A, B, and B with another seed)."""
     sa, sb = _resolve(a, replicates, seed), _resolve(b, replicates, seed)
-    rows, _, _ = _core.compare(sa._core, sb._core, _check_threads(threads))
+    threads = _check_threads(threads)
+    with _Progress(progress, "compare", 3, sa.replicates, sa.days) as bar:
+        rows, _, _ = _core.compare(sa._core, sb._core, threads, bar.hook)
     return _frame(rows).set_index("kpi")
 
 
-def attribute(scenario, replicates=None, seed=None, threads=0):
-    """Each bought channel's incremental effect (run without it, same seed) beside last touch."""
+def attribute(scenario, replicates=None, seed=None, threads=0, progress=None):
+    """Each bought channel's incremental effect (run without it, same seed) beside last touch.
+    ``progress`` as in ``run``."""
     s = _resolve(scenario, replicates, seed)
-    return _frame(_core.attribute(s._core, _check_threads(threads))).set_index("channel")
+    threads = _check_threads(threads)
+    bought = {f["channel"] for f in s["brands[0].media"]} if s.brands else set()
+    with _Progress(progress, "attribute", 1 + len(bought), s.replicates, s.days) as bar:
+        rows = _core.attribute(s._core, threads, bar.hook)
+    return _frame(rows).set_index("channel")
 
 
-def response(scenario, channel, spends_per_day, replicates=None, seed=None, threads=0):
-    """Incremental KPIs of one channel's spend per day against none, with marginal ROI."""
+def response(scenario, channel, spends_per_day, replicates=None, seed=None, threads=0,
+             progress=None):
+    """Incremental KPIs of one channel's spend per day against none, with marginal ROI.
+    ``progress`` as in ``run``."""
     s = _resolve(scenario, replicates, seed)
     spends = [float(x) for x in spends_per_day]
     if not spends:
         raise ValueError("spends_per_day: give at least one spend per day")
-    return _frame(_core.response(s._core, channel, spends, _check_threads(threads)))
+    threads = _check_threads(threads)
+    with _Progress(progress, "response", len(spends) + 1, s.replicates, s.days) as bar:
+        rows = _core.response(s._core, channel, spends, threads, bar.hook)
+    return _frame(rows)
 
 
-def sweep(path, threads=0):
-    """Runs a sweep file in this process: a DataFrame of parameters and final KPIs, one row
-    per point and replicate (``custsim sweep`` runs the same over MPI, resumably)."""
+def _plain(value):
+    """Numbers, text, lists and dicts as YAML writes them (numpy arrays and numbers as lists and
+    numbers)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise ValueError(f"a sweep: {value!r} ({type(value).__name__}) is not a number, text, list "
+                     f"or dict")
+
+
+def sweep_yaml(spec, folder="."):
+    """A sweep given as a dict (the keys of a sweep file: ``base``, ``set``, ``parameters``,
+    ``derived``, ``design``, ...) as the text of a sweep file, for ``custsim sweep``. ``base``
+    is a scenario file or a ``Scenario`` (its file, its changes put first in ``set``); a
+    relative file is relative to the current folder and is written relative to ``folder``, where
+    the file will be."""
+    import os
+    import yaml
+    if not isinstance(spec, dict):
+        raise ValueError(f"a sweep: must be a dict of a sweep file's keys, got {spec!r}")
+    spec = dict(spec)
+    base = spec.get("base")
+    if isinstance(base, Scenario):
+        spec["set"] = base.overrides + list(spec.get("set") or [])
+        base = base.path
+    if isinstance(base, (str, Path)):
+        spec["base"] = os.path.relpath(os.path.abspath(base), os.path.abspath(folder))
+    return yaml.safe_dump(_plain(spec), sort_keys=False, default_flow_style=False, width=100)
+
+
+def _load_sweep(spec):
+    if isinstance(spec, dict):
+        return _core.parse_sweep(sweep_yaml(spec), "sweep (from a dict)", ".")
+    return _core.load_sweep(str(spec))
+
+
+def sweep(spec, threads=0, progress=None):
+    """Runs a sweep in this process: a DataFrame of parameters and final KPIs, one row per point
+    and replicate (``custsim sweep`` runs the same over MPI, resumably). ``spec`` is a sweep
+    file, or a dict of its keys (``sweep_yaml``) whose ``base`` may be a ``Scenario``.
+    ``progress`` as in ``run``."""
     import pandas as pd
     threads = _check_threads(threads)
-    spec = _core.load_sweep(str(path))
+    spec = _load_sweep(spec)
+    points = _core.sweep_points(spec)
+    scenarios = [_core.load_scenario(str(spec.base), _core.point_overrides(spec, values))
+                 for values in points]
     rows = []
-    for i, values in enumerate(_core.sweep_points(spec)):
-        scenario = _core.load_scenario(str(spec.base), _core.point_overrides(spec, values))
-        r = _core.run_scenario(scenario, threads)
-        final = r.final
-        for rep in range(r.replicates):
-            row = {"point": i, "replicate": rep}
-            row.update(dict(zip(spec.parameters, values)))
-            row.update({kpi: float(v[rep]) for kpi, v in final.items()})
-            rows.append(row)
+    first = scenarios[0]
+    with _Progress(progress, "sweep", len(points), first.replicates, first.days) as bar:
+        for i, (values, scenario) in enumerate(zip(points, scenarios)):
+            r = _core.run_scenario(scenario, threads, progress=bar.hook)
+            bar.next_run()
+            final = r.final
+            for rep in range(r.replicates):
+                row = {"point": i, "replicate": rep}
+                row.update(dict(zip(spec.parameters, values)))
+                row.update({kpi: float(v[rep]) for kpi, v in final.items()})
+                rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -23,12 +23,10 @@ py::dict difference(const Difference& d) {
 void bind_experiment(py::module_& m) {
     m.def(
         "compare",
-        [](const Scenario& a, const Scenario& b, int threads) {
-            Comparison c;
-            {
-                py::gil_scoped_release release;
-                c = compare(a, b, threads);
-            }
+        [](const Scenario& a, const Scenario& b, int threads, py::object progress) {
+            PythonProgress hook(std::move(progress));
+            const Comparison c =
+                without_gil(hook, [&] { return compare(a, b, threads, std::ref(hook)); });
             py::list rows;
             for (const auto& r : c.rows) {
                 py::dict row = difference(r.difference);
@@ -40,15 +38,13 @@ void bind_experiment(py::module_& m) {
             }
             return py::make_tuple(rows, c.a, c.b);
         },
-        py::arg("a"), py::arg("b"), py::arg("threads") = 0);
+        py::arg("a"), py::arg("b"), py::arg("threads") = 0, py::arg("progress") = py::none());
     m.def(
         "attribute",
-        [](const Scenario& s, int threads) {
-            std::vector<ChannelAttribution> rows;
-            {
-                py::gil_scoped_release release;
-                rows = attribute(s, threads);
-            }
+        [](const Scenario& s, int threads, py::object progress) {
+            PythonProgress hook(std::move(progress));
+            const auto rows =
+                without_gil(hook, [&] { return attribute(s, threads, std::ref(hook)); });
             py::list out;
             for (const auto& r : rows) {
                 py::dict row;
@@ -67,16 +63,14 @@ void bind_experiment(py::module_& m) {
             }
             return out;
         },
-        py::arg("scenario"), py::arg("threads") = 0);
+        py::arg("scenario"), py::arg("threads") = 0, py::arg("progress") = py::none());
     m.def(
         "response",
         [](const Scenario& s, const std::string& channel, const std::vector<double>& spends,
-           int threads) {
-            std::vector<ResponsePoint> points;
-            {
-                py::gil_scoped_release release;
-                points = response(s, channel, spends, threads);
-            }
+           int threads, py::object progress) {
+            PythonProgress hook(std::move(progress));
+            const auto points = without_gil(
+                hook, [&] { return response(s, channel, spends, threads, std::ref(hook)); });
             py::list out;
             for (const auto& p : points) {
                 py::dict row;
@@ -92,7 +86,8 @@ void bind_experiment(py::module_& m) {
             }
             return out;
         },
-        py::arg("scenario"), py::arg("channel"), py::arg("spends_per_day"), py::arg("threads") = 0);
+        py::arg("scenario"), py::arg("channel"), py::arg("spends_per_day"), py::arg("threads") = 0,
+        py::arg("progress") = py::none());
     m.def("with_channel_spend", &with_channel_spend, py::arg("scenario"), py::arg("channel"),
           py::arg("spend_per_day"));
 }

@@ -57,6 +57,7 @@ void bind_scenario(py::module_& m) {
             return keys;
         });
     m.def("load_sweep", &load_sweep, py::arg("path"));
+    m.def("parse_sweep", &parse_sweep, py::arg("text"), py::arg("name"), py::arg("base_dir"));
     m.def("sweep_points", &sweep_points, py::arg("sweep"));
     m.def("point_overrides", &point_overrides, py::arg("sweep"), py::arg("values"));
 }

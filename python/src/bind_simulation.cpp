@@ -192,7 +192,7 @@ void bind_results(py::module_& m) {
 void bind_run_functions(py::module_& m) {
     m.def(
         "run_scenario",
-        [](const Scenario& s, int threads, py::object observe, double every) {
+        [](const Scenario& s, int threads, py::object observe, double every, py::object progress) {
             Observer observer;
             if (!observe.is_none()) {
                 observer.every_days = every;
@@ -201,13 +201,15 @@ void bind_run_functions(py::module_& m) {
                     return observe(py::cast(&sim, py::return_value_policy::reference)).cast<bool>();
                 };
             }
-            py::gil_scoped_release release;
-            return run_scenario(s, threads, {}, nullptr, observer);
+            PythonProgress hook(std::move(progress));
+            return without_gil(
+                hook, [&] { return run_scenario(s, threads, std::ref(hook), nullptr, observer); });
         },
         py::arg("scenario"), py::arg("threads") = 0, py::arg("observe") = py::none(),
-        py::arg("every") = 0.0,
+        py::arg("every") = 0.0, py::arg("progress") = py::none(),
         "Every replicate of a scenario; observe(simulation) -> bool is called every `every` "
-        "days before the step (false stops the replicate)");
+        "days before the step (false stops the replicate); progress(run, replicate, day) at most "
+        "every 0.2 s (Ctrl-C stops the run)");
     m.def("read_results", &read_results, py::arg("path"));
     m.def("kpi_registry", &registry, "Every KPI: name, key, kind, per, model, unit, format, ...");
     m.def(

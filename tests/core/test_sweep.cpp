@@ -89,3 +89,25 @@ TEST(Sweep, ErrorsNameTheFileLineAndKey) {
     EXPECT_THROW(sweep_of("design: latin_hypercube\nparameters: [{key: seed, from: 1, to: 5}]\n"),
                  ScenarioError); // no points
 }
+
+TEST(Sweep, ParsedFromTextWithItsBaseRelativeToAGivenFolder) {
+    const std::filesystem::path scenarios = std::string(CUSTSIM_SOURCE_DIR) + "/scenarios";
+    const auto s = parse_sweep("base: baseline.yaml\nparameters:\n"
+                               "  - {key: brands.focal.media.search.spend_per_day, values: [7]}\n",
+                               "a dict", scenarios);
+    EXPECT_EQ(s.base, (scenarios / "baseline.yaml").lexically_normal());
+    const auto overrides = point_overrides(s, sweep_points(s).front());
+    EXPECT_EQ(overrides, (std::vector<std::string>{"brands.focal.media.search.spend_per_day=7"}));
+    const Scenario point = load_scenario(s.base, overrides);
+    EXPECT_EQ(point.brands[0].media[1].channel, "search");
+    EXPECT_EQ(point.brands[0].media[1].spend_per_day, 7);
+    std::string message;
+    try {
+        parse_sweep("base: baseline.yaml\nparameters:\n  - {key: days, values: [1]}\n", "a dict",
+                    "/no/such/folder");
+    } catch (const ScenarioError& e) {
+        message = e.what();
+    }
+    EXPECT_EQ(message.rfind("a dict:1: base: no such file /no/such/folder/baseline.yaml", 0), 0u)
+        << message;
+}

@@ -204,6 +204,32 @@ TEST(YamlTree, OverridePathsAreNamesDotsAndDecimalIndices) {
     EXPECT_EQ(root.find("days")->scalar, "3"); // nothing changed by the refusals
 }
 
+TEST(YamlTree, OverridesAddressFlightsByChannelAndListNamesWhenUnknown) {
+    auto root = parse_yaml("brands:\n  - name: focal\n    media:\n"
+                           "      - {channel: tv, spend_per_day: 60, market: home}\n"
+                           "      - {channel: search, spend_per_day: 40}\n"
+                           "      - {channel: tv, spend_per_day: 20, market: abroad}\n",
+                           "t");
+    apply_override(root, "brands.focal.media.search.spend_per_day=80");
+    apply_override(root, "brands[0].media.search.from=7");
+    const auto& media = root.find("brands")->items[0].find("media")->items;
+    EXPECT_EQ(media[1].find("spend_per_day")->scalar, "80");
+    EXPECT_EQ(media[1].find("from")->scalar, "7");
+    // Two flights on tv: refused, naming both positions and their markets; nothing changes.
+    const auto twice =
+        error_of([&] { apply_override(root, "brands.focal.media.tv.spend_per_day=1"); });
+    EXPECT_CONTAINS(twice, "--set brands.focal.media.tv.spend_per_day=1: brands.focal.media.tv: 2 "
+                           "flights are on channel 'tv'");
+    EXPECT_CONTAINS(twice, "brands.focal.media[0] (market home), brands.focal.media[2] (market "
+                           "abroad)");
+    EXPECT_EQ(media[0].find("spend_per_day")->scalar, "60");
+    EXPECT_CONTAINS(error_of([&] { apply_override(root, "brands.focal.media.radio.from=1"); }),
+                    "brands.focal.media: has no flight on channel 'radio' (its flights are on: "
+                    "tv, search)");
+    EXPECT_CONTAINS(error_of([&] { apply_override(root, "brands.rival.price=1"); }),
+                    "brands: has no item named 'rival' (names: focal)");
+}
+
 TEST(YamlTree, MergeRefusesANameTwiceInOneList) {
     auto base = parse_yaml("channels: [{name: tv, cpm: 1}, {name: search, cpm: 2}]\n", "p");
     const auto over =

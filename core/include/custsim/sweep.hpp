@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace custsim {
@@ -44,6 +45,10 @@ bool is_sweep_file(const std::filesystem::path& path);
 
 /// Reads a sweep file; errors name the file, line and key (ScenarioError).
 Sweep load_sweep(const std::filesystem::path& path);
+/// The same from text (Python builds it from a dict): `name` stands for the file in messages and
+/// `base_dir` is the folder `base:` is relative to.
+Sweep parse_sweep(std::string_view yaml, const std::string& name,
+                  const std::filesystem::path& base_dir);
 
 /// The design: values[point][parameter].
 std::vector<std::vector<double>> sweep_points(const Sweep& sweep);
