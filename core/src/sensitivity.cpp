@@ -7,13 +7,18 @@
 #include "yaml_tree.hpp"
 
 #include <boost/random/sobol.hpp>
+#include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <set>
+#include <thread>
 
 namespace custsim {
 
@@ -403,7 +408,7 @@ void check_numeric(const std::string& key) {
     if (found == keys.end() && map != keys.end()) {
         return;
     }
-    const std::string what = found != keys.end() ? "a " + found->type : "not a number";
+    const std::string what = found != keys.end() ? "of type " + found->type : "not a number";
     throw InputError("sensitivity: " + key + " (" + path + ") is " + what +
                      "; only keys of type number can be varied (custsim keys lists them)" +
                      (found != keys.end() && found->type == "whole number"
@@ -468,6 +473,98 @@ std::string graph_text(const Scenario& scenario) {
     return to_yaml(graph_only);
 }
 
+/// The scenario's graph, built once, if no input changes it (a graph key moves at one end of
+/// its range at least); else null: each run builds its own.
+std::shared_ptr<const SocialGraph> shared_graph(const Scenario& scenario,
+                                                const std::vector<SensitivityInput>& inputs) {
+    const std::string base = graph_text(scenario);
+    for (const auto end : {&SensitivityInput::low, &SensitivityInput::high}) {
+        std::vector<double> values;
+        for (const auto& input : inputs) {
+            values.push_back(input.*end);
+        }
+        if (graph_text(with_inputs(scenario, inputs, values)) != base) {
+            return nullptr;
+        }
+    }
+    return build_graph(scenario);
+}
+
+/// Evaluation e: the scenario at the design's point, its KPI's final values into `out`.
+void evaluate(const Scenario& scenario, const std::string& kpi, std::size_t e,
+              const std::shared_ptr<const SocialGraph>& graph, int threads,
+              const Progress& progress, Sensitivity& out) {
+    const auto& inputs = out.design.inputs;
+    std::vector<double> values(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        values[i] = out.design.value(e, i);
+    }
+    const Scenario point = with_inputs(scenario, inputs, values);
+    if (graph) {
+        check_graph_size(point, graph->num_customers());
+    }
+    const Results results = run_scenario(point, threads, progress, graph);
+    const auto& final = results.final.at(kpi);
+    std::copy(final.begin(), final.end(),
+              out.replicates.begin() + std::ptrdiff_t(e * scenario.replicates));
+    out.outputs[e] = std::accumulate(final.begin(), final.end(), 0.0) / double(final.size());
+}
+
+using Evaluation = std::function<void(std::size_t e, int threads, const Progress& progress)>;
+
+/// One evaluation after another, each on `threads` threads.
+void one_by_one(std::size_t evaluations, int threads, const Evaluation& evaluation,
+                const SensitivityProgress& progress) {
+    for (std::size_t e = 0; e < evaluations; ++e) {
+        Progress each;
+        if (progress) {
+            each = [&](std::uint32_t replicate, double day) { return progress(e, replicate, day); };
+        }
+        evaluation(e, threads, each);
+    }
+}
+
+/// `workers` evaluations at once, each on one thread; each writes only its own outputs, so
+/// the numbers are those of one_by_one. The first error stops the others and is rethrown.
+void side_by_side(std::size_t evaluations, int workers, const Evaluation& evaluation,
+                  const SensitivityProgress& progress) {
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::exception_ptr error;
+    std::mutex lock;
+    auto work = [&] {
+        for (std::size_t e = next++; e < evaluations && !failed; e = next++) {
+            const Progress each = [&, e](std::uint32_t replicate, double day) {
+                if (failed) {
+                    return false;
+                }
+                const std::lock_guard<std::mutex> guard(lock);
+                return !progress || progress(e, replicate, day);
+            };
+            try {
+                evaluation(e, 1, each);
+            } catch (...) {
+                const std::lock_guard<std::mutex> guard(lock);
+                if (!error) {
+                    error = std::current_exception();
+                }
+                failed = true;
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; ++w) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (auto& thread : pool) {
+        thread.join();
+    }
+    if (error) {
+        std::rethrow_exception(error);
+    }
+}
+
 } // namespace
 
 Sensitivity sensitivity(const Scenario& scenario, const std::vector<SensitivityInput>& inputs,
@@ -484,32 +581,19 @@ Sensitivity sensitivity(const Scenario& scenario, const std::vector<SensitivityI
     out.design = morris ? morris_design(inputs, samples, settings.levels, scenario.seed)
                         : sobol_design(inputs, samples, settings.sampling, scenario.seed);
     out.settings.samples = samples;
-    const std::size_t E = out.design.evaluations(), R = scenario.replicates;
+    const std::size_t E = out.design.evaluations();
     out.outputs.resize(E);
-    out.replicates.resize(E * R);
-    // Inputs that leave the graph alone share the scenario's graph, built once.
-    const std::string base_graph = graph_text(scenario);
-    std::shared_ptr<const SocialGraph> graph;
-    std::vector<double> values(inputs.size());
-    for (std::size_t e = 0; e < E; ++e) {
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-            values[i] = out.design.value(e, i);
-        }
-        const Scenario point = with_inputs(scenario, inputs, values);
-        std::shared_ptr<const SocialGraph> shared;
-        if (graph_text(point) == base_graph) {
-            graph = graph ? graph : build_graph(scenario);
-            check_graph_size(point, graph->num_customers());
-            shared = graph;
-        }
-        Progress each;
-        if (progress) {
-            each = [&](std::uint32_t replicate, double day) { return progress(e, replicate, day); };
-        }
-        const Results results = run_scenario(point, threads, each, shared);
-        const auto& final = results.final.at(kpi);
-        std::copy(final.begin(), final.end(), out.replicates.begin() + std::ptrdiff_t(e * R));
-        out.outputs[e] = std::accumulate(final.begin(), final.end(), 0.0) / double(final.size());
+    out.replicates.resize(E * scenario.replicates);
+    const auto graph = shared_graph(scenario, inputs);
+    const Evaluation evaluation = [&](std::size_t e, int run_threads, const Progress& each) {
+        evaluate(scenario, kpi, e, graph, run_threads, each, out);
+    };
+    if (settings.parallel_runs) {
+        const int workers = threads > 0 ? threads : omp_get_max_threads();
+        side_by_side(E, std::max(1, std::min(workers, int(std::min<std::size_t>(E, 1024)))),
+                     evaluation, progress);
+    } else {
+        one_by_one(E, threads, evaluation, progress);
     }
     if (morris) {
         out.morris = morris_effects(out.design, out.outputs, settings.bootstrap, scenario.seed);

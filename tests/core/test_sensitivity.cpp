@@ -267,7 +267,7 @@ TEST(Sensitivity, ScenarioKeysAndKpisAreCheckedBeforeAnyRun) {
     EXPECT_TRUE(has(refusal({{"brands.focal.pricee", 10, 14}}, "profit"), "pricee"));
     EXPECT_TRUE(has(refusal({{"brands.focal.price", 14, 10}}, "profit"), "LOW must be below HIGH"));
     EXPECT_TRUE(has(refusal({{"brands.focal.quality", 0, 2}}, "profit"), "at 2"));
-    EXPECT_TRUE(has(refusal({{"brands.focal.name", 1, 2}}, "profit"), "a text"));
+    EXPECT_TRUE(has(refusal({{"brands.focal.name", 1, 2}}, "profit"), "of type text"));
     EXPECT_TRUE(has(refusal({{"population.customers", 1000, 3000}}, "profit"), "whole number"));
     EXPECT_TRUE(has(refusal({{"brands.focal.price", 10, 14}}, "proft"), "did you mean profit?"));
     EXPECT_TRUE(has(refusal({{"brands.focal.price", 10, 14}}, "spend"), "no such KPI"));
@@ -293,10 +293,13 @@ TEST(Sensitivity, ScenarioRunsShareTheirDrawsAndIgnoreTheThreadCount) {
     const auto one = sensitivity(s, inputs, "profit", settings, 1,
                                  [&](std::size_t, std::uint32_t, double) { return ++calls > 0; });
     const auto two = sensitivity(s, inputs, "profit", settings, 2);
+    settings.parallel_runs = true;
+    const auto side_by_side = sensitivity(s, inputs, "profit", settings, 3);
     EXPECT_GT(calls, 0u);
     ASSERT_EQ(one.outputs.size(), 3u * 3);
     EXPECT_EQ(one.outputs, two.outputs);
     EXPECT_EQ(one.replicates, two.replicates);
+    EXPECT_EQ(one.replicates, side_by_side.replicates);
     EXPECT_EQ(one.morris[0].mu_star.high, two.morris[0].mu_star.high);
     EXPECT_GT(one.morris[0].mu_star.value, 0);
     EXPECT_EQ(one.morris[1].mu_star.value, 0);

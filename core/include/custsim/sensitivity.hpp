@@ -111,6 +111,10 @@ struct SensitivitySettings {
     std::uint32_t levels = 4;  ///< Morris
     Sampling sampling = Sampling::quasi_random; ///< Sobol
     std::uint32_t bootstrap = 1000;
+    /// Run `threads` evaluations at once, each on one thread, rather than one after another
+    /// on all of them: faster when a run is too small to keep the threads busy. The numbers are
+    /// the same either way.
+    bool parallel_runs = false;
 };
 
 /// One model evaluation finished so far, or a day of one replicate of it: return false to stop.
@@ -141,7 +145,8 @@ void check_sensitivity(const Scenario& scenario, const std::vector<SensitivityIn
 
 /// Evaluates the scenario at every point of the design (each with the scenario's seed, so
 /// every point shares its random numbers: common random numbers) and estimates the method's
-/// indices of the KPI. Runs one evaluation after another, each on `threads` threads.
+/// indices of the KPI. Runs one evaluation after another, each on `threads` threads (0: all
+/// cores), or with `parallel_runs` that many evaluations at once.
 Sensitivity sensitivity(const Scenario& scenario, const std::vector<SensitivityInput>& inputs,
                         const std::string& kpi, const SensitivitySettings& settings = {},
                         int threads = 0, const SensitivityProgress& progress = {});
