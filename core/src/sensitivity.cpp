@@ -285,7 +285,10 @@ std::vector<MorrisEffect> morris_effects(const SensitivityDesign& design,
 namespace {
 
 /// Saltelli's and Jansen's estimators over the rows `rows` of a Sobol design's outputs: first
-/// the k first-order indices, then the k total ones, then the mean and the variance.
+/// the k first-order indices, then the k total ones, then the mean and the variance. f(B) is
+/// centred on the mean in Saltelli's sum: E(f(A_B) - f(A)) = 0, so the expectation is the
+/// same, but without it the sum's variance grows with the square of the mean (a KPI of mean
+/// 90 000 and standard deviation 6 000 gave first-order indices of 2.7 at N = 8).
 std::vector<double> sobol_estimates(std::size_t k, const std::vector<double>& y,
                                     const std::vector<std::uint32_t>& rows) {
     const std::size_t block = k + 2;
@@ -311,8 +314,8 @@ std::vector<double> sobol_estimates(std::size_t k, const std::vector<double>& y,
         double first = 0, total = 0;
         for (const auto j : rows) {
             const double a = y[j * block], b = y[j * block + 1], ab = y[j * block + 2 + i];
-            first += b * (ab - a);        // Saltelli et al. 2010, table 2 (b)
-            total += (a - ab) * (a - ab); // Jansen 1999, ibid. (f)
+            first += (b - mean) * (ab - a); // Saltelli et al. 2010, table 2 (b)
+            total += (a - ab) * (a - ab);   // Jansen 1999, ibid. (f)
         }
         out[i] = first / n / variance;
         out[k + i] = total / (2 * n) / variance;

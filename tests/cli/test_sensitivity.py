@@ -94,6 +94,8 @@ def test_bad_keys_kpis_and_ranges_are_refused_before_any_run():
         (["--keys", "brands.focal.price=10:14", "--kpi", "proft"], "did you mean profit?"),
         (["--keys", "brands.focal.price=10:14", "--kpi", "profit", "--levels", 3],
          "levels must be an even number"),
+        (["--keys", "brands.focal.price=10:14", "--kpi", "profit", "-o", "no/such/dir/s.h5"],
+         "there is no folder no/such/dir"),
     ]:
         done = custsim(*base, *args)
         assert done.returncode == 2, (args, done.stdout)

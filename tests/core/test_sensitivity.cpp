@@ -123,6 +123,23 @@ TEST(Sensitivity, RandomSamplingIntervalsCoverTheTruthNineteenTimesInTwenty) {
     EXPECT_GE(covered, 100) << "of " << intervals;
 }
 
+TEST(Sensitivity, SobolIndicesDoNotMoveWithTheOutputsLevel) {
+    // A KPI's level (profit ~ 90 000) is no information about its variance shares; without
+    // centring, Saltelli's first-order sum grows with the square of the mean.
+    const auto design = sobol_design(ishigami_inputs(), 64);
+    auto y = evaluate(design, ishigami_at);
+    const auto s = sobol_indices(design, y, 100, 2);
+    for (auto& value : y) {
+        value += 1e5;
+    }
+    const auto shifted = sobol_indices(design, y, 100, 2);
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_NEAR(shifted.indices[i].first.value, s.indices[i].first.value, 1e-6);
+        EXPECT_NEAR(shifted.indices[i].first.high, s.indices[i].first.high, 1e-6);
+        EXPECT_NEAR(shifted.indices[i].total.value, s.indices[i].total.value, 1e-6);
+    }
+}
+
 TEST(Sensitivity, SobolDesignSwapsOneColumnOfAForB) {
     const auto d = sobol_design(ishigami_inputs(), 8);
     const std::size_t k = 3;
