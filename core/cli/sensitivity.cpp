@@ -269,10 +269,10 @@ int sensitivity(const SensitivityArgs& args) {
             });
     }
     const bool morris = settings.method == SensitivityMethod::morris;
-    std::printf("%s: %s of %s (final, mean of %u replicates), %u %s, %zu runs with seed %llu "
+    std::printf("%s: %s of %s (final, mean of %u replicate%s), %u %s, %zu runs with seed %llu "
                 "(common random numbers), %.1f s\n",
                 scenario.name.c_str(), morris ? "Morris screening" : "Sobol indices",
-                args.kpi.c_str(), scenario.replicates, samples,
+                args.kpi.c_str(), scenario.replicates, scenario.replicates == 1 ? "" : "s", samples,
                 morris ? "trajectories" : "base samples", runs,
                 static_cast<unsigned long long>(scenario.seed), seconds_since(start));
     morris ? print_morris(result) : print_sobol(result);
