@@ -617,3 +617,9 @@ def read_sweep(path):
         frame[k] = v.reshape(-1)
     frame["done"] = np.repeat(done, reps).astype(bool)
     return frame
+
+
+# Sensitivity analysis (docs/sensitivity.md): its own module.
+from .sensitivity import Sensitivity, sensitivity  # noqa: E402
+
+__all__ += ["Sensitivity", "sensitivity"]

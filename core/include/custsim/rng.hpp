@@ -21,6 +21,7 @@ enum class Process : std::uint32_t {
     propensity = 10,   ///< journey: each customer's churn propensity, at day 0
     regulation = 11,   ///< journey: a regulator's fine for contact without consent
     appetite = 12,     ///< journey: each customer's category purchase rate, at day 0
+    sensitivity = 14,  ///< a sensitivity analysis's design and bootstrap resamples
     exposure = 16,     ///< journey: exposure + brand index, one stream per brand
 };
 
