@@ -285,7 +285,7 @@ int sensitivity(const SensitivityArgs& args) {
 
 const bool registered = register_command(
     {"sensitivity",
-     "Which keys move a KPI: Morris screening or Sobol indices over KEY=LOW:HIGH ranges",
+     "What moves a KPI: Morris screening or Sobol indices over KEY=LOW:HIGH ranges",
      [](CLI::App& command) {
          auto args = std::make_shared<SensitivityArgs>();
          auto replicates = std::make_shared<std::uint32_t>(0);
