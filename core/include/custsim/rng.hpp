@@ -22,6 +22,7 @@ enum class Process : std::uint32_t {
     regulation = 11,   ///< journey: a regulator's fine for contact without consent
     appetite = 12,     ///< journey: each customer's category purchase rate, at day 0
     exposure = 16,     ///< journey: exposure + brand index, one stream per brand
+    calibration = 40,  ///< calibrate: the design, the walkers' start and their moves
 };
 
 /// Where a stream of draws belongs: one run of one scenario.
