@@ -6,4 +6,5 @@ namespace custsim::python {
 void bind_scenario(pybind11::module_& m);
 void bind_simulation(pybind11::module_& m);
 void bind_experiment(pybind11::module_& m);
+void bind_calibration(pybind11::module_& m);
 } // namespace custsim::python

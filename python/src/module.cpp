@@ -24,4 +24,5 @@ PYBIND11_MODULE(_core, m) {
     custsim::python::bind_scenario(m);
     custsim::python::bind_simulation(m);
     custsim::python::bind_experiment(m);
+    custsim::python::bind_calibration(m);
 }
