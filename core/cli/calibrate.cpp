@@ -1,5 +1,6 @@
 // custsim calibrate: fits scenario keys to observed data (docs/calibration.md); the posterior
-// samples, their diagnostics and the fitted series go to an HDF5 file.
+// samples, their diagnostics and the fitted series go to an HDF5 file. OUT.partial keeps the
+// progress after every step of the sampler: the same command resumes an interrupted run.
 #include "command.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
@@ -78,15 +79,28 @@ int calibrate_command(CalibrateArgs args) {
     options.walkers = args.walkers;
     options.steps = args.steps;
     options.threads = args.threads;
+    options.checkpoint = output + ".partial";
     Calibration result;
     {
         EvaluationsBar bar(!args.quiet);
         options.progress = [&](const char* stage, std::uint64_t done, std::uint64_t planned) {
             return bar(stage, done, planned);
         };
-        result = calibrate(scenario, data, keys, options);
+        try {
+            result = calibrate(scenario, data, keys, options);
+        } catch (const Cancelled&) {
+            if (std::filesystem::exists(options.checkpoint)) {
+                std::fprintf(stderr,
+                             "custsim: the sampler's progress is in %s: the same command "
+                             "resumes from it\n",
+                             options.checkpoint.c_str());
+            }
+            throw;
+        }
     }
     write_calibration(result, data, scenario, output);
+    std::error_code ignored;
+    std::filesystem::remove(options.checkpoint, ignored);
     if (!args.quiet) {
         std::printf("%s", format_calibration(result).c_str());
         std::printf("posterior: %s\n", output.c_str());

@@ -18,6 +18,7 @@
 #include <limits>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <set>
 
 namespace custsim {
@@ -358,6 +359,158 @@ void fit_band(Calibration& c, std::size_t observations) {
     }
 }
 
+/// What identifies a calibration: version, scenario, data, keys and the options that shape the
+/// chain. A checkpoint of another calibration is refused.
+std::string fingerprint(const Scenario& scenario, const Observations& data,
+                        const std::vector<FitKey>& keys, const CalibrationOptions& o) {
+    std::vector<std::string> parts = {CUSTSIM_VERSION, to_yaml(scenario)};
+    for (const Observation& row : data.rows) {
+        parts.push_back(row.series());
+        for (const double v : {row.day, row.from, row.value, row.sd, row.n}) {
+            parts.push_back(number_text(v, "%a"));
+        }
+    }
+    for (const FitKey& k : keys) {
+        parts.insert(parts.end(), {k.key, number_text(k.low, "%a"), number_text(k.high, "%a")});
+    }
+    for (const double v : {double(o.walkers), double(o.steps), double(o.starts),
+                           double(o.local_searches), double(o.local_evaluations), o.ball}) {
+        parts.push_back(number_text(v, "%a"));
+    }
+    std::string text;
+    for (const auto& part : parts) {
+        text.append(part).push_back('\n');
+    }
+    std::uint64_t hash = 1469598103934665603ull;
+    for (const unsigned char c : text) {
+        hash = (hash ^ c) * 1099511628211ull;
+    }
+    return std::to_string(hash);
+}
+
+/// A calibration's progress: the optimum, the chain so far, each walker's current value.
+struct Checkpoint {
+    Best optimum;
+    EnsembleChain chain;
+    std::vector<std::vector<double>> walkers;
+    std::vector<DensityValue> current;
+    std::uint64_t evaluations = 0;
+};
+
+void write_checkpoint(const std::filesystem::path& path, const std::string& identity,
+                      const Checkpoint& p, std::uint32_t keep_from) {
+    const EnsembleChain& c = p.chain;
+    const std::uint64_t S = c.steps, W = c.walkers, D = c.dimensions;
+    const std::uint64_t N = p.current.empty() ? 0 : p.current[0].blob.size();
+    std::map<std::string, Array> arrays;
+    arrays["/optimum"] = Array{{D}, p.optimum.x};
+    arrays["/numbers"] = Array{{2}, {p.optimum.log_likelihood, double(p.evaluations)}};
+    Array& at = arrays["/current/positions"] = Array{{W, D}, {}};
+    Array& lp = arrays["/current/log_density"] = Array{{W}, {}};
+    Array& blobs = arrays["/current/blobs"] = Array{{W, N}, {}};
+    for (std::uint64_t k = 0; k < W; ++k) {
+        at.values.insert(at.values.end(), p.walkers[k].begin(), p.walkers[k].end());
+        lp.values.push_back(p.current[k].log_density);
+        blobs.values.insert(blobs.values.end(), p.current[k].blob.begin(), p.current[k].blob.end());
+    }
+    if (S > 0) {
+        arrays["/chain/positions"] = Array{{S, W, D}, c.positions};
+        arrays["/chain/log_density"] = Array{{S, W}, c.log_density};
+        arrays["/chain/accepted"] = Array{{W}, {c.accepted.begin(), c.accepted.end()}};
+    }
+    if (S > keep_from) {
+        Array& kept = arrays["/chain/blobs"] = Array{{S - keep_from, W, N}, {}};
+        for (std::uint64_t i = keep_from * W; i < S * W; ++i) {
+            kept.values.insert(kept.values.end(), c.blobs[i].begin(), c.blobs[i].end());
+        }
+    }
+    write_arrays(path, arrays, {{"fingerprint", identity}, {"steps_done", std::to_string(S)}});
+}
+
+/// Reads a checkpoint of this calibration, or nothing if there is none; one of another is an
+/// InputError.
+std::optional<Checkpoint> read_checkpoint(const std::filesystem::path& path,
+                                          const std::string& identity, std::uint32_t W,
+                                          std::uint32_t D, std::uint32_t keep_from) {
+    if (path.empty() || !std::filesystem::exists(path)) {
+        return std::nullopt;
+    }
+    if (read_text_attribute(path, "fingerprint") != identity) {
+        throw InputError(path.string() + " holds the progress of another calibration (another "
+                                         "scenario, data, keys, options or custsim); remove it "
+                                         "or write to another -o");
+    }
+    const std::uint32_t S = std::uint32_t(std::stoul(read_text_attribute(path, "steps_done")));
+    std::vector<std::string> names = {"/optimum", "/numbers", "/current/positions",
+                                      "/current/log_density", "/current/blobs"};
+    if (S > 0) {
+        names.insert(names.end(), {"/chain/positions", "/chain/log_density", "/chain/accepted"});
+    }
+    if (S > keep_from) {
+        names.push_back("/chain/blobs");
+    }
+    auto a = read_arrays(path, names);
+    Checkpoint p;
+    p.optimum = {a["/optimum"].values, a["/numbers"].values.at(0)};
+    p.evaluations = std::uint64_t(a["/numbers"].values.at(1));
+    const std::size_t N = a["/current/blobs"].values.size() / W;
+    for (std::uint32_t k = 0; k < W; ++k) {
+        const auto& at = a["/current/positions"].values;
+        const auto& blobs = a["/current/blobs"].values;
+        p.walkers.emplace_back(at.begin() + k * D, at.begin() + (k + 1) * D);
+        p.current.push_back({a["/current/log_density"].values.at(k),
+                             {blobs.begin() + k * N, blobs.begin() + (k + 1) * N}});
+    }
+    p.chain = {S, W, D, a["/chain/positions"].values, a["/chain/log_density"].values, {}, {}, 0};
+    p.chain.accepted.assign(W, 0);
+    for (std::uint32_t k = 0; k < W && S > 0; ++k) {
+        p.chain.accepted[k] = std::uint32_t(a["/chain/accepted"].values.at(k));
+    }
+    p.chain.blobs.resize(std::size_t(S) * W);
+    const auto& kept = a["/chain/blobs"].values;
+    for (std::size_t i = std::size_t(keep_from) * W; i < std::size_t(S) * W; ++i) {
+        const auto from = kept.begin() + std::ptrdiff_t((i - keep_from * W) * N);
+        p.chain.blobs[i].assign(from, from + std::ptrdiff_t(N));
+    }
+    return p;
+}
+
+/// Stage (b): the ensemble sampler from a ball around the optimum, or from a checkpoint.
+EnsembleChain sample(Likelihood& model, const Checkpoint* resumed, const Best& best,
+                     const std::vector<FitKey>& keys, const CalibrationOptions& o,
+                     std::uint64_t seed, const std::string& identity) {
+    model.plan("sample", std::uint64_t(o.walkers) * (o.steps + 1));
+    SamplerSettings settings;
+    settings.steps = o.steps;
+    settings.seed = seed;
+    settings.threads = o.threads;
+    settings.keep_blobs_from = o.steps / 2;
+    auto start = ball(best, keys, o.walkers, o.ball, seed);
+    if (resumed) {
+        settings.resume = &resumed->chain;
+        settings.resume_current = resumed->current;
+        start = resumed->walkers;
+    }
+    const std::uint64_t before = resumed ? resumed->evaluations : 0;
+    if (!o.checkpoint.empty()) {
+        settings.checkpoint = [&](const EnsembleChain& chain,
+                                  const std::vector<DensityValue>& current) {
+            Checkpoint p{best, chain, {}, current, before + model.evaluations()};
+            const std::size_t D = keys.size();
+            for (std::uint32_t k = 0; k < chain.walkers; ++k) {
+                const auto at =
+                    chain.steps == 0
+                        ? start[k].begin()
+                        : chain.positions.begin() +
+                              std::ptrdiff_t(((chain.steps - 1) * chain.walkers + k) * D);
+                p.walkers.emplace_back(at, at + std::ptrdiff_t(D));
+            }
+            write_checkpoint(o.checkpoint, identity, p, settings.keep_blobs_from);
+        };
+    }
+    return ensemble_sample([&](const std::vector<double>& x) { return model(x); }, start, settings);
+}
+
 } // namespace
 
 FitKey parse_fit_key(std::string_view text) {
@@ -397,24 +550,20 @@ Calibration calibrate(const Scenario& scenario, const Observations& data,
     const auto start = std::chrono::steady_clock::now();
     const CalibrationOptions o = with_defaults(options, keys.size());
     Likelihood model(scenario, data, keys, o);
+    const std::string identity = fingerprint(scenario, data, keys, o);
+    const auto resumed =
+        read_checkpoint(o.checkpoint, identity, o.walkers, std::uint32_t(keys.size()), o.steps / 2);
     Calibration c;
     c.keys = keys;
-    const Best best = optimise(model, keys, o, scenario.seed);
+    const Best best = resumed ? resumed->optimum : optimise(model, keys, o, scenario.seed);
     c.optimum = best.x;
     c.optimum_log_likelihood = best.log_likelihood;
-    model.plan("sample", std::uint64_t(o.walkers) * (o.steps + 1));
-    SamplerSettings settings;
-    settings.steps = o.steps;
-    settings.seed = scenario.seed;
-    settings.threads = o.threads;
-    settings.keep_blobs_from = o.steps / 2;
-    c.chain = ensemble_sample([&](const std::vector<double>& x) { return model(x); },
-                              ball(best, keys, o.walkers, o.ball, scenario.seed), settings);
+    c.chain = sample(model, resumed ? &*resumed : nullptr, best, keys, o, scenario.seed, identity);
     summarise_chain(c);
     model.plan("fit", 1);
     c.fit_median = model(c.median).blob;
     fit_band(c, data.rows.size());
-    c.evaluations = model.evaluations();
+    c.evaluations = model.evaluations() + (resumed ? resumed->evaluations : 0);
     c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return c;
 }

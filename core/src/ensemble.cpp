@@ -89,20 +89,27 @@ EnsembleChain ensemble_sample(const LogDensity& density,
                               const SamplerSettings& settings) {
     check_start(start);
     const std::uint32_t W = std::uint32_t(start.size()), D = std::uint32_t(start[0].size());
-    EnsembleChain chain{settings.steps, W, D, {}, {}, {}, std::vector<std::uint32_t>(W, 0), 0};
-    chain.positions.reserve(std::size_t(settings.steps) * W * D);
-    chain.log_density.reserve(std::size_t(settings.steps) * W);
-    chain.blobs.resize(std::size_t(settings.steps) * W);
-    std::vector<std::vector<double>> walkers = start;
-    std::vector<DensityValue> current = evaluate_all(density, walkers, settings.threads);
-    chain.evaluations += W;
+    EnsembleChain chain{0, W, D, {}, {}, {}, std::vector<std::uint32_t>(W, 0), 0};
+    std::vector<DensityValue> current;
+    if (settings.resume) {
+        chain = *settings.resume;
+        current = settings.resume_current;
+    } else {
+        current = evaluate_all(density, start, settings.threads);
+        chain.evaluations += W;
+    }
     for (std::uint32_t k = 0; k < W; ++k) {
-        if (!std::isfinite(current[k].log_density)) {
+        if (!std::isfinite(current.at(k).log_density)) {
             throw InputError("walker " + std::to_string(k) + " starts where the log-density is " +
                              std::to_string(current[k].log_density));
         }
     }
-    for (std::uint32_t step = 0; step < settings.steps; ++step) {
+    chain.blobs.resize(std::size_t(settings.steps) * W);
+    std::vector<std::vector<double>> walkers = start;
+    if (settings.checkpoint && !settings.resume) {
+        settings.checkpoint(chain, current);
+    }
+    for (std::uint32_t step = chain.steps; step < settings.steps; ++step) {
         for (const std::uint32_t first : {0u, W / 2}) {
             const auto proposals = propose(walkers, first, step, settings.seed);
             std::vector<std::vector<double>> points;
@@ -128,6 +135,10 @@ EnsembleChain ensemble_sample(const LogDensity& density,
             if (step >= settings.keep_blobs_from) {
                 chain.blobs[std::size_t(step) * W + k] = current[k].blob;
             }
+        }
+        chain.steps = step + 1;
+        if (settings.checkpoint) {
+            settings.checkpoint(chain, current);
         }
         if (settings.progress && !settings.progress(step + 1)) {
             throw Cancelled();

@@ -50,7 +50,19 @@ def test_calibrate_writes_a_posterior(tmp_path):
         assert np.all(f["fit/low"][:] <= f["fit/high"][:])
         assert f["diagnostics/acceptance"].shape == (8,)
         assert int(f.attrs["evaluations"]) > 8 * 9
-    assert not list(tmp_path.glob("*.tmp*"))
+    assert not list(tmp_path.glob("*.tmp*")) and not list(tmp_path.glob("*.partial"))
+    # A progress file that is not this calibration's is refused, not resumed (the resume itself,
+    # cut at chosen steps, is Calibration.ResumesFromItsCheckpointBitForBit).
+    other = tmp_path / "other.h5"
+    (tmp_path / "other.h5.partial").write_bytes(out.read_bytes())
+    done = custsim("calibrate", *BASS, "--data", data, "--fit", P, "--fit", Q, "--steps", 8,
+                   "-o", other)
+    assert done.returncode == 2 and "holds the progress of another calibration" in done.stderr
+    (tmp_path / "other.h5.partial").write_text("not a checkpoint")
+    done = custsim("calibrate", *BASS, "--data", data, "--fit", P, "--fit", Q, "--steps", 8,
+                   "-o", other)
+    assert done.returncode == 2 and "other.h5.partial" in done.stderr, done.stderr
+    assert not other.exists()
     # The same on one thread, bit for bit.
     again = tmp_path / "again.h5"
     done = custsim("calibrate", *BASS, "--data", data, "--fit", P, "--fit", Q, "--steps", 8,

@@ -3,12 +3,16 @@
 // case fitted to its closed form (the 90 % intervals cover the p and q it came from).
 #include "custsim/calibration.hpp"
 #include "custsim/error.hpp"
+#include "custsim/results.hpp"
 #include "custsim/rng.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
+#include <memory>
+
+#include <unistd.h>
 
 using namespace custsim;
 
@@ -195,4 +199,55 @@ TEST(Calibration, BassFittedToItsClosedFormCoversTheTruth) {
     EXPECT_GE(c.optimum_log_likelihood,
               *std::max_element(c.sample_log_likelihood.begin(), c.sample_log_likelihood.end()) -
                   5);
+}
+
+TEST(Calibration, ResumesFromItsCheckpointBitForBit) {
+    const auto s = load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios/bass.yaml",
+                                 {"population.customers=500", "days=8", "dt=0.1"});
+    const auto data =
+        parse_observations("day,kpi,value\n2,adopted,40\n4,adopted,90\n6,adopted,110\n"
+                           "8,adopted,80\n",
+                           "d.csv", s);
+    const std::vector<FitKey> keys = {{"channels.advertising.adoption_rate", 0.005, 0.1},
+                                      {"word_of_mouth.rate", 0.1, 1.0}};
+    CalibrationOptions options;
+    options.steps = 40;
+    options.threads = 2;
+    const Calibration whole = calibrate(s, data, keys, options);
+    const auto checkpoint = std::filesystem::temp_directory_path() /
+                            ("custsim_test_checkpoint_" + std::to_string(::getpid()) + ".h5");
+    std::filesystem::remove(checkpoint);
+    options.checkpoint = checkpoint;
+    for (const std::uint64_t cut : {20u, 160u}) { // during burn-in, then after it
+        auto cancelling = options;
+        auto first = std::make_shared<std::uint64_t>(0); // evaluations when sampling began
+        cancelling.progress = [cut, first](const char* stage, std::uint64_t done, std::uint64_t) {
+            if (std::string(stage) != "sample") {
+                return true;
+            }
+            *first = *first ? *first : done;
+            return done - *first < cut;
+        };
+        EXPECT_THROW(calibrate(s, data, keys, cancelling), Cancelled);
+        ASSERT_TRUE(std::filesystem::exists(checkpoint));
+        const int done = std::stoi(read_text_attribute(checkpoint, "steps_done"));
+        EXPECT_TRUE(cut == 20u ? done < 20 : done > 20 && done < 40) << done;
+    }
+    const Calibration resumed = calibrate(s, data, keys, options);
+    EXPECT_EQ(resumed.chain.positions, whole.chain.positions);
+    EXPECT_EQ(resumed.chain.log_density, whole.chain.log_density);
+    EXPECT_EQ(resumed.chain.accepted, whole.chain.accepted);
+    EXPECT_EQ(resumed.fit_low, whole.fit_low);
+    EXPECT_EQ(resumed.fit_high, whole.fit_high);
+    EXPECT_EQ(resumed.evaluations, whole.evaluations);
+    // A checkpoint of another calibration is refused, not resumed.
+    auto other = keys;
+    other[1].high = 0.9;
+    try {
+        calibrate(s, data, other, options);
+        ADD_FAILURE() << "a checkpoint of another calibration was taken";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("another calibration"), std::string::npos);
+    }
+    std::filesystem::remove(checkpoint);
 }

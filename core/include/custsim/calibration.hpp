@@ -9,6 +9,7 @@
 #include "custsim/scenario.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,13 @@ struct SamplerSettings {
     std::uint32_t keep_blobs_from = 0;
     /// Called after each step with the step count done.
     std::function<bool(std::uint32_t done)> progress;
+    /// Resumes a chain cut short: its steps so far (its `steps`) and each walker's current value,
+    /// blob included; the walkers stand at `start`, which must be the chain's last positions.
+    const EnsembleChain* resume = nullptr;
+    std::vector<DensityValue> resume_current;
+    /// Called after each step (and once before the first) with the chain so far and each
+    /// walker's current value: what `resume` needs.
+    std::function<void(const EnsembleChain&, const std::vector<DensityValue>&)> checkpoint;
 };
 
 /// The affine-invariant ensemble sampler (Goodman & Weare 2010, stretch move a = 2, as emcee's
@@ -77,6 +85,10 @@ struct CalibrationOptions {
     std::uint32_t local_evaluations = 0; ///< per local search; 0: 10 x keys + 10
     double ball = 0.02; ///< walkers start this share of each box around the optimum
     int threads = 0;
+    /// A file that keeps the progress (the optimum, the chain so far) after every step, written
+    /// atomically; when it exists and belongs to the same calibration, the run resumes from it
+    /// and the result is the same bit for bit as without the interruption. Empty: none.
+    std::filesystem::path checkpoint;
     /// Called with the stage ("optimise", "sample"), evaluations done and planned.
     std::function<bool(const char* stage, std::uint64_t done, std::uint64_t planned)> progress;
 };
