@@ -109,7 +109,7 @@ int calibrate_command(CalibrateArgs args) {
 }
 
 const bool registered = register_command(
-    {"calibrate", "Fit scenario keys to observed data: posterior samples in HDF5",
+    {"calibrate", "Fit scenario parameters to observed data: posterior samples in HDF5",
      [](CLI::App& command) {
          auto args = std::make_shared<CalibrateArgs>();
          command.add_option("scenario", args->scenario, "Scenario file (YAML)")->required();
