@@ -440,7 +440,12 @@ std::optional<Checkpoint> read_checkpoint(const std::filesystem::path& path,
                                          "scenario, data, keys, options or custsim); remove it "
                                          "or write to another -o");
     }
-    const std::uint32_t S = std::uint32_t(std::stoul(read_text_attribute(path, "steps_done")));
+    const std::string steps_done = read_text_attribute(path, "steps_done");
+    if (steps_done.empty() || steps_done.find_first_not_of("0123456789") != std::string::npos ||
+        steps_done.size() > 9) {
+        throw InputError(path.string() + ": no count of the steps done; remove it to start again");
+    }
+    const auto S = std::uint32_t(std::stoul(steps_done));
     std::vector<std::string> names = {"/optimum", "/numbers", "/current/positions",
                                       "/current/log_density", "/current/blobs"};
     if (S > 0) {
@@ -450,10 +455,22 @@ std::optional<Checkpoint> read_checkpoint(const std::filesystem::path& path,
         names.push_back("/chain/blobs");
     }
     auto a = read_arrays(path, names);
+    const std::size_t N = a["/current/blobs"].values.size() / W;
+    const std::size_t kept_steps = S > keep_from ? S - keep_from : 0;
+    if (a["/optimum"].values.size() != D || a["/numbers"].values.size() != 2 ||
+        a["/current/positions"].values.size() != std::size_t(W) * D ||
+        a["/current/log_density"].values.size() != W ||
+        a["/current/blobs"].values.size() != W * N ||
+        a["/chain/positions"].values.size() != std::size_t(S) * W * D ||
+        a["/chain/log_density"].values.size() != std::size_t(S) * W ||
+        a["/chain/accepted"].values.size() != (S > 0 ? W : 0) ||
+        a["/chain/blobs"].values.size() != kept_steps * W * N) {
+        throw InputError(path.string() + ": its arrays do not have the shapes of this "
+                                         "calibration's progress; remove it to start again");
+    }
     Checkpoint p;
     p.optimum = {a["/optimum"].values, a["/numbers"].values.at(0)};
     p.evaluations = std::uint64_t(a["/numbers"].values.at(1));
-    const std::size_t N = a["/current/blobs"].values.size() / W;
     for (std::uint32_t k = 0; k < W; ++k) {
         const auto& at = a["/current/positions"].values;
         const auto& blobs = a["/current/blobs"].values;
