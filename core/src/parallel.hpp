@@ -16,6 +16,16 @@ template <class Body> void parallel_for(std::int64_t count, Body&& body) {
     }
 }
 
+/// Runs task(i) for i in [0, count) on `threads` threads (0: OpenMP's default), handed out one
+/// at a time: for long tasks of uneven length (whole runs) that each write their own slot.
+template <class Task> void parallel_tasks(std::int64_t count, int threads, Task&& task) {
+    const int team = threads > 0 ? threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team)
+    for (std::int64_t i = 0; i < count; ++i) {
+        task(i);
+    }
+}
+
 /// The block of customers a partial sum belongs to. Sums are taken per block and merged in
 /// block order, so totals do not depend on how many threads there are.
 inline constexpr std::int64_t customers_per_block = 1 << 14;

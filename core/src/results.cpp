@@ -714,6 +714,30 @@ std::string read_text_attribute(const std::filesystem::path& path, const std::st
     }
 }
 
+std::map<std::string, Array> read_arrays(const std::filesystem::path& path,
+                                         const std::vector<std::string>& names) {
+    quiet_hdf5();
+    try {
+        std::vector<char> bytes = read_verified(path);
+        Handle file(open_image(bytes), H5Fclose, "open it (not an HDF5 file?)");
+        std::map<std::string, Array> out;
+        for (const std::string& name : names) {
+            if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) {
+                refuse(name + ": missing");
+            }
+            std::vector<hsize_t> dims;
+            {
+                Handle dataset(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
+                dims = numeric_shape(dataset, name);
+            }
+            out[name] = Array{{dims.begin(), dims.end()}, read_array(file, name, dims, name, "")};
+        }
+        return out;
+    } catch (const std::runtime_error& e) {
+        throw InputError(path.string() + ": " + e.what());
+    }
+}
+
 std::uint64_t checksum(const Results& r) {
     std::uint64_t hash = 1469598103934665603ull;
     add(hash, r.custsim_version);

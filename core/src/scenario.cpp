@@ -1,6 +1,7 @@
 #include "custsim/scenario.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/observations.hpp"
 #include "yaml_tree.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -660,6 +661,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
     top.number("days", s.days, positive());
     top.number("dt", s.dt, positive_up_to(1));
     top.number("record_every", s.record_every, positive());
+    top.text("start_date", s.start_date);
     top.section("population", [&](auto& io) {
         io.whole("customers", s.customers);
         io.number("represents", s.represents, from_to(0, 1e12));
@@ -1239,6 +1241,10 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
     RangeChecker ranges("", fail);
     describe(ranges, ranges_of, nullptr);
     check_steps(s, fail);
+    if (!s.start_date.empty() && !iso_day_number(s.start_date)) {
+        fail("start_date",
+             "must be an ISO date YYYY-MM-DD (the date of day 0), got '" + s.start_date + "'");
+    }
     check_graph(s, fail);
     const Names names = check_names(s, fail);
     check_markets(s, names, fail);

@@ -619,6 +619,73 @@ def read_sweep(path):
     return frame
 
 
+class Calibration:
+    """What :func:`calibrate` found: posterior ``samples`` (a DataFrame, one column per key),
+    the whole ``chain`` (steps x walkers x keys) and its ``log_likelihood``, ``summary()`` (each
+    key's median, 90 % interval and diagnostics), ``fit`` (each observation against its simulated
+    counterpart at the posterior median, with the samples' 5-95 % band), ``acceptance``,
+    ``burn_in``, ``thin``, ``evaluations`` and ``seconds``."""
+
+    def __init__(self, raw):
+        import pandas as pd
+        self.keys = [key for key, _, _ in raw["keys"]]
+        self.prior = {key: (low, high) for key, low, high in raw["keys"]}
+        self.samples = pd.DataFrame(raw["samples"], columns=self.keys)
+        self.chain = raw["chain"]
+        self.log_likelihood = raw["log_likelihood"]
+        self.optimum = dict(zip(self.keys, raw["optimum"]))
+        for name in ("acceptance", "burn_in", "thin", "evaluations", "seconds",
+                     "optimum_log_likelihood"):
+            setattr(self, name, raw[name])
+        self._raw = raw
+        fit = raw["fit"]
+        self.fit = pd.DataFrame({name: fit[name] for name in
+                                 ("series", "day", "from", "value", "median", "low", "high")})
+
+    def summary(self):
+        import pandas as pd
+        raw = self._raw
+        return pd.DataFrame({"median": raw["median"], "low": raw["low"], "high": raw["high"],
+                             "autocorrelation_time": raw["autocorrelation_time"],
+                             "effective_sample_size": raw["effective_sample_size"],
+                             "r_hat": raw["r_hat"]}, index=pd.Index(self.keys, name="key"))
+
+    def __str__(self):
+        return self._raw["summary_text"]
+
+    def __repr__(self):
+        return (f"Calibration({len(self.keys)} keys, {len(self.samples)} samples, "
+                f"{self.evaluations} evaluations)")
+
+
+def calibrate(scenario, data, fit, replicates=None, walkers=0, steps=60, threads=0, output=None):
+    """Fits scenario keys to observed data (``custsim calibrate``, docs/calibration.md).
+    ``data`` is the tidy CSV's path; ``fit`` maps each key to its uniform prior's box,
+    ``{"word_of_mouth.rate": (0.001, 0.02)}``. Every evaluation runs ``replicates`` (default: the
+    scenario's) with the scenario's seed; ``walkers`` 0 takes max(8, 4 x keys). With ``output``
+    the posterior is also written there (HDF5). Returns a :class:`Calibration`."""
+    s = _resolve(scenario, replicates)
+    if not isinstance(fit, dict) or not fit:
+        raise ValueError("fit: a dict of key -> (low, high), e.g. "
+                         "{'word_of_mouth.rate': (0.001, 0.02)}")
+    boxes = []
+    for key, box in fit.items():
+        try:
+            low, high = (float(v) for v in box)
+        except (TypeError, ValueError):
+            raise ValueError(f"fit[{key!r}]: must be (low, high), got {box!r}") from None
+        boxes.append((str(key), low, high))
+    for name, value in (("walkers", walkers), ("steps", steps)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name}: must be a whole number >= 0, got {value!r}")
+    raw = _core.calibrate(s._core, str(data), boxes, int(walkers), int(steps),
+                          _check_threads(threads), "" if output is None else str(output))
+    return Calibration(raw)
+
+
+__all__ += ["Calibration", "calibrate"]
+
+
 # Sensitivity analysis (docs/sensitivity.md): its own module.
 from .sensitivity import Sensitivity, sensitivity  # noqa: E402
 

@@ -69,6 +69,10 @@ std::map<std::string, Array> read_arrays(const std::filesystem::path& path);
 /// A text attribute of a file's root; empty if there is none. Throws InputError if the file
 /// cannot be opened.
 std::string read_text_attribute(const std::filesystem::path& path, const std::string& name);
+/// Reads the named arrays (paths such as "/chain") of a file written by write_arrays, checked as
+/// read_results checks; a missing array or a damaged file is an InputError naming the file.
+std::map<std::string, Array> read_arrays(const std::filesystem::path& path,
+                                         const std::vector<std::string>& names);
 /// A 64-bit hash (FNV-1a) of everything `results` holds: attributes, names, KPI names and values
 /// bit for bit. Sweep parts record it to recognise damaged or edited files.
 std::uint64_t checksum(const Results& results);

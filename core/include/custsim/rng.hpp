@@ -23,6 +23,7 @@ enum class Process : std::uint32_t {
     appetite = 12,     ///< journey: each customer's category purchase rate, at day 0
     sensitivity = 14,  ///< a sensitivity analysis's design and bootstrap resamples
     exposure = 16,     ///< journey: exposure + brand index, one stream per brand
+    calibration = 40,  ///< calibrate: the design, the walkers' start and their moves
 };
 
 /// Where a stream of draws belongs: one run of one scenario.

@@ -322,6 +322,8 @@ struct Scenario {
     double days = 365;
     double dt = 1;
     double record_every = 1;
+    /// The date of day 0 (ISO YYYY-MM-DD); empty: none. Observed data given by date need it.
+    std::string start_date;
     std::uint32_t customers = 100000;
     /// People in the market the customers stand for; 0: the sample is the market. Money, media
     /// and capacities are the market's; the sample gets its share customers / represents.

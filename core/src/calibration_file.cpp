@@ -1,0 +1,134 @@
+// A calibration's posterior file and its printed summary.
+#include "custsim/calibration.hpp"
+
+#include "custsim/results.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace custsim {
+
+namespace {
+
+Array vector_array(const std::vector<double>& values) {
+    return Array{{values.size()}, values};
+}
+
+std::string lines_of(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& name : names) {
+        out += (out.empty() ? "" : "\n") + name;
+    }
+    return out;
+}
+
+std::string formatted(const char* format, double value) {
+    char text[64];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+}
+
+/// /data: each observation's day, window start, value, variance; /fit: its counterparts.
+void add_data(std::map<std::string, Array>& arrays, const Calibration& c,
+              const Observations& data) {
+    std::vector<double> day, from, value, variance;
+    for (const Observation& row : data.rows) {
+        day.push_back(row.day);
+        from.push_back(row.from);
+        value.push_back(row.value);
+        variance.push_back(observation_variance(row));
+    }
+    arrays["/data/day"] = vector_array(day);
+    arrays["/data/from"] = vector_array(from);
+    arrays["/data/value"] = vector_array(value);
+    arrays["/data/variance"] = vector_array(variance);
+    arrays["/fit/median"] = vector_array(c.fit_median);
+    arrays["/fit/low"] = vector_array(c.fit_low);
+    arrays["/fit/high"] = vector_array(c.fit_high);
+}
+
+} // namespace
+
+void write_calibration(const Calibration& c, const Observations& data, const Scenario& scenario,
+                       const std::filesystem::path& path) {
+    const std::uint64_t S = c.chain.steps, W = c.chain.walkers, D = c.chain.dimensions;
+    const std::uint64_t N = c.sample_log_likelihood.size();
+    std::map<std::string, Array> arrays;
+    arrays["/chain"] = Array{{S, W, D}, c.chain.positions};
+    arrays["/log_likelihood"] = Array{{S, W}, c.chain.log_density};
+    arrays["/samples"] = Array{{N, D}, c.samples};
+    arrays["/samples_log_likelihood"] = vector_array(c.sample_log_likelihood);
+    arrays["/optimum"] = vector_array(c.optimum);
+    std::vector<double> low, high, accepted;
+    std::vector<std::string> keys, series;
+    for (const FitKey& k : c.keys) {
+        low.push_back(k.low);
+        high.push_back(k.high);
+        keys.push_back(k.key);
+    }
+    for (const std::uint32_t a : c.chain.accepted) {
+        accepted.push_back(double(a) / double(S));
+    }
+    for (const Observation& row : data.rows) {
+        series.push_back(row.series());
+    }
+    arrays["/prior/low"] = vector_array(low);
+    arrays["/prior/high"] = vector_array(high);
+    arrays["/posterior/median"] = vector_array(c.median);
+    arrays["/posterior/low"] = vector_array(c.low);
+    arrays["/posterior/high"] = vector_array(c.high);
+    arrays["/diagnostics/acceptance"] = vector_array(accepted);
+    arrays["/diagnostics/autocorrelation_time"] = vector_array(c.autocorrelation_time);
+    arrays["/diagnostics/effective_sample_size"] = vector_array(c.effective_sample_size);
+    arrays["/diagnostics/r_hat"] = vector_array(c.r_hat);
+    add_data(arrays, c, data);
+    write_arrays(path, arrays,
+                 {{"custsim_version", CUSTSIM_VERSION},
+                  {"keys", lines_of(keys)},
+                  {"data_file", data.file},
+                  {"data_series", lines_of(series)},
+                  {"scenario_yaml", to_yaml(scenario)},
+                  {"burn_in", std::to_string(c.burn_in)},
+                  {"thin", std::to_string(c.thin)},
+                  {"evaluations", std::to_string(c.evaluations)},
+                  {"seconds", formatted("%.1f", c.seconds)},
+                  {"optimum_log_likelihood", formatted("%.17g", c.optimum_log_likelihood)}});
+}
+
+std::string format_calibration(const Calibration& c) {
+    const auto& chain = c.chain;
+    std::string out = "calibration: " + std::to_string(c.keys.size()) + " keys, " +
+                      std::to_string(chain.walkers) + " walkers x " + std::to_string(chain.steps) +
+                      " steps (burn-in " + std::to_string(c.burn_in) + ", thin " +
+                      std::to_string(c.thin) +
+                      "): " + std::to_string(c.sample_log_likelihood.size()) + " samples\n";
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-36s %12s %12s %12s %8s %8s %6s\n", "key", "median", "5 %",
+                  "95 %", "tau", "ESS", "R-hat");
+    out += line;
+    bool short_chain = false, unmixed = false;
+    const double kept = double(chain.steps - c.burn_in);
+    for (std::size_t d = 0; d < c.keys.size(); ++d) {
+        std::snprintf(line, sizeof line, "  %-36s %12.5g %12.5g %12.5g %8.1f %8.0f %6.3f\n",
+                      c.keys[d].key.c_str(), c.median[d], c.low[d], c.high[d],
+                      c.autocorrelation_time[d], c.effective_sample_size[d], c.r_hat[d]);
+        out += line;
+        short_chain = short_chain || !(kept >= 50 * c.autocorrelation_time[d]);
+        unmixed = unmixed || !(c.r_hat[d] < 1.1);
+    }
+    std::snprintf(line, sizeof line,
+                  "  acceptance %.2f; optimum log-likelihood %.2f; %llu evaluations in %.1f s\n",
+                  c.acceptance, c.optimum_log_likelihood, (unsigned long long)c.evaluations,
+                  c.seconds);
+    out += line;
+    if (short_chain) {
+        out += "  note: the chain after burn-in is shorter than 50 autocorrelation times, so tau "
+               "is a rough estimate (emcee's rule): run more --steps for a final answer\n";
+    }
+    if (unmixed) {
+        out += "  note: R-hat at or above 1.1: the walkers have not mixed; run more --steps\n";
+    }
+    return out;
+}
+
+} // namespace custsim
