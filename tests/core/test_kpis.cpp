@@ -59,6 +59,11 @@ TEST(Kpis, EveryEntryIsCompleteAndUniqueInItsGroup) {
             EXPECT_EQ(kpi.per, KpiPer::scalar);
         }
         EXPECT_TRUE(kpi.in(true) || kpi.in(false));
+        // A flow is summed over days: a count or money, which the market the sample stands for
+        // has more of (spill_visits once was not scaled).
+        if (kpi.kind == KpiKind::flow) {
+            EXPECT_TRUE(kpi.scales_with_population()) << kpi.unit;
+        }
     }
     EXPECT_EQ(find_kpi("no_such_kpi"), nullptr);
     EXPECT_EQ(find_kpi("spend"), nullptr) << "spend is per channel";

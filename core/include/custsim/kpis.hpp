@@ -61,7 +61,8 @@ struct Kpi {
         const std::string_view u = unit;
         return kind != KpiKind::ratio &&
                (u == "customers" || u == "messages" || u == "complaints" || u == "purchases" ||
-                u == "orders" || u == "money" || u == "exposures" || u == "reviews");
+                u == "orders" || u == "money" || u == "exposures" || u == "reviews" ||
+                u == "visits");
     }
     /// Where the results file keeps it, e.g. "/timeseries/aware" or "/channels/spend".
     std::string path() const;
