@@ -38,9 +38,11 @@ struct ExperimentArgs {
     double weeks = 4;    ///< elasticity: the pulse's length
     double step = 0.5;   ///< elasticity: the pulse's relative spend increase
     bool force = false;
-    std::string plot; ///< compare, response: a PNG of the result; empty: none
-    std::string csv;  ///< compare: the table as CSV; empty: none
-    std::string kpis; ///< compare: comma-separated KPI names; empty: all
+    std::string plot;        ///< compare, response: a PNG of the result; empty: none
+    std::string csv;         ///< compare: the table as CSV; empty: none
+    std::string kpis;        ///< compare: comma-separated KPI names; empty: all
+    std::string posterior;   ///< compare, response, levers: a calibration's posterior file
+    std::uint32_t draws = 0; ///< parameter draws with --posterior or `uncertain:`; 0: 20
 };
 
 struct SweepArgs {

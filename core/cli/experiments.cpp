@@ -3,6 +3,7 @@
 #include "command.hpp"
 #include "commands.hpp"
 
+#include "experiment_common.hpp"
 #include "plot.hpp"
 #include "progress.hpp"
 
@@ -23,116 +24,6 @@
 namespace custsim::cli {
 
 namespace {
-
-/// One progress bar over several runs of `replicates` each: a new run starts when the
-/// (replicate, day) a run reports goes back.
-class RunsProgress {
-  public:
-    RunsProgress(std::uint32_t runs, std::uint32_t replicates, double days, bool enabled)
-        : bar_(runs * replicates, days, enabled), replicates_(replicates) {}
-    bool operator()(std::uint32_t replicate, double day) {
-        if (replicate < last_replicate_ || (replicate == last_replicate_ && day < last_day_)) {
-            ++run_;
-        }
-        last_replicate_ = replicate;
-        last_day_ = day;
-        bar_.update(run_ * replicates_ + replicate, day);
-        return !interrupted();
-    }
-
-  private:
-    ProgressBar bar_;
-    std::uint32_t replicates_, run_ = 0, last_replicate_ = 0;
-    double last_day_ = 0;
-};
-
-std::string interval(const Difference& d) {
-    char text[96];
-    std::snprintf(text, sizeof text, "[%.4g, %.4g]", d.low, d.high);
-    return text;
-}
-
-std::vector<double> parse_spends(const std::string& text) {
-    double from = 0, to = 0;
-    unsigned steps = 0;
-    char colon1 = 0, colon2 = 0;
-    std::istringstream in(text);
-    if (!(in >> from >> colon1 >> to >> colon2 >> steps) || colon1 != ':' || colon2 != ':' ||
-        !in.eof() || steps < 2 || from < 0 || to <= from) {
-        throw InputError("--spend: expected FROM:TO:STEPS with 0 <= FROM < TO and STEPS >= 2, "
-                         "e.g. 0:200:5; got '" +
-                         text + "'");
-    }
-    std::vector<double> spends;
-    for (unsigned k = 0; k < steps; ++k) {
-        spends.push_back(from + (to - from) * k / (steps - 1));
-    }
-    return spends;
-}
-
-void put(std::map<std::string, std::vector<double>>& out, const std::string& name,
-         const Difference& d, std::size_t at, std::size_t size) {
-    for (const char* part : {"_mean", "_low", "_high"}) {
-        out[name + part].resize(size, 0.0);
-    }
-    out[name + "_mean"][at] = d.mean;
-    out[name + "_low"][at] = d.low;
-    out[name + "_high"][at] = d.high;
-}
-
-/// Everything that can be refused before the runs: threads, the output file, the size.
-void preflight(const ExperimentArgs& args, const Scenario& scenario, double runs) {
-    check_threads(args.threads, "--threads");
-    if (!args.output.empty()) {
-        check_output(args.output, "-o");
-    }
-    if (!args.force) {
-        check_run_size(scenario, runs);
-    }
-}
-
-/// The table and plot files, refused before the runs if they cannot be written (--plot: nor
-/// drawn).
-void check_files(const ExperimentArgs& args) {
-    if (!args.csv.empty()) {
-        check_output(args.csv, "--csv");
-    }
-    if (!args.plot.empty()) {
-        check_plot(args.plot, "--plot");
-    }
-}
-
-/// The KPIs compare reports, by group (kpis_by_group): all the model computes, or those
-/// `--kpis` names (comma-separated); an unknown name is refused with the list.
-std::vector<const Kpi*> chosen_kpis(const std::string& names, bool journey) {
-    std::vector<const Kpi*> known;
-    std::string list;
-    for (const Kpi* kpi : kpis_by_group()) {
-        if (kpi->in(journey)) {
-            known.push_back(kpi);
-            list += (list.empty() ? "" : ", ") + std::string(kpi->name);
-        }
-    }
-    if (names.empty()) {
-        return known;
-    }
-    std::set<std::string> wanted;
-    std::istringstream in(names);
-    for (std::string name; std::getline(in, name, ',');) {
-        name.erase(0, name.find_first_not_of(' '));
-        name.erase(name.find_last_not_of(' ') + 1);
-        const bool found = std::any_of(known.begin(), known.end(),
-                                       [&](const Kpi* kpi) { return name == kpi->name; });
-        if (!found) {
-            throw InputError("--kpis: unknown KPI '" + name + "'" +
-                             (journey ? "" : " for the instant funnel (Bass)") +
-                             "; compare reports: " + list);
-        }
-        wanted.insert(name);
-    }
-    std::erase_if(known, [&](const Kpi* kpi) { return !wanted.count(kpi->name); });
-    return known;
-}
 
 /// Whether a KPI is 0 in every replicate of A and of B (a cost the scenarios do not have).
 bool zero_in_both(const Comparison& result, const std::string& kpi) {
@@ -155,19 +46,6 @@ rows_of(const Comparison& result, const std::vector<const Kpi*>& kpis, bool drop
         }
     }
     return rows;
-}
-
-/// (B - A) / |A| in %, so that its sign is that of B - A; NaN when A is 0.
-double percent_of(double difference, double a) {
-    return a != 0 ? 100 * difference / std::fabs(a) : std::numeric_limits<double>::quiet_NaN();
-}
-
-std::string percent_text(double percent) {
-    char text[32] = "-";
-    if (std::isfinite(percent)) {
-        std::snprintf(text, sizeof text, "%+.1f %%", percent);
-    }
-    return text;
 }
 
 void print_comparison(const Comparison& result, const Scenario& a, const Scenario& b,
@@ -237,15 +115,6 @@ void write_comparison_h5(const Comparison& result, const std::string& output) {
                     {"summary_columns", "a, b, b_minus_a, low, high, variance_ratio"}});
 }
 
-/// The shortest text that reads back as the same double; empty for NaN and inf.
-std::string csv_number(double value) {
-    if (!std::isfinite(value)) {
-        return "";
-    }
-    char text[32];
-    return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
-}
-
 void write_comparison_csv(const Comparison& result, const std::vector<const Kpi*>& kpis,
                           const std::string& output) {
     std::string text = "group,kpi,unit,a,b,difference,low,high,relative_change_percent,"
@@ -297,11 +166,23 @@ Json comparison_plot(const Comparison& result, const Scenario& a, const Scenario
         .set("groups", groups);
 }
 
+/// attribute and elasticity run at the scenario's own values: say so when it has `uncertain:`.
+void note_uncertain_ignored(const Scenario& s, const char* command) {
+    if (!s.uncertain.empty()) {
+        std::printf("note: %s runs at the scenario's own values; its `uncertain:` keys are drawn "
+                    "by compare, response and levers only\n",
+                    command);
+    }
+}
+
 } // namespace
 
 int compare(const ExperimentArgs& args) {
     const Scenario a = load_scenario(args.scenarios.at(0), args.overrides);
     const Scenario b = load_scenario(args.scenarios.at(1), args.overrides);
+    if (const auto draws = draws_for(args, a); !draws.points.empty()) {
+        return compare_over_draws(args, a, b, draws);
+    }
     const auto kpis = chosen_kpis(args.kpis, !a.instant());
     preflight(args, a, 2);
     preflight(args, b, 2);
@@ -335,6 +216,7 @@ int compare(const ExperimentArgs& args) {
 
 int attribute(const ExperimentArgs& args) {
     const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
+    note_uncertain_ignored(s, "attribute");
     std::uint32_t runs = 1;
     if (!s.brands.empty()) {
         for (const auto& c : s.channels) {
@@ -403,9 +285,10 @@ Json response_series(const char* label, const std::vector<ResponsePoint>& points
     return Json::object().set("label", label).set("mean", mean).set("low", low).set("high", high);
 }
 
-/// The response curves: customers and money against the channel's spend per day.
+} // namespace
+
 Json response_plot(const Scenario& s, const std::string& channel,
-                   const std::vector<ResponsePoint>& points) {
+                   const std::vector<ResponsePoint>& points, const std::string& about) {
     std::vector<double> spends, roi;
     for (const auto& p : points) {
         spends.push_back(p.spend_per_day);
@@ -416,6 +299,7 @@ Json response_plot(const Scenario& s, const std::string& channel,
                   "against no spend on %s, same seed, %u replicates, %g days; bands: 95%% "
                   "intervals; the simulated customers' figures",
                   channel.c_str(), s.replicates, s.days);
+    const std::string note = about.empty() ? std::string(subtitle) : about;
     Json customers = Json::array();
     customers.push(response_series("+adopted", points, &ResponsePoint::adopted));
     Json money = Json::array();
@@ -440,16 +324,17 @@ Json response_plot(const Scenario& s, const std::string& channel,
                     .set("series", marginal));
     return Json::object()
         .set("title", s.name + ": response to " + channel + " spend")
-        .set("subtitle", subtitle)
+        .set("subtitle", note)
         .set("xlabel", channel + " spend per day")
         .set("x", spends)
         .set("panels", panels);
 }
 
-} // namespace
-
 int response(const ExperimentArgs& args) {
     const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
+    if (const auto draws = draws_for(args, s); !draws.points.empty()) {
+        return response_over_draws(args, s, draws);
+    }
     const auto spends = parse_spends(args.spend);
     with_channel_spend(s, args.channel, 0); // checks the channel before the long runs
     preflight(args, s, double(spends.size() + 1));
@@ -490,7 +375,7 @@ int response(const ExperimentArgs& args) {
         std::printf("results: %s\n", args.output.c_str());
     }
     if (!args.plot.empty()) {
-        draw_plot("panels", response_plot(s, args.channel, points), args.plot);
+        draw_plot("panels", response_plot(s, args.channel, points, ""), args.plot);
         std::printf("plot: %s\n", args.plot.c_str());
     }
     return 0;
@@ -537,6 +422,9 @@ int levers(const ExperimentArgs& args) {
         runs += std::any_of(s.brands[0].media.begin(), s.brands[0].media.end(),
                             [&](const Flight& f) { return f.channel == c.name; });
     }
+    if (const auto draws = draws_for(args, s); !draws.points.empty()) {
+        return levers_over_draws(args, s, draws, runs);
+    }
     preflight(args, s, runs);
     catch_interrupts();
     std::vector<LeverEffect> rows;
@@ -563,6 +451,7 @@ int levers(const ExperimentArgs& args) {
 
 int elasticity(const ExperimentArgs& args) {
     const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
+    note_uncertain_ignored(s, "elasticity");
     const double from = args.from >= 0 ? args.from : std::floor(s.days / 4);
     preflight(args, s, 2);
     catch_interrupts();
@@ -654,6 +543,7 @@ const bool compare_registered = register_command(
                  }
              });
          add_plot(command, args->plot, "Also draw the changes with their intervals (PNG)");
+         add_uncertainty_options(command, *args);
          auto finish = experiment_options(command, *args);
          return std::function<int()>([args, finish] {
              finish();
@@ -664,10 +554,13 @@ const bool compare_registered = register_command(
 
 /// The command of an experiment on one scenario with the experiments' options.
 std::function<std::function<int()>(CLI::App&)>
-one_scenario(int (*experiment)(const ExperimentArgs&)) {
-    return [experiment](CLI::App& command) {
+one_scenario(int (*experiment)(const ExperimentArgs&), bool uncertain = false) {
+    return [experiment, uncertain](CLI::App& command) {
         auto args = std::make_shared<ExperimentArgs>();
         command.add_option("scenario", args->scenarios, "Scenario (YAML)")->required()->expected(1);
+        if (uncertain) {
+            add_uncertainty_options(command, *args);
+        }
         auto finish = experiment_options(command, *args);
         return std::function<int()>([args, finish, experiment] {
             finish();
@@ -692,6 +585,7 @@ const bool response_registered = register_command(
          command.add_option("--spend", args->spend, "Spend per day FROM:TO:STEPS, e.g. 0:200:5")
              ->required();
          add_plot(command, args->plot, "Also draw the response curves with their intervals (PNG)");
+         add_uncertainty_options(command, *args);
          auto finish = experiment_options(command, *args);
          return std::function<int()>([args, finish] {
              finish();
@@ -704,7 +598,7 @@ const bool levers_registered = register_command(
     {"levers",
      "Marginal profit per currency unit of each lever: channels, agents, training, logistics, "
      "service level, retention, price",
-     one_scenario(levers), 75});
+     one_scenario(levers, true), 75});
 
 const bool elasticity_registered = register_command(
     {"elasticity",

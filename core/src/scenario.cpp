@@ -886,6 +886,11 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("problem_hazard", e.problem_hazard, rate());
         io.number("factor", e.factor, from_to(0.01, 100, " (price: times the list price)"));
     });
+    top.list("uncertain", s.uncertain, [](auto& io, UncertainKey& u) {
+        io.text("key", u.key);
+        io.number("low", u.low, checked_with_others("a number"));
+        io.number("high", u.high, checked_with_others("> low"));
+    });
     top.finish();
 }
 
@@ -1218,6 +1223,30 @@ void check_events(const Scenario& s, const Names& names, const Fail& fail) {
     }
 }
 
+/// Uncertain keys: each named once, not a key that sets the run's shape or its randomness, with
+/// low < high. Whether the key exists and takes both ends is checked where the draws are made
+/// (uncertain_draws), which parses the scenario with each end set.
+void check_uncertain(const Scenario& s, const Fail& fail) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < s.uncertain.size(); ++i) {
+        const auto& u = s.uncertain[i];
+        const auto key = "uncertain[" + std::to_string(i) + "]";
+        if (u.key.empty()) {
+            fail(key + ".key", "needs the key whose value is uncertain, e.g. journey.decide_rate");
+        }
+        if (u.key == "seed" || u.key == "replicates" || u.key.rfind("uncertain", 0) == 0) {
+            fail(key + ".key", "'" + u.key + "' cannot be uncertain: give a model key");
+        }
+        if (!seen.insert(u.key).second) {
+            fail(key + ".key", "'" + u.key + "' is named twice");
+        }
+        if (!std::isfinite(u.low) || !std::isfinite(u.high) || !(u.high > u.low)) {
+            fail(key + ".high", "needs finite low < high, got low " + format_number(u.low) +
+                                    ", high " + format_number(u.high));
+        }
+    }
+}
+
 /// The journey needs brands; the instant funnel has none.
 void check_funnel(const Scenario& s, const Fail& fail) {
     if (!s.instant()) {
@@ -1252,6 +1281,7 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
     check_channels(s, names, fail);
     check_brands(s, names, fail);
     check_events(s, names, fail);
+    check_uncertain(s, fail);
     check_funnel(s, fail);
     check_seeds(s, fail);
 }

@@ -623,6 +623,34 @@ void apply_override(YamlNode& root, std::string_view assignment) {
     *node = value;
 }
 
+std::optional<std::string> value_at(YamlNode root, std::string_view key) {
+    const std::string origin(key);
+    std::string walked;
+    YamlNode* node = &root;
+    try {
+        for (const auto& step : split_key(key, origin)) {
+            const auto& part = step.name;
+            if (step.is_index) {
+                if (node->kind != YamlNode::Kind::sequence || step.index >= node->items.size()) {
+                    return std::nullopt;
+                }
+                node = &node->items[step.index];
+            } else if (node->kind == YamlNode::Kind::sequence) {
+                node = &named_item(*node, part, walked, origin);
+            } else if (auto* child =
+                           node->kind == YamlNode::Kind::map ? node->find(part) : nullptr) {
+                node = child;
+            } else {
+                return std::nullopt;
+            }
+            walked += (walked.empty() || step.is_index ? "" : ".") + part;
+        }
+    } catch (const ScenarioError&) {
+        return std::nullopt; // no item of that name
+    }
+    return node->kind == YamlNode::Kind::scalar ? node->scalar : describe_value(*node);
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
     for (std::size_t j = 0; j <= b.size(); ++j) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -60,6 +61,9 @@ void merge_yaml(YamlNode& base, const YamlNode& over);
 /// the brand has several flights on that channel). The path is names joined by dots and
 /// decimal indices in brackets; `extends` cannot be set.
 void apply_override(YamlNode& root, std::string_view assignment);
+/// The value at `key` (a path as apply_override takes it) as text: a scalar's text, or
+/// describe_value() of a list or map; nullopt when the path leads nowhere.
+std::optional<std::string> value_at(YamlNode root, std::string_view key);
 /// How a value is named in a message: 'text', a list, a map, nothing.
 std::string describe_value(const YamlNode& value);
 

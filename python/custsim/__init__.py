@@ -23,7 +23,7 @@ from . import _core
 
 __version__ = _core.__version__
 __all__ = ["Scenario", "Results", "Simulation", "load_scenario", "run", "read_results",
-           "compare", "attribute", "response", "sweep", "sweep_yaml", "read_sweep",
+           "compare", "attribute", "response", "levers", "sweep", "sweep_yaml", "read_sweep",
            "kpi_registry"]
 
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
@@ -447,12 +447,37 @@ def _frame(rows):
     return pd.DataFrame(flat)
 
 
-def compare(a, b, replicates=None, seed=None, threads=0, progress=None):
+def _draws(scenario, posterior, draws):
+    """How many parameter draws an experiment repeats at: 0 when neither ``posterior`` nor the
+    scenario's ``uncertain:`` keys give any (``draws`` alone is refused)."""
+    if draws is not None and (int(draws) != draws or draws < 1):
+        raise ValueError(f"draws: a whole number >= 1, got {draws!r}")
+    count = int(draws) if draws is not None else 20
+    _, points, _ = _core.experiment_draws(scenario._core, str(posterior or ""), count)
+    if not points and draws is not None:
+        raise ValueError("draws: needs posterior= (a calibration's file) or `uncertain:` keys "
+                         "in the scenario to draw from")
+    return len(points)
+
+
+def compare(a, b, replicates=None, seed=None, threads=0, progress=None, posterior=None,
+            draws=None):
     """Paired differences B - A of every final KPI under common random numbers (a DataFrame
     indexed by KPI: a, b, mean, low, high, sign_certain, variance_ratio). ``progress`` as in
-    ``run`` (over the three runs: A, B, and B with another seed)."""
+    ``run`` (over the three runs: A, B, and B with another seed).
+
+    With ``posterior`` (a file from ``calibrate``) or ``uncertain:`` keys in the scenario, the
+    comparison is repeated at ``draws`` (default 20) parameter points and the interval includes
+    parameter uncertainty: columns mean, low, high, parameter_sd, noise_sd, parameter_share,
+    above_zero, draws (docs/uncertainty.md)."""
     sa, sb = _resolve(a, replicates, seed), _resolve(b, replicates, seed)
     threads = _check_threads(threads)
+    count = _draws(sa, posterior, draws)
+    if count:
+        with _Progress(progress, "compare", 2 * count, sa.replicates, sa.days) as bar:
+            rows = _core.compare_uncertain(sa._core, sb._core, str(posterior or ""), count,
+                                           threads, bar.hook)
+        return _frame(rows).set_index("kpi")
     with _Progress(progress, "compare", 3, sa.replicates, sa.days) as bar:
         rows, _, _ = _core.compare(sa._core, sb._core, threads, bar.hook)
     return _frame(rows).set_index("kpi")
@@ -470,17 +495,43 @@ def attribute(scenario, replicates=None, seed=None, threads=0, progress=None):
 
 
 def response(scenario, channel, spends_per_day, replicates=None, seed=None, threads=0,
-             progress=None):
+             progress=None, posterior=None, draws=None):
     """Incremental KPIs of one channel's spend per day against none, with marginal ROI.
-    ``progress`` as in ``run``."""
+    ``progress`` as in ``run``; ``posterior`` and ``draws`` as in ``compare``."""
     s = _resolve(scenario, replicates, seed)
     spends = [float(x) for x in spends_per_day]
     if not spends:
         raise ValueError("spends_per_day: give at least one spend per day")
     threads = _check_threads(threads)
+    count = _draws(s, posterior, draws)
+    if count:
+        with _Progress(progress, "response", (len(spends) + 1) * count, s.replicates,
+                       s.days) as bar:
+            rows = _core.response_uncertain(s._core, channel, spends, str(posterior or ""),
+                                            count, threads, bar.hook)
+        return _frame(rows)
     with _Progress(progress, "response", len(spends) + 1, s.replicates, s.days) as bar:
         rows = _core.response(s._core, channel, spends, threads, bar.hook)
     return _frame(rows)
+
+
+def levers(scenario, replicates=None, seed=None, threads=0, progress=None, posterior=None,
+           draws=None):
+    """The focal brand's levers, each moved a step against the scenario (same seed): cost,
+    profit and profit per currency unit put in, as ``custsim levers`` (a DataFrame indexed by
+    lever). ``posterior`` and ``draws`` as in ``compare``."""
+    s = _resolve(scenario, replicates, seed)
+    threads = _check_threads(threads)
+    bought = {f["channel"] for f in s["brands[0].media"]} if s.brands else set()
+    runs = 7 + len(bought)
+    count = _draws(s, posterior, draws)
+    with _Progress(progress, "levers", runs * max(count, 1), s.replicates, s.days) as bar:
+        if count:
+            rows = _core.levers_uncertain(s._core, str(posterior or ""), count, threads,
+                                          bar.hook)
+        else:
+            rows = _core.levers(s._core, threads, bar.hook)
+    return _frame(rows).set_index("lever")
 
 
 def _plain(value):

@@ -2,6 +2,7 @@
 #include "bindings.hpp"
 
 #include "custsim/experiment.hpp"
+#include "custsim/uncertainty.hpp"
 
 #include <pybind11/stl.h>
 
@@ -18,9 +19,80 @@ py::dict difference(const Difference& d) {
     out["sign_certain"] = d.sign_certain();
     return out;
 }
+py::dict uncertain(const UncertainDifference& d) {
+    py::dict out;
+    out["mean"] = d.mean;
+    out["low"] = d.low;
+    out["high"] = d.high;
+    out["parameter_sd"] = d.parameter_sd;
+    out["noise_sd"] = d.noise_sd;
+    out["parameter_share"] = d.parameter_share();
+    out["above_zero"] = d.above_zero;
+    out["draws"] = d.draws;
+    return out;
+}
+
+void bind_uncertain_curves(py::module_& m);
+
+py::dict levers_row(const std::string& lever, const std::string& step) {
+    py::dict row;
+    row["lever"] = lever;
+    row["step"] = step;
+    return row;
+}
+
+/// levers, compare_uncertain, response_uncertain and levers_uncertain.
+void bind_uncertainty(py::module_& m) {
+    m.def(
+        "levers",
+        [](const Scenario& s, int threads, py::object progress) {
+            PythonProgress hook(std::move(progress));
+            const auto rows = without_gil(hook, [&] { return levers(s, threads, std::ref(hook)); });
+            py::list out;
+            for (const auto& r : rows) {
+                py::dict row = levers_row(r.lever, r.step);
+                row["cost"] = difference(r.cost);
+                row["profit"] = difference(r.profit);
+                row["profit_per_unit"] = difference(r.per_unit);
+                out.append(row);
+            }
+            return out;
+        },
+        py::arg("scenario"), py::arg("threads") = 0, py::arg("progress") = py::none());
+    m.def(
+        "experiment_draws",
+        [](const Scenario& s, const std::string& posterior, std::uint32_t count) {
+            const auto d = experiment_draws(s, posterior, count);
+            return py::make_tuple(d.keys, d.points, d.source);
+        },
+        py::arg("scenario"), py::arg("posterior"), py::arg("count"));
+    m.def(
+        "compare_uncertain",
+        [](const Scenario& a, const Scenario& b, const std::string& posterior, std::uint32_t count,
+           int threads, py::object progress) {
+            const auto draws = experiment_draws(a, posterior, count);
+            PythonProgress hook(std::move(progress));
+            const auto c = without_gil(
+                hook, [&] { return compare_uncertain(a, b, draws, threads, std::ref(hook)); });
+            py::list rows;
+            for (const auto& r : c.rows) {
+                py::dict row = uncertain(r.difference);
+                row["kpi"] = r.kpi;
+                row["a"] = r.a;
+                row["b"] = r.b;
+                rows.append(row);
+            }
+            return rows;
+        },
+        py::arg("a"), py::arg("b"), py::arg("posterior"), py::arg("count"), py::arg("threads") = 0,
+        py::arg("progress") = py::none());
+    bind_uncertain_curves(m);
+}
+
 } // namespace
 
 void bind_experiment(py::module_& m) {
+    bind_uncertainty(m);
     m.def(
         "compare",
         [](const Scenario& a, const Scenario& b, int threads, py::object progress) {
@@ -91,5 +163,56 @@ void bind_experiment(py::module_& m) {
     m.def("with_channel_spend", &with_channel_spend, py::arg("scenario"), py::arg("channel"),
           py::arg("spend_per_day"));
 }
+
+namespace {
+void bind_uncertain_curves(py::module_& m) {
+    m.def(
+        "response_uncertain",
+        [](const Scenario& s, const std::string& channel, const std::vector<double>& spends,
+           const std::string& posterior, std::uint32_t count, int threads, py::object progress) {
+            const auto draws = experiment_draws(s, posterior, count);
+            PythonProgress hook(std::move(progress));
+            const auto points = without_gil(hook, [&] {
+                return response_uncertain(s, channel, spends, draws, threads, std::ref(hook));
+            });
+            py::list out;
+            for (const auto& p : points) {
+                py::dict row;
+                row["spend_per_day"] = p.spend_per_day;
+                row["marginal_roi"] = difference(p.marginal_roi);
+                for (const auto& [name, d] :
+                     {std::pair{"adopted", &p.adopted}, std::pair{"purchases", &p.purchases},
+                      std::pair{"revenue", &p.revenue}, std::pair{"margin", &p.margin},
+                      std::pair{"profit", &p.profit}}) {
+                    row[py::str(std::string("incremental_") + name)] = uncertain(*d);
+                }
+                out.append(row);
+            }
+            return out;
+        },
+        py::arg("scenario"), py::arg("channel"), py::arg("spends_per_day"), py::arg("posterior"),
+        py::arg("count"), py::arg("threads") = 0, py::arg("progress") = py::none());
+    m.def(
+        "levers_uncertain",
+        [](const Scenario& s, const std::string& posterior, std::uint32_t count, int threads,
+           py::object progress) {
+            const auto draws = experiment_draws(s, posterior, count);
+            PythonProgress hook(std::move(progress));
+            const auto rows = without_gil(
+                hook, [&] { return levers_uncertain(s, draws, threads, std::ref(hook)); });
+            py::list out;
+            for (const auto& r : rows) {
+                py::dict row = levers_row(r.lever, r.step);
+                row["cost"] = uncertain(r.cost);
+                row["profit"] = uncertain(r.profit);
+                row["profit_per_unit"] = uncertain(r.per_unit);
+                out.append(row);
+            }
+            return out;
+        },
+        py::arg("scenario"), py::arg("posterior"), py::arg("count"), py::arg("threads") = 0,
+        py::arg("progress") = py::none());
+}
+} // namespace
 
 } // namespace custsim::python

@@ -24,6 +24,7 @@ enum class Process : std::uint32_t {
     sensitivity = 14,  ///< a sensitivity analysis's design and bootstrap resamples
     exposure = 16,     ///< journey: exposure + brand index, one stream per brand
     calibration = 40,  ///< calibrate: the design, the walkers' start and their moves
+    uncertainty = 41,  ///< experiments over parameter draws: the draws of `uncertain:` ranges
 };
 
 /// Where a stream of draws belongs: one run of one scenario.

@@ -312,6 +312,14 @@ struct Journey {
     double discount_rate = 0.1;      ///< per year, for CLV
 };
 
+/// A key whose value is not known, with the range it may take (uniform). compare, response and
+/// levers repeat their runs at draws from these ranges (docs/uncertainty.md); a run alone
+/// ignores them.
+struct UncertainKey {
+    std::string key; ///< a numeric scenario key, as --set names it
+    double low = 0, high = 0;
+};
+
 /// Everything a run needs: one plain struct with defaults, validated once.
 /// Rates are per day, durations in days.
 struct Scenario {
@@ -340,6 +348,7 @@ struct Scenario {
     Ambassadors ambassadors;
     Reviews reviews;
     std::vector<Event> events;
+    std::vector<UncertainKey> uncertain; ///< empty: every key is taken as known
 
     std::uint64_t steps() const;            ///< days / dt
     std::uint64_t steps_per_record() const; ///< record_every / dt
