@@ -34,6 +34,7 @@ void Explorer::start_levers(double days, std::uint32_t replicates) {
         runs += std::any_of(s.brands[0].media.begin(), s.brands[0].media.end(),
                             [&](const Flight& f) { return f.channel == c.name; });
     }
+    levers_days_ = int(s.days), levers_replicates_ = int(s.replicates); // what the panel says
     levers_total_ = std::max<std::uint32_t>(1, runs * s.replicates * std::uint32_t(s.steps()));
     levers_steps_ = 0;
     levers_cancel_ = false;
@@ -106,6 +107,8 @@ void Explorer::lever_returns_panel() {
         return;
     }
     ImGui::Text("%s", levers_about_.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("(the optimiser's result will appear here when custsim optimise lands)");
     std::vector<Bar> per_unit, profit;
     for (const auto& row : *levers_) {
         const std::string label = row.lever + " (" + row.step + ")";
