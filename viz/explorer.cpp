@@ -55,7 +55,7 @@ std::string plot_title(const std::string& name, const Kpi& kpi) {
 }
 
 /// The service panel's plots: the registry's scalar journey KPIs of the service group, one plot
-/// per unit, then service_extra_kpis one plot each.
+/// per unit and kind (a level apart from cumulative flows), then service_extra_kpis one each.
 std::vector<KpiGroupPlot> service_plots() {
     std::vector<KpiGroupPlot> out;
     std::map<std::string, std::size_t> by_unit;
@@ -64,7 +64,8 @@ std::vector<KpiGroupPlot> service_plots() {
             !kpi.in(true)) {
             continue;
         }
-        const auto [at, fresh] = by_unit.emplace(kpi.unit, out.size());
+        const std::string unit_kind = std::string(kpi.unit) + "/" + to_string(kpi.kind);
+        const auto [at, fresh] = by_unit.emplace(unit_kind, out.size());
         if (fresh) {
             out.push_back({plot_title(kpi.unit, kpi), {}});
         }

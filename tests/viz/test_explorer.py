@@ -96,9 +96,14 @@ def test_service_panel_plots_complaints_churn_and_nps(tmp_path):
             "--export-png", tmp_path / "service.png")
     series, units = by_plot(rows(tmp_path / "service.csv"))
     shown = {name for plot in series.values() for name in plot}
-    assert {"complaints opened", "complaints resolved", "complaints unresolved", "churned",
-            "NPS"} <= shown
+    assert {"complaints opened", "complaints resolved", "complaints unresolved",
+            "complaints open", "churned", "NPS"} <= shown
     assert units["Complaints (cumulative)"] == "complaints"
+    # The queue is a level, plotted apart from the cumulative complaints.
+    assert set(series["Complaints open"]) == {"complaints open"}
+    assert units["Complaints open"] == "complaints"
+    queue = [value for _, value in series["Complaints open"]["complaints open"]]
+    assert len(queue) == 61 and max(queue) > 0
     assert units["Churned (cumulative)"] == "customers" and units["NPS"] == "score"
     complaints = series["Complaints (cumulative)"]
     assert all(len(points) == 61 for points in complaints.values())
@@ -106,11 +111,13 @@ def test_service_panel_plots_complaints_churn_and_nps(tmp_path):
     closed = complaints["complaints resolved"][-1][1] + complaints["complaints unresolved"][-1][1]
     assert opened > 0 and closed <= opened
     image = matplotlib.image.imread(tmp_path / "service.png")
-    # Four plots, each with its lines: content in every quadrant, the complaints in three colours.
-    for quadrant in (image[60:500, :600], image[60:500, 600:], image[520:, :600],
-                     image[520:, 600:]):
-        assert quadrant[:, :, :3].std() > 0.04
-    assert min(near(image[60:500, :600], c).sum() for c in (BLUE, ORANGE, GREEN)) > 100
+    # Five plots in three rows; those with data have lines drawn in them (lost sales is 0 in
+    # the baseline); the complaints in three colours.
+    complaints, queue = image[60:360, :600], image[60:360, 600:]
+    churned, nps = image[370:670, 600:], image[680:, :600]
+    for plot in (complaints, queue, churned, nps):
+        assert near(plot, BLUE).sum() > 100
+    assert min(near(complaints, c).sum() for c in (BLUE, ORANGE, GREEN)) > 100
 
 
 def test_brands_panel_plots_each_brand(tmp_path):
