@@ -11,118 +11,112 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <deque>
 #include <fstream>
-#include <random>
+#include <map>
 
 namespace custsim::viz {
 
 namespace {
 
-/// The registered KPIs the plots show, checked: each must be a journey KPI read from Kpis.
-std::vector<const Kpi*> plotted_kpis() {
-    std::vector<const Kpi*> out;
+/// A registered scalar journey KPI, or an error naming it.
+const Kpi* journey_kpi(const char* name, KpiPer per = KpiPer::scalar) {
+    const Kpi* kpi = find_kpi(name, per);
+    const bool readable =
+        kpi && (per == KpiPer::scalar ? kpi->value != nullptr : bool(kpi->values));
+    if (!readable || !kpi->in(true)) {
+        throw InputError(std::string("the explorer plots '") + name + "' (" + to_string(per) +
+                         "), which is not a registered journey KPI (custsim kpis)");
+    }
+    return kpi;
+}
+
+/// The funnel panel's plots: kpi_plots, checked against the registry.
+std::vector<KpiGroupPlot> funnel_plots() {
+    std::vector<KpiGroupPlot> out;
     for (const auto& plot : kpi_plots) {
+        KpiGroupPlot p{plot.title, {}};
         for (const char* name : plot.kpis) {
-            if (!name) {
-                continue;
+            if (name) {
+                p.kpis.push_back(journey_kpi(name));
             }
-            const Kpi* kpi = find_kpi(name);
-            if (!kpi || !kpi->value || !kpi->in(true)) {
-                throw InputError(std::string("the explorer plots '") + name +
-                                 "', which is not a registered journey KPI (custsim kpis)");
-            }
-            out.push_back(kpi);
         }
+        out.push_back(p);
     }
     return out;
 }
 
-/// Up to `count` customers reached breadth-first from the middle of the population, laid out by
-/// a few hundred rounds of a spring embedding.
-Neighbourhood sample(const SocialGraph& graph, std::size_t count) {
-    Neighbourhood n;
-    if (graph.is_mean_field() || graph.num_customers() == 0) {
-        return n;
+/// A flow is cumulative: its plot says so.
+std::string plot_title(const std::string& name, const Kpi& kpi) {
+    std::string title = name;
+    if (!title.empty() && title[0] >= 'a' && title[0] <= 'z') {
+        title[0] = char(title[0] - 'a' + 'A');
     }
-    std::map<std::uint32_t, int> index;
-    std::deque<std::uint32_t> queue{graph.num_customers() / 2};
-    while (!queue.empty() && n.customers.size() < count) {
-        const auto v = queue.front();
-        queue.pop_front();
-        if (index.count(v)) {
+    return kpi.kind == KpiKind::flow ? title + " (cumulative)" : title;
+}
+
+/// The service panel's plots: the registry's scalar journey KPIs of the service group, one plot
+/// per unit and kind (a level apart from cumulative flows), then service_extra_kpis one each.
+std::vector<KpiGroupPlot> service_plots() {
+    std::vector<KpiGroupPlot> out;
+    std::map<std::string, std::size_t> by_unit;
+    for (const Kpi& kpi : kpi_registry()) {
+        if (kpi.group != KpiGroup::service || kpi.per != KpiPer::scalar || !kpi.value ||
+            !kpi.in(true)) {
             continue;
         }
-        index[v] = int(n.customers.size());
-        n.customers.push_back(v);
-        for (auto w : graph.neighbours(v)) {
-            queue.push_back(w);
+        const std::string unit_kind = std::string(kpi.unit) + "/" + to_string(kpi.kind);
+        const auto [at, fresh] = by_unit.emplace(unit_kind, out.size());
+        if (fresh) {
+            out.push_back({plot_title(kpi.unit, kpi), {}});
+        }
+        out[at->second].kpis.push_back(&kpi);
+    }
+    for (auto& plot : out) { // a plot of one KPI is named after it
+        if (plot.kpis.size() == 1) {
+            plot.title = plot_title(plot.kpis[0]->label, *plot.kpis[0]);
         }
     }
-    for (std::size_t i = 0; i < n.customers.size(); ++i) {
-        for (auto w : graph.neighbours(n.customers[i])) {
-            const auto found = index.find(w);
-            if (found != index.end() && found->second > int(i)) {
-                n.ties.emplace_back(int(i), found->second);
-            }
-        }
+    for (const char* name : service_extra_kpis) {
+        const Kpi* kpi = journey_kpi(name);
+        out.push_back({plot_title(kpi->label, *kpi), {kpi}});
     }
-    const std::size_t m = n.customers.size();
-    std::mt19937 random(7);
-    std::uniform_real_distribution<float> uniform(0, 1);
-    n.x.resize(m), n.y.resize(m);
-    for (std::size_t i = 0; i < m; ++i) {
-        n.x[i] = uniform(random), n.y[i] = uniform(random);
-    }
-    const float k = 1.0f / std::sqrt(float(std::max<std::size_t>(m, 1)));
-    for (int round = 0; round < 200; ++round) {
-        std::vector<float> dx(m, 0), dy(m, 0);
-        for (std::size_t i = 0; i < m; ++i) {
-            for (std::size_t j = i + 1; j < m; ++j) {
-                const float ex = n.x[i] - n.x[j], ey = n.y[i] - n.y[j];
-                const float d2 = std::max(ex * ex + ey * ey, 1e-6f);
-                const float f = k * k / d2;
-                dx[i] += ex * f, dy[i] += ey * f, dx[j] -= ex * f, dy[j] -= ey * f;
-            }
-        }
-        for (const auto& [i, j] : n.ties) {
-            const float ex = n.x[i] - n.x[j], ey = n.y[i] - n.y[j];
-            const float d = std::sqrt(ex * ex + ey * ey) + 1e-6f;
-            const float f = d / k;
-            dx[i] -= ex * f, dy[i] -= ey * f, dx[j] += ex * f, dy[j] += ey * f;
-        }
-        const float step = 0.05f * (1 - round / 200.0f) + 0.002f;
-        for (std::size_t i = 0; i < m; ++i) {
-            const float len = std::sqrt(dx[i] * dx[i] + dy[i] * dy[i]) + 1e-9f;
-            n.x[i] += dx[i] / len * std::min(len, step);
-            n.y[i] += dy[i] / len * std::min(len, step);
-        }
-        // Back into the unit square, keeping the shape (no pile-up at the edges).
-        const auto [xmin, xmax] = std::minmax_element(n.x.begin(), n.x.end());
-        const auto [ymin, ymax] = std::minmax_element(n.y.begin(), n.y.end());
-        const float x0 = *xmin, xs = std::max(*xmax - *xmin, 1e-6f);
-        const float y0 = *ymin, ys = std::max(*ymax - *ymin, 1e-6f);
-        for (std::size_t i = 0; i < m; ++i) {
-            n.x[i] = (n.x[i] - x0) / xs, n.y[i] = (n.y[i] - y0) / ys;
-        }
-    }
-    return n;
+    return out;
 }
 
 } // namespace
 
 Explorer::~Explorer() {
     stop();
+    levers_cancel_ = true; // the levers' thread reads members: wait for it here
+    if (levers_future_.valid()) {
+        levers_future_.wait();
+    }
 }
 
-void Explorer::open(const std::string& path) {
+void Explorer::open(const std::string& path, const std::vector<std::string>& overrides) {
     path_ = path;
-    scenario_ = load_scenario(path);
+    scenario_ = load_scenario(path, overrides);
     if (scenario_.instant()) {
         throw InputError(path + ": the explorer needs a journey scenario (with brands)");
     }
     edited_ = scenario_;
-    plotted_ = plotted_kpis();
+    funnel_plots_ = funnel_plots();
+    service_plots_ = service_plots();
+    plotted_.clear();
+    for (const auto* plots : {&funnel_plots_, &service_plots_}) {
+        for (const auto& plot : *plots) {
+            for (const Kpi* kpi : plot.kpis) {
+                if (std::find(plotted_.begin(), plotted_.end(), kpi) == plotted_.end()) {
+                    plotted_.push_back(kpi);
+                }
+            }
+        }
+    }
+    brand_kpis_.clear();
+    for (const char* name : brand_plot_kpis) {
+        brand_kpis_.push_back(journey_kpi(name, KpiPer::brand));
+    }
+    read_choices();
     std::lock_guard guard(lock_);
     reset(scenario_);
 }
@@ -135,7 +129,7 @@ void Explorer::reset(const Scenario& s) {
     scenario_ = s;
     if (!same_graph) {
         graph_ = build_graph(scenario_);
-        sample_ = sample(*graph_, 300);
+        sample_ = sample_neighbourhood(*graph_, 300);
     }
     // One core fewer than the machine has: the interface (and a software renderer) needs one.
     const int threads = int(std::max(1u, std::thread::hardware_concurrency()) - 1);
@@ -146,6 +140,9 @@ void Explorer::reset(const Scenario& s) {
     ++generation_;
     history_ = History{};
     history_.channel_spend.assign(scenario_.channels.size(), {});
+    for (const Kpi* kpi : brand_kpis_) {
+        history_.brand[kpi->name].assign(scenario_.brands.size(), {});
+    }
     record();
 }
 
@@ -157,6 +154,13 @@ void Explorer::record() {
     }
     for (std::size_t c = 0; c < history_.channel_spend.size() && c < k.channel_spend.size(); ++c) {
         history_.channel_spend[c].push_back(k.channel_spend[c]);
+    }
+    for (const Kpi* kpi : brand_kpis_) {
+        const std::vector<double>& values = k.*(kpi->values);
+        auto& brands = history_.brand[kpi->name];
+        for (std::size_t b = 0; b < brands.size() && b < values.size(); ++b) {
+            brands[b].push_back(values[b]);
+        }
     }
     const auto stage = simulation_->column("stage").as<std::uint8_t>();
     sample_stage_.resize(sample_.customers.size());
@@ -297,7 +301,7 @@ void Explorer::draw(float width, float height) {
         shown_stage_ = sample_stage_;
         shown_day_ = simulation_->day();
     }
-    const float left = 380;
+    const float left = 400;
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(ImVec2(left, height));
     ImGui::Begin("Scenario", nullptr,
@@ -306,18 +310,7 @@ void Explorer::draw(float width, float height) {
     ImGui::Separator();
     levers_panel();
     ImGui::End();
-    ImGui::SetNextWindowPos(ImVec2(left, 0));
-    ImGui::SetNextWindowSize(ImVec2(width - left, height * 0.68f));
-    ImGui::Begin("KPIs", nullptr,
-                 ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
-    plots_panel();
-    ImGui::End();
-    ImGui::SetNextWindowPos(ImVec2(left, height * 0.68f));
-    ImGui::SetNextWindowSize(ImVec2(width - left, height * 0.32f));
-    ImGui::Begin("Word of mouth on a piece of the network", nullptr,
-                 ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
-    network_panel();
-    ImGui::End();
+    panels(width - left, height);
 }
 
 void Explorer::take_batch() {

@@ -11,6 +11,9 @@
 namespace custsim::viz {
 
 void Explorer::network_panel() {
+    ImGui::Text("Word of mouth on a piece of the network: %zu customers reached breadth-first from "
+                "one, laid out by Boost.Graph's Fruchterman-Reingold layout",
+                sample_.customers.size());
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const ImVec2 size = ImGui::GetContentRegionAvail();
     ImDrawList* draw = ImGui::GetWindowDrawList();

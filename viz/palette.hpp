@@ -16,6 +16,11 @@ inline constexpr KpiPlot kpi_plots[] = {
     {"NPS", {"nps"}},
     {"Word of mouth heard (cumulative)", {"wom_positive", "wom_negative"}},
 };
+/// The Service panel plots every registered scalar journey KPI of the service group (by unit),
+/// and these from other groups beside them.
+inline constexpr const char* service_extra_kpis[] = {"churned", "nps"};
+/// The Brands panel: one plot per registered per-brand KPI here, a line per brand.
+inline constexpr const char* brand_plot_kpis[] = {"aware", "customers", "share"};
 inline constexpr ImU32 palette[] = {IM_COL32(31, 119, 180, 255),  IM_COL32(255, 127, 14, 255),
                                     IM_COL32(44, 160, 44, 255),   IM_COL32(214, 39, 40, 255),
                                     IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),

@@ -1,4 +1,4 @@
-// The explorer's plots panel.
+// The explorer's plot panels: funnel and money, service, brands.
 #include "explorer.hpp"
 #include "palette.hpp"
 #include "plot.hpp"
@@ -7,43 +7,42 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 
 namespace custsim::viz {
 
+/// The lines of a plot of registered scalar KPIs, legends their labels: the pinned run (faded),
+/// the batch's mean and band, and the live run.
+std::vector<Series> Explorer::kpi_series(const std::vector<const Kpi*>& kpis) {
+    std::vector<Series> out;
+    int colour = 0;
+    for (const Kpi* kpi : kpis) {
+        const std::string name = kpi->name, label = kpi->label;
+        if (has_pin_) {
+            out.push_back({label, palette[colour % 8], &pinned_.day, &pinned_.kpi[name], true});
+        }
+        if (batch_ && band_mean_.kpi.count(name)) {
+            Series band{label + " (replicates)", palette[colour % 8], &band_mean_.day,
+                        &band_mean_.kpi[name], true};
+            band.low = &band_low_.kpi[name];
+            band.high = &band_high_.kpi[name];
+            out.push_back(band);
+        }
+        out.push_back({label, palette[colour % 8], &shown_.day, &shown_.kpi[name]});
+        ++colour;
+    }
+    return out;
+}
+
 void Explorer::plots_panel() {
     take_batch();
+    ImGui::SameLine();
+    ImGui::Checkbox("funnel on a log scale", &log_funnel_);
     const float w = (ImGui::GetContentRegionAvail().x - 8) / 2;
     const float h = (ImGui::GetContentRegionAvail().y - 12) / 3;
-    // One plot per kpi_plots entry, titled with the unit its KPIs share; legends use labels.
-    auto series = [&](const KpiPlot& plot) {
-        std::vector<Series> out;
-        int colour = 0;
-        for (const char* name : plot.kpis) {
-            if (!name) {
-                continue;
-            }
-            const std::string label = find_kpi(name)->label;
-            if (has_pin_) {
-                out.push_back({label, palette[colour % 8], &pinned_.day, &pinned_.kpi[name], true});
-            }
-            if (batch_ && band_mean_.kpi.count(name)) {
-                Series band{label + " (5 replicates)", palette[colour % 8], &band_mean_.day,
-                            &band_mean_.kpi[name], true};
-                band.low = &band_low_.kpi[name];
-                band.high = &band_high_.kpi[name];
-                out.push_back(band);
-            }
-            out.push_back({label, palette[colour % 8], &shown_.day, &shown_.kpi[name]});
-            ++colour;
-        }
-        return out;
-    };
-    auto title = [](const KpiPlot& plot) {
-        return std::string(plot.title) + " [" + find_kpi(plot.kpis[0])->unit + "]";
-    };
-    for (std::size_t p = 0; p < std::size(kpi_plots); ++p) {
-        plot(title(kpi_plots[p]).c_str(), series(kpi_plots[p]), ImVec2(w, h));
+    for (std::size_t p = 0; p < funnel_plots_.size(); ++p) {
+        const auto& group = funnel_plots_[p];
+        const PlotAxes axes{group.title, group.kpis[0]->unit, p == 0 && log_funnel_};
+        plot(axes, kpi_series(group.kpis), ImVec2(w, h), &shown_plots_);
         if (p % 2 == 0) {
             ImGui::SameLine();
         }
@@ -53,23 +52,63 @@ void Explorer::plots_panel() {
         spend.push_back(
             {scenario_.channels[c].name, palette[c % 8], &shown_.day, &shown_.channel_spend[c]});
     }
-    plot("Spend by channel (cumulative)", spend, ImVec2(w, h));
+    const Kpi* channel_spend = find_kpi("spend", KpiPer::channel);
+    plot({"Spend by channel (cumulative)", channel_spend ? channel_spend->unit : "money"}, spend,
+         ImVec2(w, h), &shown_plots_);
     ImGui::SameLine();
-    ImGui::BeginChild("difference", ImVec2(w, h));
+    difference_table(ImVec2(w, h));
+}
+
+void Explorer::difference_table(ImVec2 size) {
+    ImGui::BeginChild("difference", size);
     if (has_pin_ && !pinned_.day.empty() && !shown_.day.empty()) {
         ImGui::Text("Now against the pinned run, at day %.0f", shown_.day.back());
-        for (const Kpi* kpi : plotted_) {
-            const auto& now = shown_.kpi[kpi->name];
-            const auto& then = pinned_.kpi[kpi->name];
-            const std::size_t i = std::min(now.size(), then.size()) - 1;
-            ImGui::Text("%-24s %12s  %+12.4g", kpi->label, format_kpi(*kpi, now[i]).c_str(),
-                        now[i] - then[i]);
+        for (const auto& group : funnel_plots_) {
+            for (const Kpi* kpi : group.kpis) {
+                const auto& now = shown_.kpi[kpi->name];
+                const auto& then = pinned_.kpi[kpi->name];
+                const std::size_t i = std::min(now.size(), then.size()) - 1;
+                ImGui::Text("%-24s %12s  %+12.4g %s", kpi->label, format_kpi(*kpi, now[i]).c_str(),
+                            now[i] - then[i], kpi->unit);
+            }
         }
     } else {
         ImGui::TextWrapped("Pin a run, change a lever, and the plots overlay the pinned run "
                            "(faded) with the differences here.");
     }
     ImGui::EndChild();
+}
+
+void Explorer::service_panel() {
+    take_batch();
+    const std::size_t n = service_plots_.size();
+    const std::size_t rows = (n + 1) / 2;
+    const float w = (ImGui::GetContentRegionAvail().x - 8) / 2;
+    const float h = (ImGui::GetContentRegionAvail().y - 4 * float(rows)) / float(rows);
+    for (std::size_t p = 0; p < n; ++p) {
+        const auto& group = service_plots_[p];
+        plot({group.title, group.kpis[0]->unit}, kpi_series(group.kpis), ImVec2(w, h),
+             &shown_plots_);
+        if (p % 2 == 0 && p + 1 < n) {
+            ImGui::SameLine();
+        }
+    }
+}
+
+void Explorer::brands_panel() {
+    const std::vector<std::string> brands = kpi_items(scenario_, KpiPer::brand);
+    const float h = (ImGui::GetContentRegionAvail().y - 8 * float(brand_kpis_.size())) /
+                    float(std::max<std::size_t>(brand_kpis_.size(), 1));
+    for (const Kpi* kpi : brand_kpis_) {
+        std::vector<Series> lines;
+        auto& per_brand = shown_.brand[kpi->name];
+        for (std::size_t b = 0; b < per_brand.size() && b < brands.size(); ++b) {
+            lines.push_back({brands[b], palette[b % 8], &shown_.day, &per_brand[b]});
+        }
+        const std::string title =
+            std::string("Per brand: ") + kpi->label + " (" + kpi->description + ")";
+        plot({title, kpi->unit}, lines, ImVec2(-1, h), &shown_plots_);
+    }
 }
 
 } // namespace custsim::viz

@@ -95,6 +95,9 @@ const Kpi registry[] = {
                    "complaints resolved", "complaints the service resolved"),
     CUSTSIM_SCALAR(complaints_unresolved, flow, journey, service, headline, "complaints", "%.0f",
                    "complaints unresolved", "complaints that failed or were given up on"),
+    CUSTSIM_SCALAR(complaints_open, stock, journey, service, detail, "complaints", "%.0f",
+                   "complaints open",
+                   "the call centre's queue: complaints open with the focal brand in the step"),
     CUSTSIM_SCALAR(spill_visits, flow, journey, customers, detail, "visits", "%.0f",
                    "visits sent on",
                    "organic visits the focal brand's exposures sent on to another channel "

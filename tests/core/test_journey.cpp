@@ -318,7 +318,7 @@ TEST(StylisedFacts, NoSpendAndNoSeedsGiveNoAdoption) {
     EXPECT_GT(r.brands.at("customers").back(), 1000);
 }
 
-TEST(StylisedFacts, CallCentreCapacityCutsUnresolvedComplaintsAndChurnAndRaisesNps) {
+TEST(StylisedFacts, CallCentreCapacityCutsTheQueueUnresolvedComplaintsAndChurnAndRaisesNps) {
     const std::vector<std::string> troubled = {"brands.focal.problem_rate=0.25"};
     auto lean = troubled, staffed = troubled;
     // About 6 complaints a day at 20 000 customers: 0.05 agents take 2 a day, 1 agent 40.
@@ -329,6 +329,21 @@ TEST(StylisedFacts, CallCentreCapacityCutsUnresolvedComplaintsAndChurnAndRaisesN
     EXPECT_LT(mean_final(b, "complaints_unresolved"), 0.5 * mean_final(a, "complaints_unresolved"));
     EXPECT_LT(mean_final(b, "churned"), mean_final(a, "churned"));
     EXPECT_GT(mean_final(b, "nps"), mean_final(a, "nps") + 5);
+    // Lean, complaints wait until the customer gives up (patience 14 days): a queue of weeks of
+    // complaints; staffed, about a day's.
+    EXPECT_GT(mean_final(a, "complaints_open"), 3 * mean_final(b, "complaints_open"));
+    // The queue holds complaints opened and not closed before the step: never more than that.
+    const std::size_t P = a.points();
+    const auto& open = a.timeseries.at("complaints_open");
+    const auto& opened = a.timeseries.at("complaints_opened");
+    const auto& resolved = a.timeseries.at("complaints_resolved");
+    const auto& unresolved = a.timeseries.at("complaints_unresolved");
+    for (std::uint32_t k = 0; k < a.replicates; ++k) {
+        for (std::size_t p = 1; p < P; ++p) {
+            const std::size_t i = k * P + p;
+            EXPECT_LE(open[i], opened[i] - resolved[i - 1] - unresolved[i - 1]) << "point " << p;
+        }
+    }
 }
 
 TEST(StylisedFacts, NegativeWordOfMouthSlowsAcquisition) {

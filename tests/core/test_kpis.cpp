@@ -111,6 +111,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                            &k.complaints_opened,
                            &k.complaints_resolved,
                            &k.complaints_unresolved,
+                           &k.complaints_open,
                            &k.churned,
                            &k.consented,
                            &k.known,
@@ -148,7 +149,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
             EXPECT_TRUE(lengths.insert((k.*kpi.values).size()).second) << kpi.name;
         }
     }
-    EXPECT_EQ(seen.size(), 38u);
+    EXPECT_EQ(seen.size(), 39u);
     EXPECT_EQ(lengths.size(), 21u);
 }
 

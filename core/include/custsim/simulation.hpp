@@ -103,6 +103,7 @@ struct Kpis {
     double entry_cost = 0; ///< fixed costs of entering markets (markets[].entry)
     double nps = 0, promoters = 0, detractors = 0, wom_positive = 0, wom_negative = 0;
     double complaints_opened = 0, complaints_resolved = 0, complaints_unresolved = 0;
+    double complaints_open = 0; ///< the call centre's queue: open focal complaints this step
     double churned = 0, consented = 0, known = 0, contacts_without_consent = 0, spill_visits = 0;
     double objections = 0;
     double reviews = 0, rating = 0, five_star_reviews = 0, one_star_reviews = 0;

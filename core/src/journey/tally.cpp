@@ -127,6 +127,7 @@ void book_stocks(Kpis& k, const JourneyTables& x, const JourneyTally& total) {
     k.nps = total.customers[0] > 0
                 ? 100.0 * double(total.promoters - total.detractors) / double(total.customers[0])
                 : 0.0;
+    k.complaints_open = double(total.open[0]);
     k.consented = double(total.consented);
     k.known = double(total.known);
     k.rating = x.rating[0];
