@@ -26,6 +26,7 @@ struct SensitivityArgs {
     std::string scenario;
     std::vector<std::string> keys; ///< KEY=LOW:HIGH
     std::string kpi;
+    std::string versus; ///< a scenario B: the output is B's KPI minus the scenario's
     std::string method = "morris";
     std::string sampling = "quasi_random";
     std::uint32_t samples = 0, levels = 4, bootstrap = 1000;
@@ -218,7 +219,8 @@ void write_sensitivity(const std::string& output, const Sensitivity& s) {
                   {"sampling", to_string(s.design.sampling)},
                   {"bootstrap", std::to_string(s.settings.bootstrap)},
                   {"seed", std::to_string(s.design.seed)},
-                  {"scenario_yaml", s.scenario_yaml}});
+                  {"scenario_yaml", s.scenario_yaml},
+                  {"versus_yaml", s.versus_yaml}});
 }
 
 SensitivitySettings settings_of(const SensitivityArgs& args) {
@@ -241,7 +243,14 @@ int sensitivity(const SensitivityArgs& args) {
     }
     check_ends(args, inputs);
     check_sensitivity(scenario, inputs, args.kpi);
-    const SensitivitySettings settings = settings_of(args);
+    SensitivitySettings settings = settings_of(args);
+    if (!args.versus.empty()) {
+        settings.versus =
+            std::make_shared<const Scenario>(load_scenario(args.versus, args.overrides));
+    }
+    const std::string output_name =
+        args.versus.empty() ? args.kpi
+                            : args.kpi + " of " + settings.versus->name + " minus " + scenario.name;
     // The design alone, to know the runs before any of them.
     const std::uint32_t samples = settings.samples > 0
                                       ? settings.samples
@@ -249,7 +258,7 @@ int sensitivity(const SensitivityArgs& args) {
     const auto design = settings.method == SensitivityMethod::morris
                             ? morris_design(inputs, samples, settings.levels, scenario.seed)
                             : sobol_design(inputs, samples, settings.sampling, scenario.seed);
-    const std::size_t runs = design.evaluations();
+    const std::size_t runs = design.evaluations() * (settings.versus ? 2 : 1);
     if (!args.output.empty()) {
         check_output(args.output, "-o");
     }
@@ -261,10 +270,24 @@ int sensitivity(const SensitivityArgs& args) {
     Sensitivity result;
     {
         ProgressBar bar(std::uint32_t(runs * scenario.replicates), scenario.days, !args.quiet);
+        // With --versus an evaluation is two runs: the second starts when the day goes back.
+        const std::uint32_t per = settings.versus ? 2 : 1, R = scenario.replicates;
+        std::size_t last_evaluation = 0;
+        std::uint32_t second = 0, last_replicate = 0;
+        double last_day = 0;
         result = custsim::sensitivity(
             scenario, inputs, args.kpi, settings, args.threads,
             [&](std::size_t evaluation, std::uint32_t replicate, double day) {
-                bar.update(std::uint32_t(evaluation * scenario.replicates + replicate), day);
+                if (evaluation != last_evaluation) {
+                    second = 0;
+                } else if (per == 2 && (replicate < last_replicate ||
+                                        (replicate == last_replicate && day < last_day))) {
+                    second = 1;
+                }
+                last_evaluation = evaluation;
+                last_replicate = replicate;
+                last_day = day;
+                bar.update(std::uint32_t((evaluation * per + second) * R + replicate), day);
                 return !interrupted();
             });
     }
@@ -272,8 +295,8 @@ int sensitivity(const SensitivityArgs& args) {
     std::printf("%s: %s of %s (final, mean of %u replicate%s), %u %s, %zu runs with seed %llu "
                 "(common random numbers), %.1f s\n",
                 scenario.name.c_str(), morris ? "Morris screening" : "Sobol indices",
-                args.kpi.c_str(), scenario.replicates, scenario.replicates == 1 ? "" : "s", samples,
-                morris ? "trajectories" : "base samples", runs,
+                output_name.c_str(), scenario.replicates, scenario.replicates == 1 ? "" : "s",
+                samples, morris ? "trajectories" : "base samples", runs,
                 static_cast<unsigned long long>(scenario.seed), seconds_since(start));
     morris ? print_morris(result) : print_sobol(result);
     if (!args.output.empty()) {
@@ -284,8 +307,7 @@ int sensitivity(const SensitivityArgs& args) {
 }
 
 const bool registered = register_command(
-    {"sensitivity",
-     "What moves a KPI: Morris screening or Sobol indices over KEY=LOW:HIGH ranges",
+    {"sensitivity", "What moves a KPI: Morris screening or Sobol indices over KEY=LOW:HIGH ranges",
      [](CLI::App& command) {
          auto args = std::make_shared<SensitivityArgs>();
          auto replicates = std::make_shared<std::uint32_t>(0);
@@ -296,6 +318,11 @@ const bool registered = register_command(
              ->expected(1, -1);
          command.add_option("--kpi", args->kpi, "The KPI whose final value is the output")
              ->required();
+         command
+             .add_option("--versus", args->versus,
+                         "Scenario B (YAML): the output is B's KPI minus the scenario's, both run "
+                         "at each point with the same seed")
+             ->check(CLI::ExistingFile);
          command.add_option("--method", args->method, "morris (default) or sobol")
              ->check(CLI::IsMember({"morris", "sobol"}));
          command

@@ -494,23 +494,54 @@ std::shared_ptr<const SocialGraph> shared_graph(const Scenario& scenario,
 }
 
 /// Evaluation e: the scenario at the design's point, its KPI's final values into `out`.
-void evaluate(const Scenario& scenario, const std::string& kpi, std::size_t e,
-              const std::shared_ptr<const SocialGraph>& graph, int threads,
-              const Progress& progress, Sensitivity& out) {
-    const auto& inputs = out.design.inputs;
-    std::vector<double> values(inputs.size());
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-        values[i] = out.design.value(e, i);
+/// The KPI's final values of the scenario at evaluation e's point, per replicate.
+std::vector<double> final_at(const Scenario& scenario, const std::string& kpi, std::size_t e,
+                             const std::shared_ptr<const SocialGraph>& graph, int threads,
+                             const Progress& progress, const SensitivityDesign& design) {
+    std::vector<double> values(design.inputs.size());
+    for (std::size_t i = 0; i < design.inputs.size(); ++i) {
+        values[i] = design.value(e, i);
     }
-    const Scenario point = with_inputs(scenario, inputs, values);
+    const Scenario point = with_inputs(scenario, design.inputs, values);
     if (graph) {
         check_graph_size(point, graph->num_customers());
     }
-    const Results results = run_scenario(point, threads, progress, graph);
-    const auto& final = results.final.at(kpi);
+    return run_scenario(point, threads, progress, graph).final.at(kpi);
+}
+
+/// The scenario (and, with `versus`, the scenario compared) run at evaluation e's point.
+struct Evaluated {
+    const Scenario& scenario;
+    std::shared_ptr<const SocialGraph> graph, versus_graph;
+};
+
+void evaluate(const Evaluated& runs, const std::string& kpi, std::size_t e, int threads,
+              const Progress& progress, Sensitivity& out) {
+    std::vector<double> final =
+        final_at(runs.scenario, kpi, e, runs.graph, threads, progress, out.design);
+    if (const auto& versus = out.settings.versus) {
+        const auto b = final_at(*versus, kpi, e, runs.versus_graph, threads, progress, out.design);
+        for (std::size_t r = 0; r < final.size(); ++r) {
+            final[r] = b[r] - final[r];
+        }
+    }
     std::copy(final.begin(), final.end(),
-              out.replicates.begin() + std::ptrdiff_t(e * scenario.replicates));
+              out.replicates.begin() + std::ptrdiff_t(e * runs.scenario.replicates));
     out.outputs[e] = std::accumulate(final.begin(), final.end(), 0.0) / double(final.size());
+}
+
+/// `versus` is comparable with `scenario`: the same seed and replicates, and the keys and KPI
+/// fit it too.
+void check_versus(const Scenario& scenario, const Scenario& versus,
+                  const std::vector<SensitivityInput>& inputs, const std::string& kpi) {
+    if (versus.seed != scenario.seed || versus.replicates != scenario.replicates) {
+        throw InputError("--versus " + versus.name + ": needs the same seed and replicates as " +
+                         scenario.name + " (got seed " + std::to_string(versus.seed) + " and " +
+                         std::to_string(scenario.seed) + ", replicates " +
+                         std::to_string(versus.replicates) + " and " +
+                         std::to_string(scenario.replicates) + ")");
+    }
+    check_sensitivity(versus, inputs, kpi);
 }
 
 using Evaluation = std::function<void(std::size_t e, int threads, const Progress& progress)>;
@@ -575,10 +606,14 @@ Sensitivity sensitivity(const Scenario& scenario, const std::vector<SensitivityI
                         const SensitivityProgress& progress) {
     check_threads(threads);
     check_sensitivity(scenario, inputs, kpi);
+    if (settings.versus) {
+        check_versus(scenario, *settings.versus, inputs, kpi);
+    }
     Sensitivity out;
     out.kpi = kpi;
     out.settings = settings;
     out.scenario_yaml = to_yaml(scenario);
+    out.versus_yaml = settings.versus ? to_yaml(*settings.versus) : std::string();
     const bool morris = settings.method == SensitivityMethod::morris;
     const std::uint32_t samples = settings.samples > 0 ? settings.samples : morris ? 10 : 64;
     out.design = morris ? morris_design(inputs, samples, settings.levels, scenario.seed)
@@ -587,9 +622,10 @@ Sensitivity sensitivity(const Scenario& scenario, const std::vector<SensitivityI
     const std::size_t E = out.design.evaluations();
     out.outputs.resize(E);
     out.replicates.resize(E * scenario.replicates);
-    const auto graph = shared_graph(scenario, inputs);
+    const Evaluated runs{scenario, shared_graph(scenario, inputs),
+                         settings.versus ? shared_graph(*settings.versus, inputs) : nullptr};
     const Evaluation evaluation = [&](std::size_t e, int run_threads, const Progress& each) {
-        evaluate(scenario, kpi, e, graph, run_threads, each, out);
+        evaluate(runs, kpi, e, run_threads, each, out);
     };
     if (settings.parallel_runs) {
         const int workers = threads > 0 ? threads : omp_get_max_threads();

@@ -111,15 +111,17 @@ class Sensitivity:
 
 def sensitivity(scenario, keys, kpi, method="morris", samples=None, replicates=None, seed=None,
                 levels=4, sampling="quasi_random", bootstrap=1000, parallel_runs=False, threads=0,
-                force=False):
+                force=False, versus=None):
     """Varies each scenario key over its (low, high) range and measures the KPI's final value
     (mean over replicates), every run with the scenario's seed (common random numbers).
     ``method`` "morris" (``samples`` trajectories, default 10, on ``levels`` grid levels:
     samples x (keys + 1) runs) or "sobol" (``samples`` base samples, default 64, best a power
     of 2: samples x (keys + 2) runs; ``sampling`` "quasi_random" or "random"). ``bootstrap``
     resamples give the 95 % intervals. ``parallel_runs`` runs ``threads`` evaluations at once,
-    one thread each (the same numbers). Returns a Sensitivity; bad keys, ranges or KPIs raise
-    ValueError before any run."""
+    one thread each (the same numbers). ``versus`` (a scenario B) makes the output a paired
+    difference, B's KPI minus the scenario's, both run at each point with the same seed (twice
+    the runs). Returns a Sensitivity; bad keys, ranges or KPIs raise ValueError before any
+    run."""
     from . import _check_threads, _resolve
     if method not in _DEFAULT_SAMPLES:
         raise ValueError(f"method: must be morris or sobol, got {method!r}")
@@ -129,9 +131,10 @@ def sensitivity(scenario, keys, kpi, method="morris", samples=None, replicates=N
     bootstrap = _whole(bootstrap, "bootstrap", 0)
     threads = _check_threads(threads)
     s = _resolve(scenario, replicates, seed)
+    b = _resolve(versus, replicates, seed) if versus is not None else None
     if not force:
-        runs = samples * (len(checked) + (1 if method == "morris" else 2))
+        runs = samples * (len(checked) + (1 if method == "morris" else 2)) * (2 if b else 1)
         _core.check_run_size(s._core, float(runs))
     raw = _core.sensitivity(s._core, checked, str(kpi), method, samples, levels, sampling,
-                            bootstrap, bool(parallel_runs), threads)
+                            bootstrap, bool(parallel_runs), threads, b._core if b else None)
     return Sensitivity(raw, checked, str(kpi), method)

@@ -9,6 +9,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <optional>
+
 namespace py = pybind11;
 
 namespace custsim::python {
@@ -91,8 +93,12 @@ SensitivityDesign design_of(const Inputs& keys, const std::string& method, std::
 py::dict scenario_sensitivity(const Scenario& s, const Inputs& keys, const std::string& kpi,
                               const std::string& method, std::uint32_t samples,
                               std::uint32_t levels, const std::string& sampling,
-                              std::uint32_t bootstrap, bool parallel_runs, int threads) {
+                              std::uint32_t bootstrap, bool parallel_runs, int threads,
+                              const std::optional<Scenario>& versus) {
     SensitivitySettings settings;
+    if (versus) {
+        settings.versus = std::make_shared<const Scenario>(*versus);
+    }
     settings.method = method_of(method);
     settings.samples = samples;
     settings.levels = levels;
@@ -127,7 +133,7 @@ void bind_sensitivity(py::module_& m) {
     m.def("sensitivity", &scenario_sensitivity, py::arg("scenario"), py::arg("keys"),
           py::arg("kpi"), py::arg("method") = "morris", py::arg("samples") = 0,
           py::arg("levels") = 4, py::arg("sampling") = "quasi_random", py::arg("bootstrap") = 1000,
-          py::arg("parallel_runs") = false, py::arg("threads") = 0);
+          py::arg("parallel_runs") = false, py::arg("threads") = 0, py::arg("versus") = py::none());
     m.def(
         "sensitivity_design",
         [](const Inputs& keys, const std::string& method, std::uint32_t samples,

@@ -87,3 +87,18 @@ def test_bad_arguments_raise_value_error():
         custsim.sensitivity(s, {"brands.focal.prize": (1, 2)}, "profit")
     with pytest.raises(ValueError, match="samples"):
         custsim.sensitivity(s, KEYS, "profit", samples=1)
+
+
+def test_versus_makes_the_output_a_paired_difference():
+    a = small()
+    b = small()
+    b["brands.focal.price"] = 11
+    keys = {"journey.decide_rate": (0.05, 0.2), "journey.discount_rate": (0.05, 0.2)}
+    paired = custsim.sensitivity(a, keys, "profit", samples=2, bootstrap=10, replicates=2,
+                                 versus=b)
+    alone = custsim.sensitivity(a, keys, "profit", samples=2, bootstrap=10, replicates=2)
+    cut = custsim.sensitivity(b, keys, "profit", samples=2, bootstrap=10, replicates=2)
+    np.testing.assert_allclose(paired.outputs, cut.outputs - alone.outputs, rtol=1e-12, atol=1e-9)
+    itself = custsim.sensitivity(a, keys, "profit", samples=2, bootstrap=10, replicates=2,
+                                 versus=a)
+    assert np.all(itself.outputs == 0)

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,10 @@ struct SensitivitySettings {
     /// on all of them: faster when a run is too small to keep the threads busy. The numbers are
     /// the same either way.
     bool parallel_runs = false;
+    /// When set, the output is a paired difference: the KPI of this scenario minus that of the
+    /// analysed one, both with the keys set at each point and run with the same seed (common
+    /// random numbers), so the indices say which keys move the answer to "is B better than A?".
+    std::shared_ptr<const Scenario> versus;
 };
 
 /// One model evaluation finished so far, or a day of one replicate of it: return false to stop.
@@ -126,11 +131,13 @@ struct Sensitivity {
     std::string kpi;
     SensitivitySettings settings;
     SensitivityDesign design;
-    std::vector<double> outputs;    ///< the KPI's final value, mean over replicates, per evaluation
+    /// The KPI's final value (with `versus`: B's minus A's), mean over replicates, per evaluation.
+    std::vector<double> outputs;
     std::vector<double> replicates; ///< the same per replicate: [evaluations x replicates]
     std::vector<MorrisEffect> morris;
     SobolIndices sobol;
     std::string scenario_yaml; ///< the scenario the keys were varied in
+    std::string versus_yaml;   ///< with `versus`: the scenario compared with it; else empty
 };
 
 /// The scenario with each input's key set to its value (`key=value` overrides, as --set).
