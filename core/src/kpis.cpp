@@ -102,6 +102,14 @@ const Kpi registry[] = {
                    "visits sent on",
                    "organic visits the focal brand's exposures sent on to another channel "
                    "(spills_into): with TV -> search, the search volume its TV creates"),
+    CUSTSIM_SCALAR(retarget_touches, flow, journey, customers, detail, "contacts", "%.0f",
+                   "retargeting touches",
+                   "policies: retargeting touches of prospects who showed intent and did not buy "
+                   "(their cost is media spend on the policy's channel)"),
+    CUSTSIM_SCALAR(win_back_offers, flow, journey, customers, detail, "contacts", "%.0f",
+                   "win-back offers", "policies: offers made to lapsed focal customers"),
+    CUSTSIM_SCALAR(follow_ups, flow, journey, service, detail, "contacts", "%.0f", "follow-ups",
+                   "policies: follow-up contacts after a resolved complaint"),
     CUSTSIM_SCALAR(purchases, flow, journey, customers, headline, "purchases", "%.0f", "purchases",
                    "purchases of the focal brand, first and repeat"),
     CUSTSIM_SCALAR(lost_sales, flow, journey, service, headline, "orders", "%.0f", "lost sales",
@@ -128,6 +136,8 @@ const Kpi registry[] = {
                    "fines for contact without consent in strict-privacy markets"),
     CUSTSIM_SCALAR(entry_cost, flow, journey, money, detail, "money", "%.0f", "market entry cost",
                    "fixed costs of entering markets, each booked once on its entry day"),
+    CUSTSIM_SCALAR(trigger_cost, flow, journey, money, detail, "money", "%.0f", "trigger cost",
+                   "policies: cost of complaint follow-ups and win-back offers"),
     CUSTSIM_SCALAR(profit, flow, journey, money, headline, "money", "%.0f", "profit",
                    "margin minus all costs"),
     ratio("roi", KpiGroup::money, headline, "ratio", "%.3f", "ROI", "profit / all costs",

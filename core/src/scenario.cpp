@@ -53,6 +53,14 @@ constexpr std::pair<RepeatChoice, const char*> repeat_choices[] = {
     {RepeatChoice::stay, "stay"}, {RepeatChoice::repertoire, "repertoire"}};
 constexpr std::pair<EventKind, const char*> event_kinds[] = {
     {EventKind::peak, "peak"}, {EventKind::defect, "defect"}, {EventKind::price, "price"}};
+constexpr std::pair<PolicyKind, const char*> policy_kinds[] = {
+    {PolicyKind::reallocate, "reallocate"},
+    {PolicyKind::bandit, "bandit"},
+    {PolicyKind::retarget, "retarget"},
+    {PolicyKind::follow_up, "follow_up"},
+    {PolicyKind::win_back, "win_back"}};
+constexpr std::pair<PolicyMetric, const char*> policy_metrics[] = {
+    {PolicyMetric::cpa, "cpa"}, {PolicyMetric::cost_per_sale, "cost_per_sale"}};
 
 /// The names of the flags set in `value`, in the table's order.
 template <class Enum, std::size_t N>
@@ -649,6 +657,27 @@ class Lister {
     std::vector<ScenarioKey>& keys_;
 };
 
+/// One item of `policies:`; which kinds use which key is checked in check_policies.
+template <class Io> void describe_policy(Io& io, Policy& p) {
+    io.choice("kind", p.kind, policy_kinds);
+    io.number("every_days", p.every_days, positive());
+    io.choice("metric", p.metric, policy_metrics);
+    io.number("move_share", p.move_share, share());
+    io.number("floor_share", p.floor_share, from_to(0, 0.5));
+    io.number("test_share", p.test_share, share());
+    io.whole("draws", p.draws, 1u);
+    io.text("channel", p.channel);
+    io.text_list("intent_channels", p.intent_channels);
+    io.number("within_days", p.within_days, positive());
+    io.number("gap_days", p.gap_days, positive());
+    io.whole("cap", p.cap, 1u);
+    io.number("after_days", p.after_days, non_negative());
+    io.number("cost", p.cost, non_negative());
+    io.number("satisfaction_gain", p.satisfaction_gain, from_to(0, 10));
+    io.number("attitude_gain", p.attitude_gain, from_to(0, 6));
+    io.number("response", p.response, share());
+}
+
 /// The scenario's schema, once: every key with its type, default (the struct's) and range. The
 /// same calls read a file (MapReader), write one (MapWriter), check a scenario built in code
 /// (RangeChecker) and list the keys for the docs (Lister).
@@ -891,6 +920,7 @@ template <class Io> void describe(Io& top, Scenario& s, std::filesystem::path* b
         io.number("low", u.low, checked_with_others("a number"));
         io.number("high", u.high, checked_with_others("> low"));
     });
+    top.list("policies", s.policies, [](auto& io, Policy& p) { describe_policy(io, p); });
     top.finish();
 }
 
@@ -1247,6 +1277,108 @@ void check_uncertain(const Scenario& s, const Fail& fail) {
     }
 }
 
+/// The keys each policy kind uses (besides `kind`).
+bool policy_uses(PolicyKind kind, std::string_view key) {
+    static const std::map<std::string_view, std::vector<PolicyKind>> users = {
+        {"every_days", {PolicyKind::reallocate, PolicyKind::bandit}},
+        {"metric", {PolicyKind::reallocate, PolicyKind::bandit}},
+        {"move_share", {PolicyKind::reallocate}},
+        {"floor_share", {PolicyKind::reallocate}},
+        {"test_share", {PolicyKind::bandit}},
+        {"draws", {PolicyKind::bandit}},
+        {"channel", {PolicyKind::retarget}},
+        {"intent_channels", {PolicyKind::retarget}},
+        {"within_days", {PolicyKind::retarget}},
+        {"gap_days", {PolicyKind::retarget}},
+        {"cap", {PolicyKind::retarget}},
+        {"after_days", {PolicyKind::follow_up, PolicyKind::win_back}},
+        {"cost", {PolicyKind::retarget, PolicyKind::follow_up, PolicyKind::win_back}},
+        {"satisfaction_gain", {PolicyKind::follow_up}},
+        {"attitude_gain", {PolicyKind::follow_up, PolicyKind::win_back}},
+        {"response", {PolicyKind::win_back}}};
+    const auto& kinds = users.at(key);
+    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+/// A key set away from its default on a policy whose kind does not use it is an error.
+void check_policy_keys(const Policy& p, const std::string& key, const Fail& fail) {
+    const Policy d;
+    const std::pair<const char*, bool> changed[] = {
+        {"every_days", p.every_days != d.every_days},
+        {"metric", p.metric != d.metric},
+        {"move_share", p.move_share != d.move_share},
+        {"floor_share", p.floor_share != d.floor_share},
+        {"test_share", p.test_share != d.test_share},
+        {"draws", p.draws != d.draws},
+        {"channel", p.channel != d.channel},
+        {"intent_channels", p.intent_channels != d.intent_channels},
+        {"within_days", p.within_days != d.within_days},
+        {"gap_days", p.gap_days != d.gap_days},
+        {"cap", p.cap != d.cap},
+        {"after_days", p.after_days != d.after_days},
+        {"cost", p.cost != d.cost},
+        {"satisfaction_gain", p.satisfaction_gain != d.satisfaction_gain},
+        {"attitude_gain", p.attitude_gain != d.attitude_gain},
+        {"response", p.response != d.response}};
+    for (const auto& [name, set] : changed) {
+        if (set && !policy_uses(p.kind, name)) {
+            std::string kinds;
+            for (const auto& [kind, kind_name] : policy_kinds) {
+                if (policy_uses(kind, name)) {
+                    kinds += (kinds.empty() ? "" : ", ") + std::string(kind_name);
+                }
+            }
+            fail(key + "." + name, std::string("is not a key of kind ") +
+                                       name_of(p.kind, policy_kinds) + " (used by " + kinds + ")");
+        }
+    }
+}
+
+/// Policies: the journey only; at most one budget policy (reallocate or bandit) and one of each
+/// triggered kind; a retargeting policy names known channels; step counts fit the per-customer
+/// day stamps (16 bits).
+void check_policies(const Scenario& s, const Names& names, const Fail& fail) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < s.policies.size(); ++i) {
+        const Policy& p = s.policies[i];
+        const auto key = "policies[" + std::to_string(i) + "]";
+        if (s.instant()) {
+            fail(key + ".kind", "policies need the journey funnel (brands)");
+        }
+        check_policy_keys(p, key, fail);
+        const bool budget = p.kind == PolicyKind::reallocate || p.kind == PolicyKind::bandit;
+        if (!seen.insert(budget ? "budget" : name_of(p.kind, policy_kinds)).second) {
+            fail(key + ".kind", budget ? "only one budget policy (reallocate or bandit) may run"
+                                       : std::string("only one policy of kind ") +
+                                             name_of(p.kind, policy_kinds) + " may run");
+        }
+        if (!budget && s.days / s.dt > 65000) {
+            fail(key + ".kind", "triggered policies need days / dt <= 65000 steps");
+        }
+        if (p.kind == PolicyKind::retarget) {
+            if (p.channel.empty()) {
+                fail(key + ".channel", "retarget needs the channel of its touches");
+            }
+            check_known(key + ".channel", p.channel, names.channels, "channels", fail);
+            if (p.cap > 255) {
+                fail(key + ".cap",
+                     "must be at most 255 touches a window, got " + std::to_string(p.cap));
+            }
+            if (p.intent_channels.empty()) {
+                fail(key + ".intent_channels",
+                     "retarget needs the channels whose exposures show intent, e.g. [search]");
+            }
+            for (const auto& c : p.intent_channels) {
+                check_known(key + ".intent_channels", c, names.channels, "channels", fail);
+                if (c == p.channel) {
+                    fail(key + ".intent_channels",
+                         "the retargeting channel '" + c + "' cannot also show intent");
+                }
+            }
+        }
+    }
+}
+
 /// The journey needs brands; the instant funnel has none.
 void check_funnel(const Scenario& s, const Fail& fail) {
     if (!s.instant()) {
@@ -1283,6 +1415,7 @@ void validate(const Scenario& s, const std::function<std::string(std::string_vie
     check_events(s, names, fail);
     check_uncertain(s, fail);
     check_funnel(s, fail);
+    check_policies(s, names, fail);
     check_seeds(s, fail);
 }
 

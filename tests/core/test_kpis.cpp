@@ -123,7 +123,11 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                            &k.rating,
                            &k.five_star_reviews,
                            &k.one_star_reviews,
-                           &k.entry_cost}) {
+                           &k.entry_cost,
+                           &k.retarget_touches,
+                           &k.follow_ups,
+                           &k.win_back_offers,
+                           &k.trigger_cost}) {
         *member = next++;
     }
     for (std::int64_t* member :
@@ -149,7 +153,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
             EXPECT_TRUE(lengths.insert((k.*kpi.values).size()).second) << kpi.name;
         }
     }
-    EXPECT_EQ(seen.size(), 39u);
+    EXPECT_EQ(seen.size(), 43u);
     EXPECT_EQ(lengths.size(), 21u);
 }
 

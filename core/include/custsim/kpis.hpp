@@ -62,7 +62,7 @@ struct Kpi {
         return kind != KpiKind::ratio &&
                (u == "customers" || u == "messages" || u == "complaints" || u == "purchases" ||
                 u == "orders" || u == "money" || u == "exposures" || u == "reviews" ||
-                u == "visits");
+                u == "visits" || u == "contacts");
     }
     /// Where the results file keeps it, e.g. "/timeseries/aware" or "/channels/spend".
     std::string path() const;

@@ -25,6 +25,9 @@ enum class Process : std::uint32_t {
     exposure = 16,     ///< journey: exposure + brand index, one stream per brand
     calibration = 40,  ///< calibrate: the design, the walkers' start and their moves
     uncertainty = 41,  ///< experiments over parameter draws: the draws of `uncertain:` ranges
+    policy = 42,       ///< budget policies: a bandit's posterior draws (customer = draw index)
+    trigger = 43,      ///< triggered contacts: a retargeting touch's draws
+    offer = 44,        ///< triggered contacts: whether a win-back offer is taken up
 };
 
 /// Where a stream of draws belongs: one run of one scenario.

@@ -312,6 +312,37 @@ struct Journey {
     double discount_rate = 0.1;      ///< per year, for CLV
 };
 
+/// A self-optimising rule of the focal brand's marketing (`policies:`, MODEL.md "Policies"). It
+/// observes only what a firm sees (spend, exposures, last-touch sales, acquisitions by channel,
+/// its own contacts), never the model's hidden state. One struct serves every kind; a key that
+/// its kind does not use must keep its default (validate says which kinds use it).
+enum class PolicyKind { reallocate, bandit, retarget, follow_up, win_back };
+/// What a budget policy counts as a channel's result: first purchases of customers who found the
+/// brand through it (`acquisitions`), or purchases whose last touch it was
+/// (`last_touch_conversions`).
+enum class PolicyMetric { cpa, cost_per_sale };
+struct Policy {
+    PolicyKind kind = PolicyKind::reallocate;
+    // reallocate and bandit: the focal brand's channels with flights; the plan's total is kept.
+    double every_days = 7; ///< days between decisions
+    PolicyMetric metric = PolicyMetric::cpa;
+    double move_share = 0.2;    ///< reallocate: share of the worst channel's budget moved
+    double floor_share = 0.05;  ///< reallocate: no channel's share of the total falls below this
+    double test_share = 0.1;    ///< bandit: share of the budget spread evenly to keep learning
+    std::uint32_t draws = 1000; ///< bandit: posterior draws that estimate P(channel is best)
+    // retarget, follow_up, win_back: contacts triggered per customer.
+    std::string channel;                      ///< retarget: the channel of the touch
+    std::vector<std::string> intent_channels; ///< retarget: exposures showing intent (search)
+    double within_days = 7;                   ///< retarget: touches only this long after the intent
+    double gap_days = 1;                      ///< retarget: days between touches
+    std::uint32_t cap = 3;          ///< retarget: most touches per intent window (frequency cap)
+    double after_days = 7;          ///< follow_up, win_back: days after the resolution or the lapse
+    double cost = 0;                ///< per touch, follow-up or offer
+    double satisfaction_gain = 0.5; ///< follow_up: satisfaction added (assumption)
+    double attitude_gain = 0.2;     ///< follow_up, win_back: attitude added (assumption)
+    double response = 0.1; ///< win_back: chance an offer brings the customer back to the market
+};
+
 /// A key whose value is not known, with the range it may take (uniform). compare, response and
 /// levers repeat their runs at draws from these ranges (docs/uncertainty.md); a run alone
 /// ignores them.
@@ -349,6 +380,7 @@ struct Scenario {
     Reviews reviews;
     std::vector<Event> events;
     std::vector<UncertainKey> uncertain; ///< empty: every key is taken as known
+    std::vector<Policy> policies;        ///< empty: no self-optimising rule (the default)
 
     std::uint64_t steps() const;            ///< days / dt
     std::uint64_t steps_per_record() const; ///< record_every / dt

@@ -106,6 +106,9 @@ struct Kpis {
     double complaints_open = 0; ///< the call centre's queue: open focal complaints this step
     double churned = 0, consented = 0, known = 0, contacts_without_consent = 0, spill_visits = 0;
     double objections = 0;
+    /// Policies' triggered contacts (policies:): retargeting touches (their cost is media cost on
+    /// their channel), complaint follow-ups and win-back offers, and the cost of the last two.
+    double retarget_touches = 0, follow_ups = 0, win_back_offers = 0, trigger_cost = 0;
     double reviews = 0, rating = 0, five_star_reviews = 0, one_star_reviews = 0;
     double customer_days = 0; ///< not a KPI: customer-years x 365 served, for the ratios
     std::vector<double> channel_spend, channel_exposures, channel_conversions,

@@ -26,7 +26,7 @@ struct StepProcess {
 inline constexpr Process no_stream = Process(0);
 
 /// In schedule order.
-inline constexpr std::array<StepProcess, 9> step_processes{{
+inline constexpr std::array<StepProcess, 10> step_processes{{
     {"fade", 1, {no_stream, no_stream}, "memory and attitude fade; a brand in use stays in mind"},
     {"consolidate",
      64,
@@ -36,6 +36,10 @@ inline constexpr std::array<StepProcess, 9> step_processes{{
      2,
      {Process::exposure, no_stream},
      "paid media reach the customer by reach class; memory, attitude, prompts, data capture"},
+    {"trigger",
+     128,
+     {Process::trigger, Process::offer},
+     "policies' contacts per customer: retargeting, complaint follow-ups, win-back offers"},
     {"hear",
      4,
      {Process::word_of_mouth, no_stream},

@@ -183,6 +183,46 @@ void resolve_personalisation(JourneyTables& x, const Scenario& s) {
 
 } // namespace
 
+/// The triggered policies (policies: retarget, follow_up, win_back) in steps and channel indices.
+void resolve_triggers(JourneyTables& x, const Scenario& s) {
+    const auto channel = [&](const std::string& name) {
+        std::size_t c = 0;
+        while (c + 1 < s.channels.size() && s.channels[c].name != name) {
+            ++c;
+        }
+        return c;
+    };
+    const auto at_least_one = [&](double days) {
+        return std::max<std::uint32_t>(1, std::uint32_t(std::ceil(days / s.dt - 1e-9)));
+    };
+    Triggers& g = x.triggers;
+    for (const Policy& p : s.policies) {
+        if (p.kind == PolicyKind::retarget) {
+            g.retarget = true;
+            g.channel = std::uint8_t(channel(p.channel));
+            for (const auto& name : p.intent_channels) {
+                g.intent_mask = std::uint16_t(g.intent_mask | (1u << channel(name)));
+            }
+            g.within_steps = std::uint32_t(std::floor(p.within_days / s.dt + 1e-9));
+            g.gap_steps = at_least_one(p.gap_days);
+            g.cap = p.cap;
+            g.touch_cost = p.cost;
+        } else if (p.kind == PolicyKind::follow_up) {
+            g.follow_up = true;
+            g.follow_after = at_least_one(p.after_days);
+            g.follow_satisfaction = p.satisfaction_gain;
+            g.follow_attitude = p.attitude_gain;
+            g.follow_cost = p.cost;
+        } else if (p.kind == PolicyKind::win_back) {
+            g.win_back = true;
+            g.win_after = at_least_one(p.after_days);
+            g.win_response = p.response;
+            g.win_attitude = p.attitude_gain;
+            g.win_cost = p.cost;
+        }
+    }
+}
+
 std::unique_ptr<JourneyTables> build_journey_tables(const Scenario& s, std::uint32_t customers) {
     auto model = std::make_unique<JourneyTables>();
     JourneyTables& x = *model;
@@ -197,6 +237,7 @@ std::unique_ptr<JourneyTables> build_journey_tables(const Scenario& s, std::uint
     resolve_brands(x, s);
     resolve_reach(x, s);
     resolve_personalisation(x, s);
+    resolve_triggers(x, s);
     x.served.fill(1);
     x.distribution.fill(1);
     x.handle.fill(1);

@@ -31,6 +31,9 @@ struct Columns {
     std::uint8_t* bought;
     float* occasions;
     const float* appetite; ///< nullptr: every customer alike
+    /// Triggered policies' stamps (Customers): nullptr when the policy does not run.
+    std::uint16_t *intent_step, *resolved_step, *lapsed_step;
+    std::uint8_t* retarget_touches;
 };
 
 /// Today's constants: built serially before the customer loop, copied into each block.
@@ -49,6 +52,7 @@ struct StepContext {
     double repurchase_bound = 1, churn_bound = 1; ///< largest factors satisfaction, attitude give
     double relax = 0, leave_market = 0, decide = 0, wom_scale = 0;
     bool fades = false, mean_field = false, personalising = false;
+    bool triggers = false; ///< a triggered policy runs (policies: retarget, follow_up, win_back)
     std::array<std::uint64_t, 2> tie_weight{}; ///< weak, strong, in tie_unit
     std::array<double, 2 * max_brands> mean_field_beta{};
     const Voice* heard_voice = nullptr;         ///< last step's voices (three brands or more)
@@ -65,7 +69,8 @@ inline constexpr std::uint16_t fade = step_process_bit("fade"), expose = step_pr
                                consolidate = step_process_bit("consolidate"),
                                hear = step_process_bit("hear"), decide = step_process_bit("decide"),
                                serve = step_process_bit("serve"),
-                               settle = step_process_bit("settle");
+                               settle = step_process_bit("settle"),
+                               trigger = step_process_bit("trigger");
 } // namespace bit
 
 /// Tie weights count in quarters, so sums over ties stay integer: weak 1, strong `strong_tie`.
@@ -98,6 +103,9 @@ struct Customer {
     bool repeat_prompted = false;            ///< a reminder prompted a repeat purchase
     bool intrusion_complaint = false;        ///< data used without consent provoked a complaint
     bool read_reviews = false; ///< a channel that shows reviews (search) prompted a decision
+    bool intent = false;       ///< a focal exposure on a channel that shows intent (retarget)
+    bool bought_focal = false; ///< bought the focal brand this step
+    bool resolved = false;     ///< a complaint of the customer was resolved this step
 
     bool has(std::uint8_t flag) const { return flags & flag; }
     /// Memory of brand b: short-lived recall plus lasting knowledge.

@@ -71,6 +71,7 @@ CUSTSIM_PROCESS bool touch_by(const StepContext& x, Customer& c, JourneyTally& t
     }
     t.exposures[ch] += times;
     c.touch = std::uint8_t(ch);
+    c.intent |= (model.triggers.intent_mask >> ch) & 1u;
     if (c.memory(0) >= x.threshold && c.source == touch_none) {
         c.source = std::uint8_t(ch); // how the customer found the brand
     }

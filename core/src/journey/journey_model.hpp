@@ -3,6 +3,7 @@
 // and step buffers.
 #include "models.hpp"
 
+#include "journey/budget.hpp"
 #include "journey/model.hpp"
 
 #include <span>
@@ -27,7 +28,11 @@ class JourneyModel final : public Model {
     void plan_entry(double day);
     /// Brand b's spend per day on channel c in each market on `day`: the policy's for the focal
     /// brand when one is set, else the flights in force. The one place spend is worked out.
-    void brand_spend(std::size_t b, std::size_t c, double day, double* per_market) const;
+    /// With `flights_only`, the flights in force whatever a policy set.
+    void brand_spend(std::size_t b, std::size_t c, double day, double* per_market,
+                     bool flights_only = false) const;
+    /// A budget policy's spend for today (policies: reallocate, bandit), into policy_spend.
+    void plan_budget(double day);
     double own_price_factor(std::size_t b, double day) const;
     void set_prices(double day);
     void add_matched_spend(std::size_t b, std::size_t c, double day, double* per_market) const;
@@ -40,7 +45,8 @@ class JourneyModel final : public Model {
     std::vector<Voice> next_voice_;
     /// Two brands or fewer: each voice as four 16-bit lanes, level in lane 2 x brand + negative.
     std::vector<std::uint64_t> lanes_, next_lanes_;
-    Panel panel_; ///< the consumer panel since day 0
+    Panel panel_;         ///< the consumer panel since day 0
+    BudgetPolicy budget_; ///< policies: reallocate or bandit (inactive without)
 };
 
 } // namespace custsim

@@ -44,6 +44,33 @@ struct Customers {
     std::vector<std::uint8_t> bought;     ///< bit b: bought brand b since day 0
     std::vector<float> occasions;         ///< purchases of any brand since day 0
     std::vector<Voice> voice;             ///< three brands or more: what neighbours hear
+    // Triggered policies' stamps (step + 1 of the event; 0: none), sized only when the policy
+    // runs: retarget (intent_step, retarget_touches), follow_up (resolved_step), win_back
+    // (lapsed_step; offered_stamp once the offer is made).
+    std::vector<std::uint16_t> intent_step, resolved_step, lapsed_step;
+    std::vector<std::uint8_t> retarget_touches;
+};
+
+/// lapsed_step once the win-back offer of this lapse has been made.
+inline constexpr std::uint16_t offered_stamp = 0xffff;
+
+/// The triggered policies resolved to steps (policies: retarget, follow_up, win_back).
+struct Triggers {
+    bool retarget = false, follow_up = false, win_back = false;
+    bool any() const { return retarget || follow_up || win_back; }
+    // retarget
+    std::uint8_t channel = 0;       ///< the touch's channel
+    std::uint16_t intent_mask = 0;  ///< bit c: an exposure on channel c shows intent
+    std::uint32_t within_steps = 0; ///< touches at most this many steps after the intent
+    std::uint32_t gap_steps = 1;    ///< steps between touches
+    std::uint32_t cap = 0;          ///< touches per window
+    double touch_cost = 0;
+    // follow_up
+    std::uint32_t follow_after = 0; ///< steps after the resolution
+    double follow_satisfaction = 0, follow_attitude = 0, follow_cost = 0;
+    // win_back
+    std::uint32_t win_after = 0; ///< steps after the lapse
+    double win_response = 0, win_attitude = 0, win_cost = 0;
 };
 
 /// Exposure reach classes: stage (awareness, consideration, retention) x data usable x targeted.
@@ -104,6 +131,9 @@ struct JourneyTables {
     /// capacities and costs, the share that falls on the simulated customers.
     double sample_share = 1;
     std::vector<double> focal_spend; ///< per channel; when set, replaces the focal media plan
+    /// per channel; a budget policy's spend per day (policies:), used when focal_spend is not set
+    std::vector<double> policy_spend;
+    Triggers triggers;
     /// Utility added to the focal brand in a decision a personalised owned data exposure prompted
     double relevance = 0;
     double response_lift = 0;   ///< effect added to data exposures of personalised customers
@@ -140,6 +170,7 @@ struct alignas(64) JourneyTally {
     std::int64_t spill_visits = 0; ///< focal organic visits its exposures sent on (TV -> search)
     std::array<std::int64_t, max_brands> reviews{}, stars{}; ///< reviews written, their stars
     std::int64_t five_star = 0, one_star = 0;                ///< the focal brand's
+    std::int64_t retarget_touches = 0, follow_ups = 0, win_back_offers = 0; ///< policies'
     std::uint64_t edge_reads = 0;
 
     /// Adds another block's sums (blocks are added in block order).

@@ -27,7 +27,8 @@ void JourneyModel::set_focal_spend(const std::vector<double>& spend_per_day) {
     model_->focal_spend = spend_per_day;
 }
 
-void JourneyModel::brand_spend(std::size_t b, std::size_t c, double day, double* per_market) const {
+void JourneyModel::brand_spend(std::size_t b, std::size_t c, double day, double* per_market,
+                               bool flights_only) const {
     const JourneyTables& x = *model_;
     const auto& s = scenario_;
     const std::size_t M = x.markets, C = x.channels;
@@ -41,10 +42,13 @@ void JourneyModel::brand_spend(std::size_t b, std::size_t c, double day, double*
     for (std::size_t m = 0; m < M; ++m) {
         available_share += open(m) ? x.market[m].share : 0.0;
     }
-    if (b == 0 && !x.focal_spend.empty()) { // a policy's spend replaces the plan
+    // A policy's spend replaces the plan: one set from outside (Python) first, else the budget
+    // policy's of the scenario.
+    const std::vector<double>& set = x.focal_spend.empty() ? x.policy_spend : x.focal_spend;
+    if (b == 0 && !flights_only && !set.empty()) {
         for (std::size_t m = 0; m < M; ++m) {
             if (open(m) && available_share > 0) {
-                per_market[m] = x.focal_spend[c] * x.market[m].share / available_share;
+                per_market[m] = set[c] * x.market[m].share / available_share;
             }
         }
         return;
@@ -151,10 +155,26 @@ void JourneyModel::plan_entry(double day) {
     }
 }
 
+void JourneyModel::plan_budget(double day) {
+    JourneyTables& x = *model_;
+    if (!budget_.active()) {
+        return;
+    }
+    std::vector<double> plan(x.channels, 0.0), per_market(x.markets);
+    for (std::size_t c = 0; c < x.channels; ++c) {
+        brand_spend(0, c, day, per_market.data(), true);
+        for (double m : per_market) {
+            plan[c] += m;
+        }
+    }
+    budget_.plan(step_, kpis_, key_, plan, x.policy_spend);
+}
+
 void JourneyModel::plan_step(double day) {
     JourneyTables& x = *model_;
     const auto& s = scenario_;
     const std::size_t M = x.markets;
+    plan_budget(day);
     for (std::size_t p = 0; p < x.planned.size(); ++p) {
         const auto [b, c] = x.planned[p];
         brand_spend(b, c, day, x.spend.data() + p * M);

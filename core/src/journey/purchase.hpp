@@ -122,6 +122,7 @@ CUSTSIM_PROCESS void purchase(const StepContext& x, Customer& c, JourneyTally& t
     }
     if (b == 0) {
         c.touch = touch_none;
+        c.bought_focal = true;
     }
     c.flags = std::uint8_t((c.flags | Flag::active) & ~Flag::in_market);
     c.brand = std::uint8_t(b);

@@ -40,6 +40,7 @@ CUSTSIM_PROCESS void serve(const StepContext& x, Customer& c, JourneyTally& t) {
                                                             x.scenario.journey.recovery_bonus));
             c.flags &= std::uint8_t(~Flag::complaint);
             t.resolved[c.brand] += 1;
+            c.resolved = c.brand == 0;
         } else {
             fail_complaint(c, t);
         }

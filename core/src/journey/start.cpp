@@ -152,6 +152,13 @@ void allocate_columns(Customers& c, std::uint32_t n, std::size_t brands) {
     c.occasions.assign(n, 0.0f);
 }
 
+void allocate_trigger_columns(Customers& c, std::uint32_t n, const Triggers& triggers) {
+    c.intent_step.assign(triggers.retarget ? n : 0, 0);
+    c.retarget_touches.assign(triggers.retarget ? n : 0, 0);
+    c.resolved_step.assign(triggers.follow_up ? n : 0, 0);
+    c.lapsed_step.assign(triggers.win_back ? n : 0, 0);
+}
+
 JourneyModel::JourneyModel(const Scenario& scenario, std::shared_ptr<const SocialGraph> graph,
                            StreamKey key, int threads)
     : Model(scenario, std::move(graph), key, threads) {
@@ -190,6 +197,11 @@ std::vector<ColumnView> JourneyModel::columns() const {
         column_view("appetite", c.appetite, 1, "category purchase rate: gamma, mean 1; or none"),
         column_view("bought", c.bought, 1, "bit b: bought brand b since day 0"),
         column_view("occasions", c.occasions, 1, "purchases of any brand since day 0"),
+        column_view("intent_step", c.intent_step, 1, "retarget: step + 1 of the open intent"),
+        column_view("retarget_touches", c.retarget_touches, 1, "retarget: touches this window"),
+        column_view("resolved_step", c.resolved_step, 1, "follow_up: step + 1 of a resolution"),
+        column_view("lapsed_step", c.lapsed_step, 1,
+                    "win_back: step + 1 of the lapse; 65535 offered"),
         column_view("voice", c.voice, 1, "three brands or more: what neighbours hear", false),
         column_view("next_voice", next_voice_, 1, "step buffer: voices being written", false),
         column_view("lanes", lanes_, 1, "two brands or fewer: voices as 16-bit lanes", false),
@@ -205,6 +217,16 @@ void JourneyModel::start() {
     const std::size_t B = x.brands, C = x.channels, M = x.markets;
     auto& c = state_;
     allocate_columns(c, n, B);
+    allocate_trigger_columns(c, n, x.triggers);
+    std::vector<std::size_t> focal_channels; // with flights: what a budget policy splits
+    for (std::size_t ch = 0; ch < C; ++ch) {
+        const auto& media = s.brands[0].media;
+        if (std::any_of(media.begin(), media.end(),
+                        [&](const Flight& f) { return f.channel == s.channels[ch].name; })) {
+            focal_channels.push_back(ch);
+        }
+    }
+    budget_ = BudgetPolicy(s, std::move(focal_channels));
     c.appetite.assign(std::isfinite(s.journey.appetite_shape) ? n : 0, 1.0f);
     // Neighbours read one representation of a voice: packed lanes for up to two brands.
     const bool lanes = B <= 2;

@@ -14,6 +14,7 @@
 #include "journey/serve.hpp"
 #include "journey/settle.hpp"
 #include "journey/speak.hpp"
+#include "journey/trigger.hpp"
 #include "parallel.hpp"
 
 #include <algorithm>
@@ -22,29 +23,38 @@
 
 namespace custsim {
 
+template <class T> T* or_null(std::vector<T>& column) {
+    return column.empty() ? nullptr : column.data();
+}
+
 StepContext make_context(const Scenario& s, JourneyTables& x, const SocialGraph& graph,
                          Customers& c, StreamKey key, std::uint32_t step, std::uint16_t on) {
-    StepContext ctx{s, x, graph, Columns{c.market.data(),
-                                         c.segment.data(),
-                                         c.brand.data(),
-                                         c.flags.data(),
-                                         c.last_touch.data(),
-                                         c.source.data(),
-                                         c.stage.data(),
-                                         c.recall.data(),
-                                         c.knowledge.data(),
-                                         c.attitude.data(),
-                                         c.satisfaction.data(),
-                                         c.experience.data(),
-                                         c.buzz.data(),
-                                         c.revenue.data(),
-                                         c.adopted_day.data(),
-                                         c.propensity.data(),
-                                         c.reachable.data(),
-                                         c.attention.data(),
-                                         c.bought.data(),
-                                         c.occasions.data(),
-                                         c.appetite.empty() ? nullptr : c.appetite.data()},
+    StepContext ctx{s, x, graph,
+                    Columns{c.market.data(),
+                            c.segment.data(),
+                            c.brand.data(),
+                            c.flags.data(),
+                            c.last_touch.data(),
+                            c.source.data(),
+                            c.stage.data(),
+                            c.recall.data(),
+                            c.knowledge.data(),
+                            c.attitude.data(),
+                            c.satisfaction.data(),
+                            c.experience.data(),
+                            c.buzz.data(),
+                            c.revenue.data(),
+                            c.adopted_day.data(),
+                            c.propensity.data(),
+                            c.reachable.data(),
+                            c.attention.data(),
+                            c.bought.data(),
+                            c.occasions.data(),
+                            c.appetite.empty() ? nullptr : c.appetite.data(),
+                            or_null(c.intent_step),
+                            or_null(c.resolved_step),
+                            or_null(c.lapsed_step),
+                            or_null(c.retarget_touches)},
                     key};
     const auto& j = s.journey;
     const auto& wom = s.word_of_mouth;
@@ -72,6 +82,7 @@ StepContext make_context(const Scenario& s, JourneyTables& x, const SocialGraph&
     ctx.fades = std::isfinite(wom.buzz_decay_days);
     ctx.mean_field = graph.is_mean_field();
     ctx.personalising = s.personalisation.level != PersonalisationLevel::none;
+    ctx.triggers = x.triggers.any();
     ctx.tie_weight = {
         std::uint64_t(tie_unit),
         std::uint64_t(std::clamp<long long>(std::llround(wom.strong_tie * tie_unit), 0, 64))};
@@ -139,10 +150,16 @@ CUSTSIM_PROCESS void step_customer(const StepContext& x, std::uint32_t i, Journe
     fade(x, c);
     consolidate(x, c);
     expose(x, c, t);
+    if (x.triggers) {
+        trigger(x, c, t);
+    }
     hear(x, c, t);
     decide(x, c, t);
     serve(x, c, t);
     settle(x, c);
+    if (x.triggers) {
+        record_triggers(x, c);
+    }
     speak(x, c, t);
     classify(x, c, t);
     store(x, c);

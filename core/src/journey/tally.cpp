@@ -46,13 +46,16 @@ void JourneyTally::add(const JourneyTally& t) {
     add_all(market_aware, t.market_aware);
     add_all(market_customers, t.market_customers);
     add_all(market_revenue, t.market_revenue);
-    for (auto member :
-         {&JourneyTally::considering, &JourneyTally::promoters, &JourneyTally::detractors,
-          &JourneyTally::wom_positive, &JourneyTally::wom_negative, &JourneyTally::consented,
-          &JourneyTally::known, &JourneyTally::new_focal, &JourneyTally::new_by_ads,
-          &JourneyTally::new_by_wom, &JourneyTally::ambassadors, &JourneyTally::without_consent,
-          &JourneyTally::unlawful, &JourneyTally::spill_visits, &JourneyTally::objections,
-          &JourneyTally::five_star, &JourneyTally::one_star}) {
+    for (auto member : {&JourneyTally::considering,  &JourneyTally::promoters,
+                        &JourneyTally::detractors,   &JourneyTally::wom_positive,
+                        &JourneyTally::wom_negative, &JourneyTally::consented,
+                        &JourneyTally::known,        &JourneyTally::new_focal,
+                        &JourneyTally::new_by_ads,   &JourneyTally::new_by_wom,
+                        &JourneyTally::ambassadors,  &JourneyTally::without_consent,
+                        &JourneyTally::unlawful,     &JourneyTally::spill_visits,
+                        &JourneyTally::objections,   &JourneyTally::five_star,
+                        &JourneyTally::one_star,     &JourneyTally::retarget_touches,
+                        &JourneyTally::follow_ups,   &JourneyTally::win_back_offers}) {
         this->*member += t.*member;
     }
     edge_reads += t.edge_reads;
@@ -133,6 +136,23 @@ void book_stocks(Kpis& k, const JourneyTables& x, const JourneyTally& total) {
     k.rating = x.rating[0];
 }
 
+/// Policies' triggered contacts: a retargeting touch is media bought on its channel (channel
+/// spend and media cost); follow-ups and win-back offers are the trigger cost. Costs per contact
+/// are the sample's own, like the retention programme's per member.
+void book_triggers(Kpis& k, const Triggers& t, const JourneyTally& total) {
+    if (!t.any()) {
+        return;
+    }
+    k.retarget_touches += double(total.retarget_touches);
+    k.follow_ups += double(total.follow_ups);
+    k.win_back_offers += double(total.win_back_offers);
+    const double touches = double(total.retarget_touches) * t.touch_cost;
+    k.channel_spend[t.channel] += touches;
+    k.media_cost += touches;
+    k.trigger_cost +=
+        double(total.follow_ups) * t.follow_cost + double(total.win_back_offers) * t.win_cost;
+}
+
 /// The flows of one step, added; costs booked by category; profit. Everything is the sample's:
 /// the market's costs times the sample's share (costs per customer are the sample's own).
 void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const JourneyTally& total) {
@@ -196,8 +216,9 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
     k.five_star_reviews += double(total.five_star);
     k.one_star_reviews += double(total.one_star);
     k.entry_cost += x.entry_cost;
+    book_triggers(k, x.triggers, total);
     k.profit = k.margin - k.media_cost - k.service_cost - k.retention_cost - k.it_cost -
-               k.data_cost - k.ambassador_cost - k.regulatory_cost - k.entry_cost;
+               k.data_cost - k.ambassador_cost - k.regulatory_cost - k.entry_cost - k.trigger_cost;
 }
 
 /// The panel's measures (Ehrenberg 1988): penetration, purchases per buyer, share of category
