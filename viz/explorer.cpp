@@ -54,14 +54,26 @@ std::string plot_title(const std::string& name, const Kpi& kpi) {
     return kpi.kind == KpiKind::flow ? title + " (cumulative)" : title;
 }
 
+/// Service KPIs that only a policy of the scenario's can move: plotted when it has one.
+bool shown_for(const Kpi& kpi, const Scenario& s) {
+    const std::pair<const char*, PolicyKind> needs[] = {{"follow_ups", PolicyKind::follow_up}};
+    for (const auto& [name, kind] : needs) {
+        if (std::string_view(kpi.name) == name) {
+            return std::any_of(s.policies.begin(), s.policies.end(),
+                               [kind](const Policy& p) { return p.kind == kind; });
+        }
+    }
+    return true;
+}
+
 /// The service panel's plots: the registry's scalar journey KPIs of the service group, one plot
 /// per unit and kind (a level apart from cumulative flows), then service_extra_kpis one each.
-std::vector<KpiGroupPlot> service_plots() {
+std::vector<KpiGroupPlot> service_plots(const Scenario& s) {
     std::vector<KpiGroupPlot> out;
     std::map<std::string, std::size_t> by_unit;
     for (const Kpi& kpi : kpi_registry()) {
         if (kpi.group != KpiGroup::service || kpi.per != KpiPer::scalar || !kpi.value ||
-            !kpi.in(true)) {
+            !kpi.in(true) || !shown_for(kpi, s)) {
             continue;
         }
         const std::string unit_kind = std::string(kpi.unit) + "/" + to_string(kpi.kind);
@@ -101,7 +113,7 @@ void Explorer::open(const std::string& path, const std::vector<std::string>& ove
     }
     edited_ = scenario_;
     funnel_plots_ = funnel_plots();
-    service_plots_ = service_plots();
+    service_plots_ = service_plots(scenario_);
     plotted_.clear();
     for (const auto* plots : {&funnel_plots_, &service_plots_}) {
         for (const auto& plot : *plots) {
