@@ -14,7 +14,9 @@ whether the interval holds the truth; exit code 1 if one does not.
     PYTHONPATH=build/release/python /usr/bin/python3 scenarios/journey_recovery.py fit \\
         --keys memory_per_touch word_of_mouth memory_days initial_awareness --walkers 8 --steps 250
 
-`--customers 5000 --weeks 26` is the small client of the suite's check.
+`--customers 5000 --weeks 26` is the small client of the suite's check. `partial --partial
+OUT.h5.partial --keys ...` summarises the chain so far of a fit that was interrupted (the keys
+in the fit's order).
 CUSTSIM_BIN names the custsim binary (default build/release/core/custsim).
 """
 import argparse
@@ -104,24 +106,59 @@ def fit(settings, data, work):
     return 0 if ok else 1
 
 
+def split_r_hat(chain):
+    """Gelman et al.'s split R-hat of one key, [step][walker], as custsim computes it."""
+    h = chain.shape[0] // 2
+    halves = np.concatenate([chain[:h], chain[chain.shape[0] - h:]], axis=1)
+    within = halves.var(axis=0, ddof=1).mean()
+    between = h * halves.mean(axis=0).var(ddof=1)
+    return float(np.sqrt(((h - 1) / h * within + between / h) / within))
+
+
+def partial(settings):
+    """The chain so far of an interrupted `fit` (its OUT.h5.partial): each key's median and 90 %
+    interval over the second half of the steps done, and its split R-hat."""
+    with h5py.File(settings.partial) as f:
+        chain = f["chain/positions"][:]
+        evaluations = int(f["numbers"][1])
+    kept = chain[chain.shape[0] // 2:]
+    print(f"{chain.shape[0]} steps of {chain.shape[1]} walkers done, {evaluations} evaluations; "
+          f"the last {kept.shape[0]} steps kept")
+    ok = True
+    for d, name in enumerate(settings.keys):
+        key, truth, _ = KEYS[name]
+        low, median, high = np.quantile(kept[:, :, d], [0.05, 0.5, 0.95])
+        ok &= bool(low <= truth <= high)
+        print(f"{key}: truth {truth:g}, median {median:.4g} [{low:.4g}, {high:.4g}], "
+              f"R-hat {split_r_hat(kept[:, :, d]):.3f}")
+    print("correlations:\n" + np.array2string(np.corrcoef(kept.reshape(-1, chain.shape[2]).T),
+                                                precision=2))
+    return 0 if ok else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("profile", "fit"))
+    parser.add_argument("what", choices=("profile", "fit", "partial"))
     parser.add_argument("--keys", nargs="+", choices=list(KEYS), default=list(KEYS))
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--launch-wave", action="store_true",
+                        help="the client's survey has a wave at day 0 too")
     parser.add_argument("--grid", type=int, default=9, help="profile: points per key")
     parser.add_argument("--walkers", type=int, default=8)
     parser.add_argument("--steps", type=int, default=250)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", help="where the data and posterior go (default: a temporary "
                                        "directory)")
+    parser.add_argument("--partial", help="partial: the OUT.h5.partial of an interrupted fit")
     settings = parser.parse_args()
+    if settings.what == "partial":
+        return partial(settings)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(settings.work or scratch)
         work.mkdir(parents=True, exist_ok=True)
         data = work / "client.csv"
-        synthetic_client.main(data, settings.customers, settings.weeks)
+        synthetic_client.main(data, settings.customers, settings.weeks, settings.launch_wave)
         if settings.what == "profile":
             return profile(settings, data)
         return fit(settings, data, work)

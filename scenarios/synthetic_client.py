@@ -7,7 +7,8 @@ binomial draw of the simulated share, seeded).
     PYTHONPATH=build/release/python /usr/bin/python3 scenarios/synthetic_client.py client.csv
 
 A smaller client for quick checks: `--customers 5000 --weeks 26` (26 weekly totals, the surveys
-that fall inside them); the run then lasts 7 x weeks days.
+that fall inside them); the run then lasts 7 x weeks days. `--launch-wave` adds the survey's
+wave at day 0, before the year's first week (the tracking study's starting point).
 """
 import argparse
 from pathlib import Path
@@ -19,7 +20,7 @@ import custsim
 HERE = Path(__file__).resolve().parent
 
 
-def main(out, customers=20000, weeks=52):
+def main(out, customers=20000, weeks=52, launch_wave=False):
     days = 365 if weeks == 52 else 7 * weeks  # the baseline's year, or just the weeks observed
     s = custsim.load_scenario(HERE / "baseline.yaml", population__customers=customers, seed=7,
                               replicates=1, days=days)
@@ -34,7 +35,8 @@ def main(out, customers=20000, weeks=52):
         d = 7 * week
         last = purchases[day == d - 7][0] if d > 7 else purchases[day == 0][0]
         rows.append(f"{d},purchases,{purchases[day == d][0] - last:.0f},")
-    for d in (d for d in (91, 182, 273, 364) if d <= 7 * weeks):
+    waves = (91, 182, 273, 364, 0) if launch_wave else (91, 182, 273, 364)  # 0 drawn last
+    for d in (d for d in waves if d <= 7 * weeks):
         share = aware[day == d][0]
         rows.append(f"{d},aware,{rng.binomial(1000, share) / 1000:.3f},1000")
     Path(out).write_text("\n".join(rows) + "\n")
@@ -46,5 +48,6 @@ if __name__ == "__main__":
     parser.add_argument("out", nargs="?", default="client.csv")
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--launch-wave", action="store_true")
     args = parser.parse_args()
-    main(args.out, args.customers, args.weeks)
+    main(args.out, args.customers, args.weeks, args.launch_wave)
