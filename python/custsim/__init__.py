@@ -734,7 +734,17 @@ def calibrate(scenario, data, fit, replicates=None, walkers=0, steps=60, threads
     return Calibration(raw)
 
 
-__all__ += ["Calibration", "calibrate"]
+def log_likelihood(scenario, data, replicates=None, threads=0):
+    """One evaluation of :func:`calibrate`'s likelihood (docs/calibration.md): the scenario run
+    as it stands (its seed, ``replicates``) against the tidy CSV ``data``. Returns a dict:
+    ``log_likelihood``, and per observation (sorted by series and day, as the posterior file's
+    /data) the observed ``value``, the simulated ``mean`` and the ``variance`` used (observation
+    plus simulation). For profiles of the likelihood along a key, and for checks."""
+    s = _resolve(scenario, replicates)
+    return _core.log_likelihood(s._core, str(data), _check_threads(threads))
+
+
+__all__ += ["Calibration", "calibrate", "log_likelihood"]
 
 
 # Sensitivity analysis (docs/sensitivity.md): its own module.

@@ -3,6 +3,7 @@
 
 #include "custsim/calibration.hpp"
 #include "custsim/error.hpp"
+#include "custsim/simulation.hpp"
 
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
@@ -112,6 +113,31 @@ void bind_calibration(py::module_& m) {
         },
         py::arg("scenario"), py::arg("data"), py::arg("fit"), py::arg("walkers") = 0,
         py::arg("steps") = 60, py::arg("threads") = 0, py::arg("output") = "");
+    m.def(
+        "log_likelihood",
+        [](const Scenario& scenario, const std::string& data_path, int threads) {
+            Observations data;
+            Counterparts simulated;
+            double value = 0;
+            {
+                py::gil_scoped_release release;
+                data = read_observations(data_path, scenario);
+                simulated = counterparts(data, run_scenario(scenario, threads));
+                value = log_likelihood(data, simulated);
+            }
+            std::vector<double> observed, variance;
+            for (std::size_t i = 0; i < data.rows.size(); ++i) {
+                observed.push_back(data.rows[i].value);
+                variance.push_back(observation_variance(data.rows[i]) + simulated.variance[i]);
+            }
+            py::dict out;
+            out["log_likelihood"] = value;
+            out["value"] = vector(observed);
+            out["mean"] = vector(simulated.mean);
+            out["variance"] = vector(variance);
+            return out;
+        },
+        py::arg("scenario"), py::arg("data"), py::arg("threads") = 0);
 }
 
 } // namespace custsim::python

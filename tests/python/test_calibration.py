@@ -60,3 +60,23 @@ def test_calibrate_refuses_bad_arguments(tmp_path):
         custsim.calibrate(s, tmp_path / "none.csv", FIT)
     with pytest.raises(ValueError, match="steps"):
         custsim.calibrate(s, data, FIT, steps=-1)
+
+
+def test_log_likelihood_is_the_calibration_s(tmp_path):
+    data = data_file(tmp_path)
+    s = custsim.load_scenario(ROOT / "scenarios" / "bass.yaml", **SETTINGS)
+    post = custsim.calibrate(s, data, FIT, replicates=1, steps=4, threads=2)
+    at = s.copy()
+    for key, value in post.optimum.items():
+        at[key] = value
+    one = custsim.log_likelihood(at, data, replicates=1, threads=1)
+    # the optimiser's best point, evaluated again: the same number (one replicate, the seed)
+    assert one["log_likelihood"] == pytest.approx(post.optimum_log_likelihood, rel=1e-12)
+    np.testing.assert_array_equal(one["value"], [60, 110, 160, 170, 130, 80])
+    v = one["variance"]
+    assert (v > one["value"]).all()  # the Poisson variance plus the simulation's
+    by_hand = -0.5 * (((one["value"] - one["mean"]) ** 2 / v) + np.log(2 * np.pi * v)).sum()
+    assert one["log_likelihood"] == pytest.approx(by_hand, rel=1e-12)
+    far = s.copy()
+    far["word_of_mouth.rate"] = 0.1
+    assert custsim.log_likelihood(far, data, replicates=1)["log_likelihood"] < by_hand - 10
