@@ -9,6 +9,7 @@
 #include "custsim/optimise.hpp"
 #include "custsim/resources.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -87,9 +88,18 @@ int optimise_command(OptimiseArgs args) {
     catch_interrupts();
     Optimum result;
     {
-        ProgressBar bar(1000, 1, !args.quiet, "evaluation");
+        // Evaluations as the bar's items: the planned count is at most what the stages allow;
+        // when the stopping rule ends the search early, the bar jumps to the optimum's checks.
+        std::unique_ptr<ProgressBar> bar;
+        std::uint64_t items = 0;
         options.progress = [&](const char*, std::uint64_t done, std::uint64_t planned) {
-            bar.update(std::uint32_t(std::min<std::uint64_t>(999, 1000 * done / planned)), 1);
+            if (!bar) {
+                items = std::max<std::uint64_t>(planned, 1);
+                bar = std::make_unique<ProgressBar>(std::uint32_t(items), 1, !args.quiet,
+                                                    "evaluation");
+            }
+            const auto item = std::uint32_t(double(done) / double(planned) * double(items));
+            bar->update(std::clamp<std::uint32_t>(item, 1, std::uint32_t(items)) - 1, 1);
             return !interrupted();
         };
         result = optimise(scenario, options);
@@ -111,14 +121,10 @@ void add_search_options(CLI::App& command, OptimiseArgs& args) {
                        "A lever's lower bound: LEVER=MONEY over the horizon (repeatable)");
     command.add_option("--max", args.max,
                        "A lever's upper bound: LEVER=MONEY over the horizon (repeatable)");
-    command
-        .add_option("--replicates", args.replicates,
-                    "Replicates of the first stage, doubled per stage (default 2, at least 2)")
-        ->check(CLI::Range(2u, 1000u));
-    command
-        .add_option("--max-replicates", args.max_replicates,
-                    "Replicates of the last stage (default 8)")
-        ->check(CLI::Range(2u, 1000u));
+    command.add_option("--replicates", args.replicates,
+                       "Replicates of the first stage, doubled per stage (default 2, at least 2)");
+    command.add_option("--max-replicates", args.max_replicates,
+                       "Replicates of the last stage (default 8)");
     command.add_option("--evaluations", args.evaluations,
                        "Search evaluations of the first stage (default 8 x levers), halved "
                        "per stage");

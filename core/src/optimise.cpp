@@ -304,6 +304,20 @@ StageLog search_stage(Evaluator& model, const StageLog& last, double budget,
     return stage;
 }
 
+/// Evaluations at most: the design, every stage's searches in full, the optimum's checks.
+std::uint64_t planned_evaluations(std::size_t n, const OptimiseOptions& o) {
+    std::uint32_t per_search = std::max<std::uint32_t>(
+        std::uint32_t(n) + 2, (o.evaluations > 0 ? o.evaluations : 8 * std::uint32_t(n)) / 2);
+    std::uint64_t planned = 1 + std::max<std::size_t>(4, n) + n + 1;
+    for (std::uint32_t r = o.start_replicates;; r = std::min(o.max_replicates, 2 * r)) {
+        planned += searches * per_search;
+        per_search = std::max<std::uint32_t>(std::uint32_t(n) + 2, per_search / 2);
+        if (r >= o.max_replicates) {
+            return planned;
+        }
+    }
+}
+
 /// The stages: replicates doubling and the step halving until the best challenger is within
 /// noise of the incumbent or the replicates reach their cap. Returns the last stage.
 StageLog run_stages(Evaluator& model, Optimum& out, const OptimiseOptions& o, std::uint64_t seed) {
@@ -311,16 +325,6 @@ StageLog run_stages(Evaluator& model, Optimum& out, const OptimiseOptions& o, st
     std::uint32_t replicates = o.start_replicates;
     std::uint32_t per_search = std::max<std::uint32_t>(
         std::uint32_t(n) + 2, (o.evaluations > 0 ? o.evaluations : 8 * std::uint32_t(n)) / 2);
-    // At most: the design, every stage's searches in full, the optimum's checks.
-    std::uint64_t planned = 1 + std::max<std::size_t>(4, n) + n + 1;
-    for (std::uint32_t r = replicates, e = per_search;; r = std::min(o.max_replicates, 2 * r)) {
-        planned += searches * e;
-        e = std::max<std::uint32_t>(std::uint32_t(n) + 2, e / 2);
-        if (r >= o.max_replicates) {
-            break;
-        }
-    }
-    model.plan("design", planned);
     StageLog last = design(model, out.budget, o, seed);
     rank(last, 0);
     out.evaluations = last.log;
@@ -439,9 +443,9 @@ Optimum optimise(const Scenario& scenario, const OptimiseOptions& options) {
     out.budget = options.budget;
     out.horizon = s.days;
     double revenue = 0;
+    model.plan("design", planned_evaluations(options.levers.size(), options) + 1);
     if (std::find(options.levers.begin(), options.levers.end(), "service_level") !=
         options.levers.end()) {
-        model.plan("design", 1);
         revenue = mean_of(model.objective(s, options.start_replicates, options.threads, true));
     }
     model.set_cards(optimisation::lever_cards(s, options, revenue));
