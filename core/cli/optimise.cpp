@@ -23,6 +23,7 @@ struct OptimiseArgs {
     std::vector<std::string> levers, min, max, overrides;
     double budget = 0, horizon = 0;
     std::uint32_t replicates = 2, max_replicates = 8, evaluations = 0;
+    int polish = -1;
     std::uint64_t seed = 0;
     bool seeded = false;
     int threads = 0;
@@ -75,6 +76,7 @@ int optimise_command(OptimiseArgs args) {
     options.start_replicates = args.replicates;
     options.max_replicates = args.max_replicates;
     options.evaluations = args.evaluations;
+    options.polish = args.polish;
     options.threads = args.threads;
     const std::string output =
         args.output.empty() ? std::filesystem::path(args.scenario).stem().string() + "_optimum.h5"
@@ -128,6 +130,9 @@ void add_search_options(CLI::App& command, OptimiseArgs& args) {
     command.add_option("--evaluations", args.evaluations,
                        "Search evaluations of the first stage (default 8 x levers), halved "
                        "per stage");
+    command.add_option("--polish", args.polish,
+                       "Rounds of moving money between levers whose marginal returns surely "
+                       "differ (default: two per lever; 0: none)");
     command.add_option_function<std::uint64_t>(
         "--seed", [&args](std::uint64_t seed) { args.seed = seed, args.seeded = true; },
         "Random seed of every evaluation");

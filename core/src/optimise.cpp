@@ -22,6 +22,7 @@
 #include <limits>
 #include <mutex>
 #include <numeric>
+#include <optional>
 
 namespace custsim {
 
@@ -238,7 +239,8 @@ void rank(StageLog& stage, double apart) {
     std::size_t challenger = log.size(), farthest = stage.incumbent;
     for (std::size_t i = 0; i < log.size(); ++i) {
         const double d = distance(log[i].allocation, best);
-        if (d >= apart && (challenger == log.size() || log[i].mean > log[challenger].mean)) {
+        if (d > 0 && d >= apart &&
+            (challenger == log.size() || log[i].mean > log[challenger].mean)) {
             challenger = i;
         }
         farthest = d > distance(log[farthest].allocation, best) ? i : farthest;
@@ -308,7 +310,8 @@ StageLog search_stage(Evaluator& model, const StageLog& last, double budget,
 std::uint64_t planned_evaluations(std::size_t n, const OptimiseOptions& o) {
     std::uint32_t per_search = std::max<std::uint32_t>(
         std::uint32_t(n) + 2, (o.evaluations > 0 ? o.evaluations : 8 * std::uint32_t(n)) / 2);
-    std::uint64_t planned = 1 + std::max<std::size_t>(4, n) + n + 1;
+    const std::size_t rounds = o.polish >= 0 ? std::size_t(o.polish) : 2 * n;
+    std::uint64_t planned = 1 + std::max<std::size_t>(4, n) + 4 * n + 7 * rounds + 1;
     for (std::uint32_t r = o.start_replicates;; r = std::min(o.max_replicates, 2 * r)) {
         planned += searches * per_search;
         per_search = std::max<std::uint32_t>(std::uint32_t(n) + 2, per_search / 2);
@@ -357,49 +360,155 @@ StageLog run_stages(Evaluator& model, Optimum& out, const OptimiseOptions& o, st
     return last;
 }
 
-/// Each lever's marginal return at the optimum: the objective per extra currency unit of a
-/// probe (up by a tenth of its money or 2 % of the budget over the levers, down where the upper
-/// bound binds), paired with the optimum.
+/// Marginal returns at `best` of the levers in `which`, both ways: the objective per currency
+/// unit of a probe up (a tenth of the lever's money or 2 % of the budget over the levers) and of
+/// the same probe down (what a unit taken away loses), paired with `best`; NaN where a bound
+/// leaves no room. The probes run side by side.
 void marginal_returns(Evaluator& model, Optimum& out, const OptimiseEvaluation& best,
-                      const OptimiseOptions& o) {
-    const auto& cards = model.cards();
-    const std::size_t n = cards.size();
-    out.marginal.assign(n, Difference{});
-    out.marginal_step.assign(n, 0.0);
-    std::vector<OptimiseEvaluation> probes(n);
-    std::vector<std::exception_ptr> errors(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        double step = std::max(0.1 * best.allocation[i], 0.02 * out.budget / double(n));
-        if (best.allocation[i] + step > cards[i].high) {
-            step = -std::min(step, best.allocation[i] - cards[i].low);
-        }
+                      const std::vector<std::size_t>& which, const OptimiseOptions& o) {
+    const std::size_t n = out.levers.size(), probes = 2 * which.size();
+    out.marginal.resize(n);
+    out.marginal_down.resize(n);
+    out.marginal_step.resize(n);
+    std::vector<double> steps(probes);
+    for (std::size_t k = 0; k < which.size(); ++k) {
+        const std::size_t i = which[k];
+        const double step = std::max(0.1 * best.allocation[i], 0.02 * out.budget / double(n));
         out.marginal_step[i] = step;
+        // A probe cut short by a bound to under a hundredth of its step measures nothing.
+        const double up = out.max[i] - best.allocation[i], down = best.allocation[i] - out.min[i];
+        steps[2 * k] = up >= 0.01 * step ? std::min(step, up) : 0.0;
+        steps[2 * k + 1] = down >= 0.01 * step ? -std::min(step, down) : 0.0;
     }
-    model.plan("check", n + 1);
-    parallel_tasks(std::int64_t(n), o.threads, [&](std::int64_t i) {
+    std::vector<OptimiseEvaluation> runs(probes);
+    std::vector<std::exception_ptr> errors(probes);
+    model.stage("check");
+    parallel_tasks(std::int64_t(probes), o.threads, [&](std::int64_t p) {
         try {
             auto allocation = best.allocation;
-            allocation[i] += out.marginal_step[i];
-            probes[i] = model.evaluate(allocation, best.replicates, out.stages + 1, 1);
+            allocation[which[p / 2]] += steps[p];
+            if (steps[p] != 0) {
+                runs[p] = model.evaluate(allocation, best.replicates, out.stages + 1, 1);
+            }
         } catch (...) {
-            errors[i] = std::current_exception();
+            errors[p] = std::current_exception();
         }
     });
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (std::size_t i = 0; i < n; ++i) {
-        if (errors[i]) {
-            std::rethrow_exception(errors[i]);
+    for (std::size_t p = 0; p < probes; ++p) {
+        if (errors[p]) {
+            std::rethrow_exception(errors[p]);
         }
-        const double step = out.marginal_step[i];
-        const Difference d = paired_difference(best.values, probes[i].values);
-        out.marginal[i] = step > 0   ? Difference{d.mean / step, d.low / step, d.high / step}
-                          : step < 0 ? Difference{d.mean / step, d.high / step, d.low / step}
-                                     : Difference{nan, nan, nan};
-        out.evaluations.push_back(probes[i]);
+        Difference& m = p % 2 == 0 ? out.marginal[which[p / 2]] : out.marginal_down[which[p / 2]];
+        const double step = steps[p];
+        if (runs[p].values.empty()) {
+            m = Difference{nan, nan, nan};
+            continue;
+        }
+        const Difference d = paired_difference(best.values, runs[p].values);
+        m = step > 0 ? Difference{d.mean / step, d.low / step, d.high / step}
+                     : Difference{d.mean / step, d.high / step, d.low / step};
+        out.evaluations.push_back(runs[p]);
     }
 }
 
+/// The pair of levers i, j where moving money from i to j surely pays the most: j's return on
+/// an increase wholly above i's on a decrease (their 95 % intervals apart); none when no such
+/// pair is left (the optimality condition of a budget split, kinks included).
+std::optional<std::pair<std::size_t, std::size_t>> unequal_pair(const Optimum& out) {
+    std::optional<std::pair<std::size_t, std::size_t>> found;
+    double widest = 0;
+    for (std::size_t i = 0; i < out.levers.size(); ++i) {
+        for (std::size_t j = 0; j < out.levers.size(); ++j) {
+            const double gap = out.marginal[j].low - out.marginal_down[i].high;
+            if (i != j && gap > widest) { // NaN where a bound leaves no room: never
+                widest = gap;
+                found = std::pair{i, j};
+            }
+        }
+    }
+    return found;
+}
+
+/// The best of three moves from `from` to `to`, if it pays (its paired mean above the
+/// incumbent's): all `from` can give, the probe's step (where the returns were measured) and their
+/// geometric mean; evaluated side by side.
+std::optional<OptimiseEvaluation> best_move(Evaluator& model, Optimum& out,
+                                            const OptimiseEvaluation& best, std::size_t from,
+                                            std::size_t to, const OptimiseOptions& o) {
+    const double excess =
+        std::min(best.allocation[from] - out.min[from], out.max[to] - best.allocation[to]);
+    const double step = std::min(excess, out.marginal_step[from]);
+    const double moved[] = {excess, std::sqrt(excess * step), step};
+    std::vector<OptimiseEvaluation> moves(3);
+    std::vector<std::exception_ptr> errors(3);
+    parallel_tasks(3, o.threads, [&](std::int64_t k) {
+        try {
+            auto a = best.allocation;
+            a[from] -= moved[k];
+            a[to] += moved[k];
+            moves[k] = model.evaluate(a, best.replicates, out.stages + 1, 1);
+        } catch (...) {
+            errors[k] = std::current_exception();
+        }
+    });
+    std::optional<OptimiseEvaluation> chosen;
+    double gain = 0;
+    for (std::size_t k = 0; k < 3; ++k) {
+        if (errors[k]) {
+            std::rethrow_exception(errors[k]);
+        }
+        out.evaluations.push_back(moves[k]);
+        const double d = paired_difference(best.values, moves[k].values).mean;
+        if (d > gain) {
+            gain = d;
+            chosen = moves[k];
+        }
+    }
+    return chosen;
+}
+
+/// Polishing: while two levers' marginal returns are surely apart, money moves from the lower to
+/// the higher if a move pays; after a move only those two are probed again, and at the end every
+/// lever is probed at the final point.
+OptimiseEvaluation polish(Evaluator& model, Optimum& out, OptimiseEvaluation best,
+                          const OptimiseOptions& o) {
+    const std::size_t n = out.levers.size();
+    const std::size_t rounds = o.polish >= 0 ? std::size_t(o.polish) : 2 * n;
+    std::vector<std::size_t> all(n);
+    std::iota(all.begin(), all.end(), 0);
+    marginal_returns(model, out, best, all, o);
+    out.polish_note = "the polishing rounds ran out with marginal returns apart";
+    for (std::size_t round = 0; round < rounds; ++round) {
+        const auto pair = unequal_pair(out);
+        if (!pair) {
+            out.polish_note = "no lever's return on an increase is surely above another's on a "
+                              "decrease";
+            break;
+        }
+        const auto [from, to] = *pair;
+        auto moved = best_move(model, out, best, from, to, o);
+        if (!moved) {
+            out.polish_note = "no move from " + out.levers[from] + " to " + out.levers[to] +
+                              " pays, though their marginal returns differ (the response "
+                              "bends within the probe)";
+            break;
+        }
+        best = std::move(*moved);
+        ++out.polish_moves;
+        marginal_returns(model, out, best, {from, to}, o);
+    }
+    if (out.polish_moves > 0) {
+        marginal_returns(model, out, best, all, o);
+    }
+    return best;
+}
+
 void check_options(const OptimiseOptions& o) {
+    if (o.polish < -1) {
+        throw InputError("--polish: must be a number of rounds >= 0, got " +
+                         std::to_string(o.polish));
+    }
     if (o.start_replicates < 2) {
         throw InputError("--replicates: the first stage needs at least 2 replicates for an "
                          "interval, got " +
@@ -459,14 +568,13 @@ Optimum optimise(const Scenario& scenario, const OptimiseOptions& options) {
         out.money_per_unit.push_back(c.money_per_unit);
     }
     const StageLog last = run_stages(model, out, options, s.seed);
-    const OptimiseEvaluation& best = last.log[last.incumbent];
+    const OptimiseEvaluation best = polish(model, out, last.log[last.incumbent], options);
     out.allocation = best.allocation;
     out.setting = optimisation::settings(s, model.cards(), best.allocation);
     out.objective = paired_difference(std::vector<double>(best.values.size(), 0.0), best.values);
     const auto current = model.objective(s, best.replicates, options.threads);
     out.current_objective = mean_of(current);
     out.gain = paired_difference(current, best.values);
-    marginal_returns(model, out, best, options);
     out.customer_days = model.customer_days();
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;

@@ -72,15 +72,18 @@ void write_optimum(const Optimum& o, const Scenario& scenario, const std::filesy
     arrays["/challenger"] = difference_array(o.challenger);
     arrays["/bounds/min"] = vector_array(o.min);
     arrays["/bounds/max"] = vector_array(o.max);
-    std::vector<double> mean, low, high;
-    for (const auto& d : o.marginal) {
-        mean.push_back(d.mean);
-        low.push_back(d.low);
-        high.push_back(d.high);
+    for (const auto& [name, values] :
+         {std::pair{"/marginal", &o.marginal}, std::pair{"/marginal_down", &o.marginal_down}}) {
+        std::vector<double> mean, low, high;
+        for (const auto& d : *values) {
+            mean.push_back(d.mean);
+            low.push_back(d.low);
+            high.push_back(d.high);
+        }
+        arrays[std::string(name) + "/mean"] = vector_array(mean);
+        arrays[std::string(name) + "/low"] = vector_array(low);
+        arrays[std::string(name) + "/high"] = vector_array(high);
     }
-    arrays["/marginal/mean"] = vector_array(mean);
-    arrays["/marginal/low"] = vector_array(low);
-    arrays["/marginal/high"] = vector_array(high);
     arrays["/marginal/step"] = vector_array(o.marginal_step);
     write_arrays(path, arrays,
                  {{"custsim_version", CUSTSIM_VERSION},
@@ -93,6 +96,8 @@ void write_optimum(const Optimum& o, const Scenario& scenario, const std::filesy
                   {"stages", std::to_string(o.stages)},
                   {"within_noise", o.within_noise ? "true" : "false"},
                   {"stop_reason", o.stop_reason},
+                  {"polish_moves", std::to_string(o.polish_moves)},
+                  {"polish_note", o.polish_note},
                   {"customer_days", formatted("%.17g", o.customer_days)},
                   {"seconds", formatted("%.3f", o.seconds)},
                   {"scenario_yaml", to_yaml(scenario)}});
@@ -120,14 +125,19 @@ std::string format_optimum(const Optimum& o) {
     out += "  " + o.kpi + " at the optimum: " + interval(o.objective) + " (95 %)\n";
     out += "  gain over the current plan (" + formatted("%.6g", o.current_objective) +
            "): " + interval(o.gain) + " (paired: same seed, 95 %)\n";
-    out += "  marginal " + o.kpi + " per extra currency unit at the optimum (95 %):\n";
+    out += "  marginal " + o.kpi +
+           " per currency unit at the optimum (95 %), on an increase "
+           "and on a decrease:\n";
     for (std::size_t i = 0; i < o.levers.size(); ++i) {
-        std::snprintf(line, sizeof line, "    %-16s %s  (probe %+.4g)\n", o.levers[i].c_str(),
-                      interval(o.marginal[i], "%.4g").c_str(), o.marginal_step[i]);
+        std::snprintf(line, sizeof line, "    %-16s up %-32s down %-32s (probe %.4g)\n",
+                      o.levers[i].c_str(), interval(o.marginal[i], "%.4g").c_str(),
+                      interval(o.marginal_down[i], "%.4g").c_str(), o.marginal_step[i]);
         out += line;
     }
     out += "  stopped: " + o.stop_reason + " (challenger - incumbent " + interval(o.challenger) +
            ")\n";
+    out += "  polished: " + std::to_string(o.polish_moves) + " moves by marginal returns; " +
+           o.polish_note + "\n";
     out += "  " + std::to_string(o.evaluations.size()) + " evaluations, " +
            formatted("%.3g", o.customer_days) + " customer-days, " + formatted("%.1f", o.seconds) +
            " s\n";

@@ -687,12 +687,15 @@ __all__ += ["Calibration", "calibrate"]
 
 
 def optimise(scenario, budget, levers, objective="profit", horizon=None, min=None, max=None,
-             seed=None, replicates=2, max_replicates=8, evaluations=0, threads=0, output=None):
+             seed=None, replicates=2, max_replicates=8, evaluations=0, polish=None, threads=0,
+             output=None):
     """Splits ``budget`` (money over the horizon, the market's) among ``levers`` (channel names,
     ``agents``, ``training``, ``logistics``, ``service_level``) to maximise the final KPI
     ``objective`` (``custsim optimise``, docs/optimisation.md). ``min``/``max`` map a lever to a
     bound in money over the horizon. Every evaluation of a stage shares ``seed`` (common random
-    numbers); replicates double per stage from ``replicates`` to ``max_replicates``. With
+    numbers); replicates double per stage from ``replicates`` to ``max_replicates``; ``polish``
+    rounds (default two per lever) then move money between levers whose marginal returns surely
+    differ. With
     ``output`` every evaluation is also written there (HDF5). Returns a dict: ``levers``,
     ``allocation``, ``setting``, ``objective`` and ``gain`` (mean, low, high), ``marginal`` (one
     per lever), ``within_noise``, ``stop_reason``, ``summary_text``, ..."""
@@ -711,12 +714,15 @@ def optimise(scenario, budget, levers, objective="profit", horizon=None, min=Non
                         ("evaluations", evaluations)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise ValueError(f"{name}: must be a whole number >= 0, got {value!r}")
+    if polish is not None and (isinstance(polish, bool) or not isinstance(polish, (int, np.integer))
+                               or polish < 0):
+        raise ValueError(f"polish: must be a whole number >= 0, got {polish!r}")
     if horizon is not None and not float(horizon) > 0:
         raise ValueError(f"horizon: must be a number of days > 0, got {horizon!r}")
     return _core.optimise(s._core, float(budget), levers, str(objective),
                           0.0 if horizon is None else float(horizon), bounds[0], bounds[1],
                           int(replicates), int(max_replicates), int(evaluations),
-                          _check_threads(threads), "" if output is None else str(output))
+                          -1 if polish is None else int(polish), _check_threads(threads), "" if output is None else str(output))
 
 
 __all__ += ["optimise"]

@@ -47,10 +47,17 @@ py::dict to_dict(const Optimum& o) {
         marginal.append(difference(d));
     }
     out["marginal"] = marginal;
+    py::list down;
+    for (const auto& d : o.marginal_down) {
+        down.append(difference(d));
+    }
+    out["marginal_down"] = down;
     out["marginal_step"] = vector(o.marginal_step);
     out["challenger"] = difference(o.challenger);
     out["within_noise"] = o.within_noise;
     out["stop_reason"] = o.stop_reason;
+    out["polish_moves"] = o.polish_moves;
+    out["polish_note"] = o.polish_note;
     out["replicates"] = o.replicates;
     out["stages"] = o.stages;
     out["evaluations"] = o.evaluations.size();
@@ -68,7 +75,7 @@ void bind_optimise(py::module_& m) {
         [](const Scenario& scenario, double budget, const std::vector<std::string>& levers,
            const std::string& objective, double horizon, const std::map<std::string, double>& min,
            const std::map<std::string, double>& max, std::uint32_t replicates,
-           std::uint32_t max_replicates, std::uint32_t evaluations, int threads,
+           std::uint32_t max_replicates, std::uint32_t evaluations, int polish, int threads,
            const std::string& output) {
             Optimum o;
             {
@@ -83,6 +90,7 @@ void bind_optimise(py::module_& m) {
                 options.start_replicates = replicates;
                 options.max_replicates = max_replicates;
                 options.evaluations = evaluations;
+                options.polish = polish;
                 options.threads = threads;
                 o = optimise(scenario, options);
                 if (!output.empty()) {
@@ -93,7 +101,8 @@ void bind_optimise(py::module_& m) {
         },
         py::arg("scenario"), py::arg("budget"), py::arg("levers"), py::arg("objective"),
         py::arg("horizon"), py::arg("min"), py::arg("max"), py::arg("replicates"),
-        py::arg("max_replicates"), py::arg("evaluations"), py::arg("threads"), py::arg("output"));
+        py::arg("max_replicates"), py::arg("evaluations"), py::arg("polish"), py::arg("threads"),
+        py::arg("output"));
 }
 
 } // namespace custsim::python

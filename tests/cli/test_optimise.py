@@ -83,3 +83,17 @@ def test_optimise_refusals_name_the_option(args, says):
 def test_optimise_refuses_one_replicate():
     done = custsim("optimise", *SMALL, "--budget", 1000, *LEVERS, "--replicates", 1)
     assert done.returncode == 2 and "--replicates: the first stage needs at least 2" in done.stderr
+
+
+def test_an_interrupted_optimisation_leaves_no_file(tmp_path):
+    import signal
+    import time
+    out = tmp_path / "cut.h5"
+    process = subprocess.Popen([BIN, "optimise", *SMALL, "--budget", "10000", *LEVERS,
+                                "--quiet", "-o", str(out)], cwd=ROOT, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, stderr
+    assert not out.exists() and not list(tmp_path.glob("*.tmp*"))

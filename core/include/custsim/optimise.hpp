@@ -27,6 +27,9 @@ struct OptimiseOptions {
     std::uint32_t start_replicates = 2;     ///< replicates of the first stage; doubled per stage
     std::uint32_t max_replicates = 8;       ///< the last stage's replicates
     std::uint32_t evaluations = 0; ///< search evaluations of the first stage; 0: 8 x levers
+    /// Rounds of polishing at the optimum (money moved from the lever with the surely lowest
+    /// marginal return to the surely highest); < 0: two per lever.
+    int polish = -1;
     int threads = 0;
     /// Called with the stage ("design", "search", "check"), evaluations done and planned.
     std::function<bool(const char* stage, std::uint64_t done, std::uint64_t planned)> progress;
@@ -54,11 +57,15 @@ struct Optimum {
     Difference objective;              ///< mean and 95 % interval at the optimum
     double current_objective = 0;      ///< the scenario's plan, mean
     Difference gain;                   ///< optimum - current plan, paired
-    std::vector<Difference> marginal;  ///< objective per extra currency unit, per lever
-    std::vector<double> marginal_step; ///< money each marginal probe moved (< 0: down)
+    /// Per lever: the objective per extra currency unit (a probe up) and per currency unit taken
+    /// away (a probe down); the two differ at a kink (agents once capacity meets the complaints).
+    std::vector<Difference> marginal, marginal_down;
+    std::vector<double> marginal_step; ///< money each probe moves
     Difference challenger;             ///< the last stage's best challenger - incumbent, paired
     bool within_noise = false;         ///< the stopping rule: the challenger's interval covers 0
     std::string stop_reason;
+    std::uint32_t polish_moves = 0; ///< moves the polishing kept
+    std::string polish_note;        ///< why the polishing ended
     std::uint32_t replicates = 0, stages = 0;
     std::vector<OptimiseEvaluation> evaluations;
     double customer_days = 0; ///< simulated, over every evaluation
