@@ -54,9 +54,9 @@ struct Optimum {
     /// Money one unit of a lever's setting costs over the horizon (a channel: a day of spend;
     /// training: per agent); what with_allocation turns money into settings with.
     std::vector<double> money_per_unit;
-    Difference objective;              ///< mean and 95 % interval at the optimum
-    double current_objective = 0;      ///< the scenario's plan, mean
-    Difference gain;                   ///< optimum - current plan, paired
+    Difference objective;         ///< mean and 95 % interval at the optimum
+    double current_objective = 0; ///< the scenario's plan, mean
+    Difference gain;              ///< optimum - current plan, paired
     /// Per lever: the objective per extra currency unit (a probe up) and per currency unit taken
     /// away (a probe down); the two differ at a kink (agents once capacity meets the complaints).
     std::vector<Difference> marginal, marginal_down;
