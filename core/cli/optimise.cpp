@@ -30,23 +30,26 @@ struct OptimiseArgs {
     bool quiet = false, force = false;
 };
 
+/// The number `text` holds, whole; NaN when it holds none.
+double number_or_nan(const std::string& text) {
+    try {
+        std::size_t used = 0;
+        const double value = std::stod(text, &used);
+        return used == text.size() && std::isfinite(value) ? value : std::nan("");
+    } catch (const std::exception&) {
+        return std::nan("");
+    }
+}
+
 /// `LEVER=MONEY` pairs of --min or --max.
 std::map<std::string, double> bounds(const std::vector<std::string>& given, const char* option) {
     std::map<std::string, double> out;
     for (const auto& text : given) {
         const auto equals = text.find('=');
-        double money = 0;
-        std::size_t used = 0;
-        bool number = false;
-        if (equals != std::string::npos && equals > 0) {
-            try {
-                money = std::stod(text.substr(equals + 1), &used);
-                number = used == text.size() - equals - 1;
-            } catch (const std::exception&) {
-                number = false;
-            }
-        }
-        if (!number || !std::isfinite(money) || money < 0) {
+        const double money = equals != std::string::npos && equals > 0
+                                 ? number_or_nan(text.substr(equals + 1))
+                                 : std::nan("");
+        if (!(money >= 0)) {
             throw InputError(std::string(option) +
                              ": expected LEVER=MONEY with money >= 0 over "
                              "the horizon, e.g. " +
@@ -118,7 +121,11 @@ void add_search_options(CLI::App& command, OptimiseArgs& args) {
     command.add_option("--objective", args.objective,
                        "Final KPI to maximise (default profit; custsim kpis lists them)");
     command.add_option("--horizon", args.horizon, "Days of the run (default: the scenario's days)")
-        ->check(CLI::PositiveNumber);
+        ->each([](const std::string& given) {
+            if (!(number_or_nan(given) > 0)) {
+                throw InputError("--horizon: must be a number of days > 0, got '" + given + "'");
+            }
+        });
     command.add_option("--min", args.min,
                        "A lever's lower bound: LEVER=MONEY over the horizon (repeatable)");
     command.add_option("--max", args.max,
@@ -130,9 +137,17 @@ void add_search_options(CLI::App& command, OptimiseArgs& args) {
     command.add_option("--evaluations", args.evaluations,
                        "Search evaluations of the first stage (default 8 x levers), halved "
                        "per stage");
-    command.add_option("--polish", args.polish,
-                       "Rounds of moving money between levers whose marginal returns surely "
-                       "differ (default: two per lever; 0: none)");
+    command
+        .add_option("--polish", args.polish,
+                    "Rounds of moving money between levers whose marginal returns surely "
+                    "differ (default: two per lever; 0: none)")
+        ->each([](const std::string& given) {
+            const double rounds = number_or_nan(given);
+            if (!(rounds >= 0) || rounds != std::floor(rounds)) {
+                throw InputError("--polish: must be a whole number of rounds >= 0, got '" + given +
+                                 "'");
+            }
+        });
     command.add_option_function<std::uint64_t>(
         "--seed", [&args](std::uint64_t seed) { args.seed = seed, args.seeded = true; },
         "Random seed of every evaluation");
@@ -148,7 +163,12 @@ const bool registered = register_command(
              .add_option("--budget", args->budget,
                          "Money the levers share over the horizon, exactly (the market's)")
              ->required()
-             ->check(CLI::NonNegativeNumber);
+             ->each([](const std::string& given) {
+                 if (!(number_or_nan(given) >= 0)) {
+                     throw InputError("--budget: must be money >= 0 over the horizon, got '" +
+                                      given + "'");
+                 }
+             });
          command
              .add_option("--levers", args->levers,
                          "Levers, comma-separated: channel names, agents, training, logistics, "

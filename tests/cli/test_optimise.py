@@ -73,11 +73,18 @@ def test_optimise_is_the_same_on_one_and_two_threads(tmp_path):
     (["--levers", "tv,search", "--max", "tv=10", "--max", "search=10"],
      "--budget: must be a finite amount between"),
     (["--levers", "tv,search", "--objective", "joy"], "--objective: 'joy' is not a final KPI"),
+    (["--levers", "tv", "--horizon", "0"], "--horizon: must be a number of days > 0, got '0'"),
+    (["--levers", "tv", "--polish", "-1"], "--polish: must be a whole number of rounds >= 0"),
 ])
 def test_optimise_refusals_name_the_option(args, says):
     done = custsim("optimise", *SMALL, "--budget", 1000, *args, "--quiet", "-o", "/tmp/x.h5")
     assert done.returncode == 2, done.stdout
     assert says in done.stderr
+
+
+def test_optimise_refuses_a_negative_budget():
+    done = custsim("optimise", *SMALL, "--budget", "-5", *LEVERS)
+    assert done.returncode == 2 and "--budget: must be money >= 0 over the horizon" in done.stderr
 
 
 def test_optimise_refuses_one_replicate():
