@@ -747,6 +747,48 @@ def log_likelihood(scenario, data, replicates=None, threads=0):
 __all__ += ["Calibration", "calibrate", "log_likelihood"]
 
 
+def optimise(scenario, budget, levers, objective="profit", horizon=None, min=None, max=None,
+             seed=None, replicates=2, max_replicates=8, evaluations=0, polish=None, threads=0,
+             output=None):
+    """Splits ``budget`` (money over the horizon, the market's) among ``levers`` (channel names,
+    ``agents``, ``training``, ``logistics``, ``service_level``) to maximise the final KPI
+    ``objective`` (``custsim optimise``, docs/optimisation.md). ``min``/``max`` map a lever to a
+    bound in money over the horizon. Every evaluation of a stage shares ``seed`` (common random
+    numbers); replicates double per stage from ``replicates`` to ``max_replicates``; ``polish``
+    rounds (default two per lever) then move money between levers whose marginal returns surely
+    differ. With
+    ``output`` every evaluation is also written there (HDF5). Returns a dict: ``levers``,
+    ``allocation``, ``setting``, ``objective`` and ``gain`` (mean, low, high), ``marginal`` (one
+    per lever), ``within_noise``, ``stop_reason``, ``summary_text``, ..."""
+    s = _resolve(scenario, None, seed)
+    if isinstance(levers, str):
+        levers = [x for x in levers.split(",") if x]
+    levers = [str(x) for x in levers]
+    bounds = []
+    for name, given in (("min", min), ("max", max)):
+        given = {} if given is None else given
+        if not isinstance(given, dict):
+            raise ValueError(f"{name}: a dict of lever -> money, e.g. {{'tv': 10000}}, "
+                             f"got {given!r}")
+        bounds.append({str(k): float(v) for k, v in given.items()})
+    for name, value in (("replicates", replicates), ("max_replicates", max_replicates),
+                        ("evaluations", evaluations)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name}: must be a whole number >= 0, got {value!r}")
+    if polish is not None and (isinstance(polish, bool) or not isinstance(polish, (int, np.integer))
+                               or polish < 0):
+        raise ValueError(f"polish: must be a whole number >= 0, got {polish!r}")
+    if horizon is not None and not float(horizon) > 0:
+        raise ValueError(f"horizon: must be a number of days > 0, got {horizon!r}")
+    return _core.optimise(s._core, float(budget), levers, str(objective),
+                          0.0 if horizon is None else float(horizon), bounds[0], bounds[1],
+                          int(replicates), int(max_replicates), int(evaluations),
+                          -1 if polish is None else int(polish), _check_threads(threads), "" if output is None else str(output))
+
+
+__all__ += ["optimise"]
+
+
 # Sensitivity analysis (docs/sensitivity.md): its own module.
 from .sensitivity import Sensitivity, sensitivity  # noqa: E402
 

@@ -12,6 +12,7 @@ void bind_simulation(pybind11::module_& m);
 void bind_experiment(pybind11::module_& m);
 void bind_sensitivity(pybind11::module_& m);
 void bind_calibration(pybind11::module_& m);
+void bind_optimise(pybind11::module_& m);
 
 /// A run's progress hook (custsim::Progress) for calls that released the GIL. At most every
 /// 0.2 s it takes the GIL back, lets Ctrl-C stop the run and calls `callback(run, replicate,

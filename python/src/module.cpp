@@ -26,4 +26,5 @@ PYBIND11_MODULE(_core, m) {
     custsim::python::bind_experiment(m);
     custsim::python::bind_sensitivity(m);
     custsim::python::bind_calibration(m);
+    custsim::python::bind_optimise(m);
 }

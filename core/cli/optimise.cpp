@@ -1,0 +1,190 @@
+// custsim optimise: splits a fixed budget among the focal brand's channels and service levers to
+// maximise a final KPI (docs/optimisation.md); every evaluation, the optimum and the comparison
+// with the current plan go to an HDF5 file.
+#include "command.hpp"
+#include "commands.hpp"
+#include "progress.hpp"
+
+#include "custsim/error.hpp"
+#include "custsim/optimise.hpp"
+#include "custsim/resources.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+namespace custsim::cli {
+
+namespace {
+
+struct OptimiseArgs {
+    std::string scenario, output, objective = "profit";
+    std::vector<std::string> levers, min, max, overrides;
+    double budget = 0, horizon = 0;
+    std::uint32_t replicates = 2, max_replicates = 8, evaluations = 0;
+    int polish = -1;
+    std::uint64_t seed = 0;
+    bool seeded = false;
+    int threads = 0;
+    bool quiet = false, force = false;
+};
+
+/// The number `text` holds, whole; NaN when it holds none.
+double number_or_nan(const std::string& text) {
+    try {
+        std::size_t used = 0;
+        const double value = std::stod(text, &used);
+        return used == text.size() && std::isfinite(value) ? value : std::nan("");
+    } catch (const std::exception&) {
+        return std::nan("");
+    }
+}
+
+/// `LEVER=MONEY` pairs of --min or --max.
+std::map<std::string, double> bounds(const std::vector<std::string>& given, const char* option) {
+    std::map<std::string, double> out;
+    for (const auto& text : given) {
+        const auto equals = text.find('=');
+        const double money = equals != std::string::npos && equals > 0
+                                 ? number_or_nan(text.substr(equals + 1))
+                                 : std::nan("");
+        if (!(money >= 0)) {
+            throw InputError(std::string(option) +
+                             ": expected LEVER=MONEY with money >= 0 over "
+                             "the horizon, e.g. " +
+                             option + " tv=10000, got '" + text + "'");
+        }
+        if (!out.emplace(text.substr(0, equals), money).second) {
+            throw InputError(std::string(option) + ": " + text.substr(0, equals) +
+                             " is bounded twice");
+        }
+    }
+    return out;
+}
+
+int optimise_command(OptimiseArgs args) {
+    check_threads(args.threads, "--threads");
+    if (args.seeded) {
+        args.overrides.push_back("seed=" + std::to_string(args.seed));
+    }
+    const Scenario scenario = load_scenario(args.scenario, args.overrides);
+    OptimiseOptions options;
+    options.budget = args.budget;
+    options.levers = args.levers;
+    options.objective = args.objective;
+    options.horizon = args.horizon;
+    options.min = bounds(args.min, "--min");
+    options.max = bounds(args.max, "--max");
+    options.start_replicates = args.replicates;
+    options.max_replicates = args.max_replicates;
+    options.evaluations = args.evaluations;
+    options.polish = args.polish;
+    options.threads = args.threads;
+    const std::string output =
+        args.output.empty() ? std::filesystem::path(args.scenario).stem().string() + "_optimum.h5"
+                            : args.output;
+    check_output(output, "-o");
+    if (!args.force) {
+        Scenario one = scenario;
+        one.replicates = args.max_replicates;
+        check_run_size(one);
+    }
+    catch_interrupts();
+    Optimum result;
+    {
+        // Evaluations as the bar's items: the planned count is at most what the stages allow;
+        // when the stopping rule ends the search early, the bar jumps to the optimum's checks.
+        std::unique_ptr<ProgressBar> bar;
+        std::uint64_t items = 0;
+        options.progress = [&](const char*, std::uint64_t done, std::uint64_t planned) {
+            if (!bar) {
+                items = std::max<std::uint64_t>(planned, 1);
+                bar = std::make_unique<ProgressBar>(std::uint32_t(items), 1, !args.quiet,
+                                                    "evaluation");
+            }
+            const auto item = std::uint32_t(double(done) / double(planned) * double(items));
+            bar->update(std::clamp<std::uint32_t>(item, 1, std::uint32_t(items)) - 1, 1);
+            return !interrupted();
+        };
+        result = optimise(scenario, options);
+    }
+    write_optimum(result, scenario, output);
+    if (!args.quiet) {
+        std::printf("%s", format_optimum(result).c_str());
+        std::printf("evaluations: %s\n", output.c_str());
+    }
+    return 0;
+}
+
+void add_search_options(CLI::App& command, OptimiseArgs& args) {
+    command.add_option("--objective", args.objective,
+                       "Final KPI to maximise (default profit; custsim kpis lists them)");
+    command.add_option("--horizon", args.horizon, "Days of the run (default: the scenario's days)")
+        ->each([](const std::string& given) {
+            if (!(number_or_nan(given) > 0)) {
+                throw InputError("--horizon: must be a number of days > 0, got '" + given + "'");
+            }
+        });
+    command.add_option("--min", args.min,
+                       "A lever's lower bound: LEVER=MONEY over the horizon (repeatable)");
+    command.add_option("--max", args.max,
+                       "A lever's upper bound: LEVER=MONEY over the horizon (repeatable)");
+    command.add_option("--replicates", args.replicates,
+                       "Replicates of the first stage, doubled per stage (default 2, at least 2)");
+    command.add_option("--max-replicates", args.max_replicates,
+                       "Replicates of the last stage (default 8)");
+    command.add_option("--evaluations", args.evaluations,
+                       "Search evaluations of the first stage (default 8 x levers), halved "
+                       "per stage");
+    command
+        .add_option("--polish", args.polish,
+                    "Rounds of moving money between levers whose marginal returns surely "
+                    "differ (default: two per lever; 0: none)")
+        ->each([](const std::string& given) {
+            const double rounds = number_or_nan(given);
+            if (!(rounds >= 0) || rounds != std::floor(rounds)) {
+                throw InputError("--polish: must be a whole number of rounds >= 0, got '" + given +
+                                 "'");
+            }
+        });
+    command.add_option_function<std::uint64_t>(
+        "--seed", [&args](std::uint64_t seed) { args.seed = seed, args.seeded = true; },
+        "Random seed of every evaluation");
+}
+
+const bool registered = register_command(
+    {"optimise",
+     "Split a fixed budget among channels and service levers to maximise a KPI (noise-aware)",
+     [](CLI::App& command) {
+         auto args = std::make_shared<OptimiseArgs>();
+         command.add_option("scenario", args->scenario, "Scenario file (YAML)")->required();
+         command
+             .add_option("--budget", args->budget,
+                         "Money the levers share over the horizon, exactly (the market's)")
+             ->required()
+             ->each([](const std::string& given) {
+                 if (!(number_or_nan(given) >= 0)) {
+                     throw InputError("--budget: must be money >= 0 over the horizon, got '" +
+                                      given + "'");
+                 }
+             });
+         command
+             .add_option("--levers", args->levers,
+                         "Levers, comma-separated: channel names, agents, training, logistics, "
+                         "service_level")
+             ->required()
+             ->delimiter(',');
+         add_search_options(command, *args);
+         add_output(command, args->output, "Evaluations file (default: <scenario>_optimum.h5)");
+         add_threads(command, args->threads);
+         add_force(command, args->force);
+         add_overrides(command, args->overrides);
+         add_quiet(command, args->quiet, "No progress and no summary");
+         return std::function<int()>([args] { return optimise_command(*args); });
+     },
+     56});
+
+} // namespace
+
+} // namespace custsim::cli

@@ -1,0 +1,106 @@
+"""custsim optimise: refusals naming the option, a small end-to-end run and its file, the same
+file on 1 and 2 threads."""
+import os
+import subprocess
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = os.environ.get("CUSTSIM_BIN", str(ROOT / "build/release/core/custsim"))
+# The baseline, small: 2 000 customers standing for themselves, 60 days.
+SMALL = ["scenarios/baseline.yaml", "--set", "population.customers=2000", "--set", "days=90",
+         "--set", "population.represents=0"]
+LEVERS = ["--levers", "tv,search,agents"]
+
+
+def custsim(*args):
+    return subprocess.run([BIN, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_optimise_writes_every_evaluation(tmp_path):
+    out = tmp_path / "opt.h5"
+    done = custsim("optimise", *SMALL, "--budget", 10000, *LEVERS, "--min", "agents=1000",
+                   "--max", "tv=4000", "--evaluations", 12, "--max-replicates", 4,
+                   "--threads", 2, "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert "optimise: profit over 90 days, budget 10000 over 3 levers" in done.stdout
+    assert "gain over the current plan" in done.stdout and "marginal profit" in done.stdout
+    assert "stopped: " in done.stdout
+    with h5py.File(out) as f:
+        allocation = f["optimum/allocation"][:]
+        assert allocation.sum() == pytest.approx(10000, rel=1e-12)
+        assert allocation[2] >= 1000 and allocation[0] <= 4000
+        evaluations = f["evaluations/allocation"][:]
+        stage = f["evaluations/stage"][:]
+        assert evaluations.shape == (len(stage), 3)
+        inside = stage <= int(f.attrs["stages"])  # the marginal probes add money on purpose
+        np.testing.assert_allclose(evaluations[inside].sum(axis=1), 10000, rtol=1e-12)
+        assert np.all(f["evaluations/replicates"][:] >= 2)
+        mean, low, high = f["optimum/objective"][:]
+        assert low <= mean <= high
+        assert f["gain"].shape == (3,) and f["marginal/mean"].shape == (3,)
+        assert f.attrs["levers"] == "tv\nsearch\nagents"
+        assert f.attrs["objective"] == "profit"
+    assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_optimise_is_the_same_on_one_and_two_threads(tmp_path):
+    files = []
+    for threads in (1, 2):
+        out = tmp_path / f"t{threads}.h5"
+        done = custsim("optimise", *SMALL, "--budget", 10000, *LEVERS, "--evaluations", 10,
+                       "--max-replicates", 4, "--threads", threads, "--quiet", "-o", out)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == ""
+        files.append(out)
+    with h5py.File(files[0]) as a, h5py.File(files[1]) as b:
+        for name in ("evaluations/allocation", "evaluations/mean", "evaluations/sd",
+                     "optimum/allocation", "optimum/objective", "gain", "marginal/mean"):
+            np.testing.assert_array_equal(a[name][:], b[name][:], err_msg=name)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--levers", "tv,radio"], "--levers: 'radio' is not a lever of the focal brand; allowed: "),
+    (["--levers", "tv,tv"], "--levers: tv is named twice"),
+    (["--levers", "tv,logistics"], "--levers: logistics costs nothing in this scenario"),
+    (["--levers", "tv,search", "--min", "tv"], "--min: expected LEVER=MONEY"),
+    (["--levers", "tv,search", "--max", "tv=-3"], "--max: expected LEVER=MONEY"),
+    (["--levers", "tv,search", "--min", "email=5"], "--min email: not one of --levers"),
+    (["--levers", "tv,search", "--max", "tv=10", "--max", "search=10"],
+     "--budget: must be a finite amount between"),
+    (["--levers", "tv,search", "--objective", "joy"], "--objective: 'joy' is not a final KPI"),
+    (["--levers", "tv", "--horizon", "0"], "--horizon: must be a number of days > 0, got '0'"),
+    (["--levers", "tv", "--polish", "-1"], "--polish: must be a whole number of rounds >= 0"),
+])
+def test_optimise_refusals_name_the_option(args, says):
+    done = custsim("optimise", *SMALL, "--budget", 1000, *args, "--quiet", "-o", "/tmp/x.h5")
+    assert done.returncode == 2, done.stdout
+    assert says in done.stderr
+
+
+def test_optimise_refuses_a_negative_budget():
+    done = custsim("optimise", *SMALL, "--budget", "-5", *LEVERS)
+    assert done.returncode == 2 and "--budget: must be money >= 0 over the horizon" in done.stderr
+
+
+def test_optimise_refuses_one_replicate():
+    done = custsim("optimise", *SMALL, "--budget", 1000, *LEVERS, "--replicates", 1)
+    assert done.returncode == 2 and "--replicates: the first stage needs at least 2" in done.stderr
+
+
+def test_an_interrupted_optimisation_leaves_no_file(tmp_path):
+    import signal
+    import time
+    out = tmp_path / "cut.h5"
+    process = subprocess.Popen([BIN, "optimise", *SMALL, "--budget", "10000", *LEVERS,
+                                "--quiet", "-o", str(out)], cwd=ROOT, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, stderr
+    assert not out.exists() and not list(tmp_path.glob("*.tmp*"))
