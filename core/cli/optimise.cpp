@@ -6,8 +6,10 @@
 #include "progress.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/kpis.hpp"
 #include "custsim/optimise.hpp"
 #include "custsim/resources.hpp"
+#include "custsim/uncertainty.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -28,7 +30,49 @@ struct OptimiseArgs {
     bool seeded = false;
     int threads = 0;
     bool quiet = false, force = false;
+    std::string posterior;   ///< a calibration's posterior: the gain checked over its draws
+    std::uint32_t draws = 0; ///< parameter draws; 0: 20
 };
+
+/// The optimum's paired gain over the current plan at every parameter draw (the allocation found
+/// at the scenario's own values, checked against the parameters' uncertainty).
+void check_over_draws(const OptimiseArgs& args, const Scenario& scenario, const Optimum& result,
+                      const ParameterDraws& draws) {
+    Scenario current = with_allocation(scenario, result, result.current);
+    Scenario best = with_allocation(scenario, result, result.allocation);
+    current.replicates = best.replicates = std::max<std::uint32_t>(2, args.replicates);
+    UncertainComparison c;
+    {
+        ProgressBar bar(std::uint32_t(2 * draws.points.size() * current.replicates), current.days,
+                        !args.quiet);
+        std::uint32_t run = 0, last_replicate = 0;
+        double last_day = 0;
+        c = compare_uncertain(
+            current, best, draws, args.threads, [&](std::uint32_t replicate, double day) {
+                if (replicate < last_replicate || (replicate == last_replicate && day < last_day)) {
+                    ++run;
+                }
+                last_replicate = replicate;
+                last_day = day;
+                bar.update(run * current.replicates + replicate, day);
+                return !interrupted();
+            });
+    }
+    for (const auto& row : c.rows) {
+        if (row.kpi == result.kpi && !args.quiet) {
+            const auto& d = row.difference;
+            std::printf(
+                "gain over the current plan across %zu parameter draws (%s; the allocation "
+                "found at the scenario's values, %u paired replicates a draw): %s [%s, %s], "
+                "parameters' share of the variance %.0f %%, above 0 in %u of %u draws "
+                "(docs/uncertainty.md)\n",
+                draws.points.size(), draws.source.c_str(), current.replicates,
+                format_readable(d.mean, 0).c_str(), format_readable(d.low, 0).c_str(),
+                format_readable(d.high, 0).c_str(), 100 * d.parameter_share(), d.above_zero,
+                d.draws);
+        }
+    }
+}
 
 /// The number `text` holds, whole; NaN when it holds none.
 double number_or_nan(const std::string& text) {
@@ -69,6 +113,12 @@ int optimise_command(OptimiseArgs args) {
         args.overrides.push_back("seed=" + std::to_string(args.seed));
     }
     const Scenario scenario = load_scenario(args.scenario, args.overrides);
+    const ParameterDraws draws =
+        experiment_draws(scenario, args.posterior, args.draws > 0 ? args.draws : 20);
+    if (draws.points.empty() && args.draws > 0) {
+        throw InputError("--draws: needs --posterior FILE or `uncertain:` keys in the scenario "
+                         "to draw from");
+    }
     OptimiseOptions options;
     options.budget = args.budget;
     options.levers = args.levers;
@@ -114,6 +164,9 @@ int optimise_command(OptimiseArgs args) {
         std::printf("%s", format_optimum(result).c_str());
         std::printf("evaluations: %s\n", output.c_str());
     }
+    if (!draws.points.empty()) {
+        check_over_draws(args, scenario, result, draws);
+    }
     return 0;
 }
 
@@ -151,6 +204,16 @@ void add_search_options(CLI::App& command, OptimiseArgs& args) {
     command.add_option_function<std::uint64_t>(
         "--seed", [&args](std::uint64_t seed) { args.seed = seed, args.seeded = true; },
         "Random seed of every evaluation");
+    command
+        .add_option("--posterior", args.posterior,
+                    "A calibration's posterior: the optimum's gain over the current plan is "
+                    "checked at --draws of its samples")
+        ->check(CLI::ExistingFile);
+    command
+        .add_option("--draws", args.draws,
+                    "Parameter draws with --posterior or the scenario's uncertain: keys "
+                    "(default 20)")
+        ->check(CLI::PositiveNumber);
 }
 
 const bool registered = register_command(

@@ -104,3 +104,18 @@ def test_an_interrupted_optimisation_leaves_no_file(tmp_path):
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 130, stderr
     assert not out.exists() and not list(tmp_path.glob("*.tmp*"))
+
+
+def test_the_optimum_is_checked_over_parameter_draws(tmp_path):
+    # The allocation is found at the scenario's values; its gain over the current plan is then
+    # measured at each draw of the uncertain keys, the interval split into parameters and noise.
+    done = custsim("optimise", *SMALL, "--set", "days=40", "--budget", 5000, *LEVERS,
+                   "--set", "uncertain=[{key: channels.tv.cpm, low: 4, high: 16}]",
+                   "--draws", 3, "--evaluations", 6, "--max-replicates", 2, "--polish", 0,
+                   "-o", tmp_path / "o.h5")
+    assert done.returncode == 0, done.stderr
+    line = [l for l in done.stdout.splitlines() if l.startswith("gain over the current plan "
+                                                                 "across 3 parameter draws")]
+    assert len(line) == 1 and "uncertain: ranges" in line[0] and "above 0 in" in line[0]
+    done = custsim("optimise", *SMALL, "--budget", 5000, *LEVERS, "--draws", 3)
+    assert done.returncode == 2 and "--draws: needs --posterior FILE" in done.stderr
