@@ -73,6 +73,9 @@ class Explorer {
     bool export_batch(const std::string& path);
     /// The levers' marginal returns over `days` with `replicates`, waited for (screenshots).
     void run_levers_now(double days, std::uint32_t replicates);
+    /// Reads a `custsim optimise` file to show in the levers panel; throws InputError naming
+    /// the file when it is not one.
+    void load_optimum(const std::string& path);
     void draw(float width, float height);
     /// Opens with the panel called `name` (panel_names); false if there is none.
     bool select_panel(const std::string& name);
@@ -154,6 +157,16 @@ class Explorer {
     std::atomic<std::uint32_t> levers_steps_{0}; ///< replicate-days done, for the progress bar
     std::uint32_t levers_total_ = 1;
     int levers_days_ = 90, levers_replicates_ = 2;
+    /// A `custsim optimise` result: the allocation against the current plan, per lever.
+    struct OptimumView {
+        std::string path, objective;
+        std::vector<std::string> levers;
+        std::vector<double> current, best, marginal, marginal_low, marginal_high;
+        double budget = 0, gain = 0, gain_low = 0, gain_high = 0;
+    };
+    std::optional<OptimumView> optimum_;
+    char optimum_path_[512] = "";
+    void optimum_view(float height); ///< the optimum's table, or the field to load one
     void start_levers(double days, std::uint32_t replicates);
     void take_levers();
     std::mutex lock_;

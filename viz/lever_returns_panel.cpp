@@ -1,6 +1,7 @@
 // The explorer's levers panel: each lever's marginal return per currency unit, computed by the
 // core's custsim::levers (as `custsim levers`) beside the interface.
 #include "custsim/error.hpp"
+#include "custsim/results.hpp"
 #include "explorer.hpp"
 #include "plot.hpp"
 
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 namespace custsim::viz {
 
@@ -73,6 +75,68 @@ void Explorer::run_levers_now(double days, std::uint32_t replicates) {
     take_levers();
 }
 
+void Explorer::load_optimum(const std::string& path) {
+    const auto arrays = read_arrays(path, {"/optimum/allocation", "/current/allocation", "/gain",
+                                           "/marginal/mean", "/marginal/low", "/marginal/high"});
+    OptimumView view;
+    view.path = path;
+    view.objective = read_text_attribute(path, "objective");
+    std::istringstream names(read_text_attribute(path, "levers"));
+    for (std::string name; std::getline(names, name);) {
+        view.levers.push_back(name);
+    }
+    view.best = arrays.at("/optimum/allocation").values;
+    view.current = arrays.at("/current/allocation").values;
+    view.marginal = arrays.at("/marginal/mean").values;
+    view.marginal_low = arrays.at("/marginal/low").values;
+    view.marginal_high = arrays.at("/marginal/high").values;
+    const auto& gain = arrays.at("/gain").values;
+    if (view.levers.empty() || view.best.size() != view.levers.size() ||
+        view.current.size() != view.levers.size() || gain.size() != 3 ||
+        view.marginal.size() != view.levers.size()) {
+        throw InputError(path + ": not a custsim optimise file (its levers and allocations do "
+                                "not match)");
+    }
+    view.gain = gain[0], view.gain_low = gain[1], view.gain_high = gain[2];
+    view.budget = std::stod(read_text_attribute(path, "budget"));
+    optimum_ = view;
+}
+
+void Explorer::optimum_view(float height) {
+    if (!optimum_) {
+        ImGui::SetNextItemWidth(400);
+        ImGui::InputText("custsim optimise file", optimum_path_, sizeof optimum_path_);
+        ImGui::SameLine();
+        if (ImGui::Button("Show optimum")) {
+            try {
+                load_optimum(optimum_path_);
+            } catch (const std::exception& e) {
+                message_ = e.what();
+            }
+        }
+        return;
+    }
+    const auto& o = *optimum_;
+    const std::string unit = money_unit();
+    ImGui::Text("Optimum (%s): %s, budget %s over the horizon; gain over the current plan %s "
+                "[%s, %s] %s (paired, 95 %%)",
+                o.path.c_str(), o.objective.c_str(), format_readable(o.budget, 0).c_str(),
+                format_readable(o.gain, 0).c_str(), format_readable(o.gain_low, 0).c_str(),
+                format_readable(o.gain_high, 0).c_str(), unit.c_str());
+    std::vector<Bar> money, marginal;
+    for (std::size_t k = 0; k < o.levers.size(); ++k) {
+        money.push_back({o.levers[k] + " (plan " + format_readable(o.current[k], 0) + ")", "",
+                         o.best[k], std::min(o.best[k], o.current[k]),
+                         std::max(o.best[k], o.current[k])});
+        marginal.push_back({o.levers[k], "", o.marginal[k], o.marginal_low[k], o.marginal_high[k]});
+    }
+    const ImVec2 half((ImGui::GetContentRegionAvail().x - 8) / 2, height);
+    bar_chart("Optimum: money per lever (whisker: from the current plan)", unit, money, half);
+    ImGui::SameLine();
+    bar_chart("Marginal return at the optimum (95 % interval)", o.objective + " per " + unit,
+              marginal, half);
+}
+
 void Explorer::lever_returns_buttons() {
     ImGui::SetNextItemWidth(120);
     ImGui::InputInt("days", &levers_days_, 10, 30);
@@ -103,12 +167,13 @@ void Explorer::lever_returns_panel() {
             "channel +10 %% spend, agents +10 %%, training, logistics, service level and "
             "retention +0.1, price -1 %%) against the edited scenario with the same seed, as "
             "`custsim levers` does, and shows the profit each adds per currency unit put in. "
-            "The optimiser's result will appear here when `custsim optimise` lands.");
+            "Below: a `custsim optimise` result, the allocation against the current plan.");
+        optimum_view(std::max(120.0f, ImGui::GetContentRegionAvail().y - 40));
         return;
     }
     ImGui::Text("%s", levers_about_.c_str());
-    ImGui::SameLine();
-    ImGui::TextDisabled("(the optimiser's result will appear here when custsim optimise lands)");
+    const float third = (ImGui::GetContentRegionAvail().y - 40) / (optimum_ ? 3.0f : 2.0f);
+    optimum_view(third);
     std::vector<Bar> per_unit, profit;
     for (const auto& row : *levers_) {
         const std::string label = row.lever + " (" + row.step + ")";
@@ -116,7 +181,7 @@ void Explorer::lever_returns_panel() {
                             row.per_unit.mean, row.per_unit.low, row.per_unit.high});
         profit.push_back({label, "", row.profit.mean, row.profit.low, row.profit.high});
     }
-    const float h = (ImGui::GetContentRegionAvail().y - 8) / 2;
+    const float h = optimum_ ? third : (ImGui::GetContentRegionAvail().y - 8) / 2;
     const std::string unit = money_unit();
     bar_chart("Marginal return: profit per currency unit put in, net of it (> 0: the step pays; "
               "95 % interval)",
@@ -128,10 +193,24 @@ void Explorer::lever_returns_panel() {
 bool Explorer::write_levers_csv(const std::string& path) const {
     std::ofstream out(path);
     out << "lever,step,measure,unit,mean,low,high\n";
+    const std::string unit = money_unit();
+    if (optimum_) { // step "optimum": the allocation, the current plan's, the marginal return
+        const auto& o = *optimum_;
+        for (std::size_t k = 0; k < o.levers.size(); ++k) {
+            char numbers[200];
+            std::snprintf(numbers, sizeof numbers,
+                          "optimum_allocation,%s,%.10g,%.10g,%.10g\n%s,optimum,"
+                          "current_allocation,%s,%.10g,%.10g,%.10g\n",
+                          unit.c_str(), o.best[k], o.best[k], o.best[k], o.levers[k].c_str(),
+                          unit.c_str(), o.current[k], o.current[k], o.current[k]);
+            out << o.levers[k] << ",optimum," << numbers << o.levers[k]
+                << ",optimum,marginal_return," << o.objective << " per " << unit << ','
+                << o.marginal[k] << ',' << o.marginal_low[k] << ',' << o.marginal_high[k] << '\n';
+        }
+    }
     if (!levers_) {
         return bool(out.flush());
     }
-    const std::string unit = money_unit();
     for (const auto& row : *levers_) {
         const std::pair<const char*, const Difference*> measures[] = {
             {"cost", &row.cost}, {"profit", &row.profit}, {"profit_per_unit", &row.per_unit}};

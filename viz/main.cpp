@@ -55,6 +55,7 @@ struct Options {
     std::string panel, export_csv, export_png;
     std::vector<std::string> overrides; ///< --set key=value, as custsim run's
     double run_days = 0, measure_seconds = 0, levers_days = 0;
+    std::string optimum; ///< a custsim optimise file for the levers panel
     unsigned replicates = 0, levers_replicates = 2;
     std::optional<std::pair<double, double>> zoom;
     int width = 1600, height = 1000;
@@ -66,7 +67,8 @@ struct Options {
 constexpr const char* usage =
     "custsim-explorer [SCENARIO] [--scenario F] [--set KEY=VALUE]... [--run-days D] "
     "[--replicates R] [--export OUT.h5] [--levers DAYS] [--levers-replicates R] "
-    "[--panel funnel|service|brands|levers|network] [--zoom FROM:TO] [--screenshot OUT.png] "
+    "[--optimum OPTIMUM.h5] [--panel funnel|service|brands|levers|network] [--zoom FROM:TO] "
+    "[--screenshot OUT.png] "
     "[--export-csv OUT.csv] [--export-png OUT.png] [--size WxH] [--measure-fps SECONDS]\n";
 
 /// Reads the command line into `options`; an exit code when the program should stop at once.
@@ -100,6 +102,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
             options.export_png = value();
         } else if (arg == "--levers") {
             options.levers_days = std::stod(value());
+        } else if (arg == "--optimum") {
+            options.optimum = value();
         } else if (arg == "--levers-replicates") {
             options.levers_replicates = unsigned(std::stoul(value()));
         } else if (arg == "--zoom") {
@@ -268,6 +272,14 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "custsim-explorer: %s\n", e.what());
         return 2;
+    }
+    if (!options.optimum.empty()) {
+        try {
+            explorer.load_optimum(options.optimum);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "custsim-explorer: --optimum %s\n", e.what());
+            return 2;
+        }
     }
     if (!options.panel.empty() && !explorer.select_panel(options.panel)) {
         std::fprintf(stderr,

@@ -188,3 +188,30 @@ def test_unknown_panel_and_bad_scenario_are_refused_before_any_window():
     done = subprocess.run([EXPLORER, "--panel", "sales"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "no such panel" in done.stderr
+
+
+def test_levers_panel_shows_an_optimiser_result(tmp_path):
+    # custsim optimise's file, shown as the allocation against the current plan per lever.
+    binary = os.environ.get("CUSTSIM_BIN", str(ROOT / "build/release/core/custsim"))
+    optimum = tmp_path / "opt.h5"
+    done = subprocess.run([binary, "optimise", "scenarios/baseline.yaml", "--set",
+                           "population.customers=2000", "--set", "days=40", "--set",
+                           "population.represents=0", "--budget", "6000", "--levers",
+                           "tv,search,agents", "--evaluations", "6", "--max-replicates", "2",
+                           "--polish", "0", "--quiet", "-o", optimum],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    explore("--run-days", 5, "--optimum", optimum, "--panel", "levers",
+            "--export-csv", tmp_path / "optimum.csv", "--export-png", tmp_path / "optimum.png")
+    table = [r for r in rows(tmp_path / "optimum.csv") if r["step"] == "optimum"]
+    best = {r["lever"]: float(r["mean"]) for r in table if r["measure"] == "optimum_allocation"}
+    plan = {r["lever"]: float(r["mean"]) for r in table if r["measure"] == "current_allocation"}
+    assert list(best) == ["tv", "search", "agents"] and set(plan) == set(best)
+    assert sum(best.values()) == pytest.approx(6000, rel=1e-6)
+    assert len([r for r in table if r["measure"] == "marginal_return"]) == 3
+    image = matplotlib.image.imread(tmp_path / "optimum.png")
+    assert near(image, GREEN).sum() > 1000  # the allocation's bars
+    bad = subprocess.run([EXPLORER, "--scenario", "scenarios/baseline.yaml", "--optimum",
+                          "scenarios/baseline.yaml"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "--optimum" in bad.stderr
