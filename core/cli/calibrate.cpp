@@ -20,9 +20,11 @@ namespace custsim::cli {
 namespace {
 
 struct CalibrateArgs {
-    std::string scenario, data, output;
+    std::string scenario, data, output, method = "ensemble";
     std::vector<std::string> fit, overrides;
-    std::uint32_t replicates = 0, walkers = 0, steps = 60;
+    std::uint32_t replicates = 0, walkers = 0, steps = 0;
+    std::uint64_t evaluations = 0;
+    double tolerance = 0.5;
     int threads = 0;
     bool quiet = false, force = false;
 };
@@ -76,8 +78,12 @@ int calibrate_command(CalibrateArgs args) {
     const Observations data = read_observations(args.data, scenario);
     catch_interrupts();
     CalibrationOptions options;
+    options.method =
+        args.method == "emulator" ? CalibrationMethod::emulator : CalibrationMethod::ensemble;
     options.walkers = args.walkers;
     options.steps = args.steps;
+    options.evaluations = args.evaluations;
+    options.tolerance = args.tolerance;
     options.threads = args.threads;
     options.checkpoint = output + ".partial";
     Calibration result;
@@ -124,9 +130,21 @@ const bool registered = register_command(
              .add_option("--replicates", args->replicates,
                          "Replicates per evaluation (overrides the scenario)")
              ->check(CLI::PositiveNumber);
+         command
+             .add_option("--method", args->method,
+                         "ensemble: the sampler on the simulator; emulator: on a Gaussian-process "
+                         "emulator of the log-likelihood (docs/calibration.md)")
+             ->check(CLI::IsMember({"ensemble", "emulator"}));
          command.add_option("--walkers", args->walkers,
-                            "Walkers of the ensemble sampler (even; default max(8, 4 x keys))");
-         command.add_option("--steps", args->steps, "Steps of the sampler (default 60)");
+                            "Walkers of the ensemble sampler (even; default max(8, 4 x keys), "
+                            "emulator max(32, 8 x keys))");
+         command.add_option("--steps", args->steps,
+                            "Steps of the sampler (default 60; emulator: 4000 on the emulator)");
+         command.add_option("--evaluations", args->evaluations,
+                            "Emulator: simulator evaluations in all (default 100 x keys + 20)");
+         command.add_option("--tolerance", args->tolerance,
+                            "Emulator: refine until its sd at 90 % of its posterior's samples is "
+                            "below this (log-likelihood units; default 0.5)");
          add_threads(command, args->threads, "; each evaluation runs on one");
          add_force(command, args->force);
          add_overrides(command, args->overrides);

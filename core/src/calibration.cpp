@@ -2,6 +2,7 @@
 // from NLopt, the ensemble sampler (ensemble.cpp), the posterior's summaries and its file.
 #include "custsim/calibration.hpp"
 
+#include "calibration_emulator.hpp"
 #include "custsim/error.hpp"
 #include "custsim/results.hpp"
 #include "custsim/rng.hpp"
@@ -223,20 +224,37 @@ Best local_search(Likelihood& model, const std::vector<FitKey>& keys,
     return context.best;
 }
 
+/// Evaluates the model at a batch of points, spread over threads (each evaluation on one); the
+/// first error is rethrown. Every batch of simulator runs the method makes goes through here.
+std::vector<DensityValue>
+evaluate_batch(Likelihood& model, const std::vector<std::vector<double>>& points, int threads) {
+    std::vector<DensityValue> values(points.size());
+    std::vector<std::exception_ptr> errors(points.size());
+    parallel_tasks(std::int64_t(points.size()), threads, [&](std::int64_t i) {
+        try {
+            values[i] = model(points[i]);
+        } catch (...) {
+            errors[i] = std::current_exception();
+        }
+    });
+    for (const auto& error : errors) {
+        if (error) {
+            std::rethrow_exception(error);
+        }
+    }
+    return values;
+}
+
 /// Stage (a): the Latin hypercube evaluated, its best points refined by local searches.
 Best optimise(Likelihood& model, const std::vector<FitKey>& keys, const CalibrationOptions& o,
               std::uint64_t seed) {
     const auto design = latin_hypercube(keys, o.starts, seed);
     model.plan("optimise", design.size() + std::uint64_t(o.local_searches) * o.local_evaluations);
-    std::vector<double> values(design.size());
-    std::vector<std::exception_ptr> errors(design.size() + o.local_searches);
-    parallel_tasks(std::int64_t(design.size()), o.threads, [&](std::int64_t i) {
-        try {
-            values[i] = model(design[i]).log_density;
-        } catch (...) {
-            errors[i] = std::current_exception();
-        }
-    });
+    std::vector<double> values;
+    for (const DensityValue& v : evaluate_batch(model, design, o.threads)) {
+        values.push_back(v.log_density);
+    }
+    std::vector<std::exception_ptr> errors(o.local_searches);
     std::vector<std::size_t> order(design.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),
@@ -247,7 +265,7 @@ Best optimise(Likelihood& model, const std::vector<FitKey>& keys, const Calibrat
         try {
             found[s] = local_search(model, keys, design[order[s]], o.local_evaluations);
         } catch (...) {
-            errors[design.size() + s] = std::current_exception();
+            errors[s] = std::current_exception();
         }
     });
     for (const auto& error : errors) {
@@ -285,6 +303,7 @@ CalibrationOptions with_defaults(CalibrationOptions o, std::size_t keys) {
     o.walkers = o.walkers ? o.walkers : std::max(8u, 4 * K);
     o.starts = o.starts ? o.starts : std::max(8u, 4 * K);
     o.local_evaluations = o.local_evaluations ? o.local_evaluations : 10 * K + 10;
+    o.steps = o.steps ? o.steps : 60;
     if (o.walkers % 2 != 0 || o.walkers < 2 * K) {
         throw InputError("--walkers: must be even and at least twice the keys fitted (" +
                          std::to_string(2 * K) + "), got " + std::to_string(o.walkers));
@@ -565,6 +584,16 @@ Calibration calibrate(const Scenario& scenario, const Observations& data,
         throw InputError("--fit: name at least one key to fit, KEY=LOW:HIGH");
     }
     const auto start = std::chrono::steady_clock::now();
+    if (options.method == CalibrationMethod::emulator) {
+        Likelihood model(scenario, data, keys, options);
+        const detail::Simulator simulator{
+            [&](const std::vector<std::vector<double>>& points) {
+                return evaluate_batch(model, points, options.threads);
+            },
+            [&](const char* stage, std::uint64_t more) { model.plan(stage, more); },
+            fingerprint(scenario, data, keys, options)};
+        return detail::calibrate_with_emulator(scenario, data, keys, options, simulator);
+    }
     const CalibrationOptions o = with_defaults(options, keys.size());
     Likelihood model(scenario, data, keys, o);
     const std::string identity = fingerprint(scenario, data, keys, o);
@@ -584,5 +613,20 @@ Calibration calibrate(const Scenario& scenario, const Observations& data,
     c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return c;
 }
+
+namespace detail {
+
+std::vector<std::vector<double>> design_points(const std::vector<FitKey>& keys,
+                                               std::uint32_t points, std::uint64_t seed) {
+    return latin_hypercube(keys, points, seed);
+}
+void summarise_posterior(Calibration& calibration) {
+    summarise_chain(calibration);
+}
+double posterior_quantile(std::vector<double> values, double q) {
+    return quantile(std::move(values), q);
+}
+
+} // namespace detail
 
 } // namespace custsim

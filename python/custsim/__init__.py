@@ -675,7 +675,9 @@ class Calibration:
     the whole ``chain`` (steps x walkers x keys) and its ``log_likelihood``, ``summary()`` (each
     key's median, 90 % interval and diagnostics), ``fit`` (each observation against its simulated
     counterpart at the posterior median, with the samples' 5-95 % band), ``acceptance``,
-    ``burn_in``, ``thin``, ``evaluations`` and ``seconds``."""
+    ``burn_in``, ``thin``, ``evaluations``, ``seconds`` and ``method``; with the emulator method,
+    ``emulator`` (a dict: its ``design`` and their ``log_likelihood``, ``length_scales``,
+    ``noise_sd``, ``round_sd``, ``sd_at_samples``, ``converged``), else None."""
 
     def __init__(self, raw):
         import pandas as pd
@@ -686,8 +688,9 @@ class Calibration:
         self.log_likelihood = raw["log_likelihood"]
         self.optimum = dict(zip(self.keys, raw["optimum"]))
         for name in ("acceptance", "burn_in", "thin", "evaluations", "seconds",
-                     "optimum_log_likelihood"):
+                     "optimum_log_likelihood", "method"):
             setattr(self, name, raw[name])
+        self.emulator = raw.get("emulator")
         self._raw = raw
         fit = raw["fit"]
         self.fit = pd.DataFrame({name: fit[name] for name in
@@ -709,12 +712,17 @@ class Calibration:
                 f"{self.evaluations} evaluations)")
 
 
-def calibrate(scenario, data, fit, replicates=None, walkers=0, steps=60, threads=0, output=None):
+def calibrate(scenario, data, fit, replicates=None, walkers=0, steps=0, threads=0, output=None,
+              method="ensemble", evaluations=0, tolerance=0.5):
     """Fits scenario keys to observed data (``custsim calibrate``, docs/calibration.md).
     ``data`` is the tidy CSV's path; ``fit`` maps each key to its uniform prior's box,
     ``{"word_of_mouth.rate": (0.001, 0.02)}``. Every evaluation runs ``replicates`` (default: the
-    scenario's) with the scenario's seed; ``walkers`` 0 takes max(8, 4 x keys). With ``output``
-    the posterior is also written there (HDF5). Returns a :class:`Calibration`."""
+    scenario's) with the scenario's seed; ``walkers`` 0 takes max(8, 4 x keys), ``steps`` 0
+    takes 60. ``method="emulator"`` samples a Gaussian-process emulator of the log-likelihood
+    instead of the simulator: ``evaluations`` simulator runs at most (0: 100 x keys + 20),
+    refined until the emulator's sd at its posterior's samples is below ``tolerance``; then
+    ``walkers`` 0 takes max(32, 8 x keys) and ``steps`` 0 takes 4 000. With ``output`` the
+    posterior is also written there (HDF5). Returns a :class:`Calibration`."""
     s = _resolve(scenario, replicates)
     if not isinstance(fit, dict) or not fit:
         raise ValueError("fit: a dict of key -> (low, high), e.g. "
@@ -726,11 +734,14 @@ def calibrate(scenario, data, fit, replicates=None, walkers=0, steps=60, threads
         except (TypeError, ValueError):
             raise ValueError(f"fit[{key!r}]: must be (low, high), got {box!r}") from None
         boxes.append((str(key), low, high))
-    for name, value in (("walkers", walkers), ("steps", steps)):
+    for name, value in (("walkers", walkers), ("steps", steps), ("evaluations", evaluations)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise ValueError(f"{name}: must be a whole number >= 0, got {value!r}")
+    if method not in ("ensemble", "emulator"):
+        raise ValueError(f"method: 'ensemble' or 'emulator', got {method!r}")
     raw = _core.calibrate(s._core, str(data), boxes, int(walkers), int(steps),
-                          _check_threads(threads), "" if output is None else str(output))
+                          _check_threads(threads), "" if output is None else str(output),
+                          method, int(evaluations), float(tolerance))
     return Calibration(raw)
 
 

@@ -77,6 +77,22 @@ py::dict to_dict(const Calibration& c, const Observations& data) {
     out["seconds"] = c.seconds;
     out["fit"] = fitted(c, data);
     out["summary_text"] = format_calibration(c);
+    out["method"] = c.method == CalibrationMethod::emulator ? "emulator" : "ensemble";
+    if (c.method == CalibrationMethod::emulator) {
+        const EmulatorSummary& e = c.emulator;
+        py::dict emulator;
+        emulator["design"] = array(e.design, {py::ssize_t(e.log_likelihood.size()), D});
+        emulator["log_likelihood"] = vector(e.log_likelihood);
+        emulator["length_scales"] = vector(e.length_scales);
+        emulator["signal_sd"] = e.signal_sd;
+        emulator["noise_sd"] = e.noise_sd;
+        emulator["mean"] = e.mean;
+        emulator["round_sd"] = vector(e.round_sd);
+        emulator["sd_at_samples"] = vector(e.sd_at_samples);
+        emulator["tolerance"] = e.tolerance;
+        emulator["converged"] = e.converged;
+        out["emulator"] = emulator;
+    }
     return out;
 }
 
@@ -87,7 +103,11 @@ void bind_calibration(py::module_& m) {
         "calibrate",
         [](const Scenario& scenario, const std::string& data_path,
            const std::vector<std::tuple<std::string, double, double>>& fit, std::uint32_t walkers,
-           std::uint32_t steps, int threads, const std::string& output) {
+           std::uint32_t steps, int threads, const std::string& output, const std::string& method,
+           std::uint64_t evaluations, double tolerance) {
+            if (method != "ensemble" && method != "emulator") {
+                throw InputError("method: 'ensemble' or 'emulator', got '" + method + "'");
+            }
             std::vector<FitKey> keys;
             for (const auto& [key, low, high] : fit) {
                 keys.push_back(
@@ -101,9 +121,13 @@ void bind_calibration(py::module_& m) {
                 py::gil_scoped_release release;
                 data = read_observations(data_path, scenario);
                 CalibrationOptions options;
+                options.method = method == "emulator" ? CalibrationMethod::emulator
+                                                      : CalibrationMethod::ensemble;
                 options.walkers = walkers;
                 options.steps = steps;
                 options.threads = threads;
+                options.evaluations = evaluations;
+                options.tolerance = tolerance;
                 c = calibrate(scenario, data, keys, options);
                 if (!output.empty()) {
                     write_calibration(c, data, scenario, output);
@@ -112,7 +136,8 @@ void bind_calibration(py::module_& m) {
             return to_dict(c, data);
         },
         py::arg("scenario"), py::arg("data"), py::arg("fit"), py::arg("walkers") = 0,
-        py::arg("steps") = 60, py::arg("threads") = 0, py::arg("output") = "");
+        py::arg("steps") = 0, py::arg("threads") = 0, py::arg("output") = "",
+        py::arg("method") = "ensemble", py::arg("evaluations") = 0, py::arg("tolerance") = 0.5);
     m.def(
         "log_likelihood",
         [](const Scenario& scenario, const std::string& data_path, int threads) {

@@ -95,3 +95,52 @@ def test_calibrate_refuses_bad_input(tmp_path):
     assert not list(tmp_path.glob("*.h5"))
     done = custsim("calibrate", *BASS, "--fit", P)
     assert done.returncode == 2 and "--data" in done.stderr
+
+
+def test_calibrate_with_the_emulator(tmp_path):
+    """--method emulator: today's layout plus /emulator, the same on 1 and 2 threads, within
+    --evaluations, and a posterior that compare --posterior takes."""
+    data = data_file(tmp_path, "day,kpi,value\n" + "".join(
+        f"{d},adopted,{v}\n" for d, v in zip(range(2, 13, 2), (60, 110, 160, 170, 130, 80))))
+    files = []
+    for threads in (2, 1):
+        out = tmp_path / f"emulator{threads}.h5"
+        done = custsim("calibrate", *BASS, "--data", data, "--fit", P, "--fit", Q, "--method",
+                       "emulator", "--evaluations", 60, "--steps", 300, "--threads", threads,
+                       "-o", out)
+        assert done.returncode == 0, done.stderr
+        files.append(out)
+    assert "calibration (emulator): 2 keys" in done.stdout
+    assert "emulator: sd at the samples" in done.stdout
+    with h5py.File(files[0]) as a, h5py.File(files[1]) as b:
+        assert a.attrs["method"] == "emulator"
+        assert int(a.attrs["evaluations"]) <= 60
+        assert a["chain"].shape == (300, 32, 2)
+        for name in ("samples", "posterior/median", "posterior/low", "posterior/high",
+                     "diagnostics/r_hat", "fit/median", "fit/low", "fit/high", "optimum"):
+            assert name in a, name
+        design = a["emulator/design"][:]
+        assert design.shape[1] == 2 and len(design) == len(a["emulator/log_likelihood"])
+        assert len(design) + 20 == int(a.attrs["evaluations"])
+        assert np.all(design >= a["prior/low"][:]) and np.all(design <= a["prior/high"][:])
+        assert len(a["emulator/sd_at_samples"]) == len(a["samples"])
+        assert np.all(a["emulator/sd_at_samples"][:] >= 0)
+        assert a["emulator/length_scales"].shape == (2,)
+        for name in ("chain", "samples", "emulator/design", "fit/low"):
+            np.testing.assert_array_equal(a[name][:], b[name][:])
+    assert not list(tmp_path.glob("*.partial"))
+    seeded = tmp_path / "seeded.yaml"
+    seeded.write_text(f"extends: {ROOT}/scenarios/bass.yaml\nname: seeded\nseeds:\n  count: 50\n")
+    done = custsim("compare", "scenarios/bass.yaml", seeded, *BASS[1:], "--set", "replicates=2",
+                   "--posterior", files[0], "--draws", 3, "--kpis", "adopted", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "3 draws of channels.advertising.adoption_rate,word_of_mouth.rate" in done.stdout
+    cases = [(["--evaluations", 30], "--evaluations: the emulator method needs at least 40"),
+             (["--tolerance", 0], "--tolerance: must be a number > 0"),
+             (["--walkers", 7], "--walkers: must be even")]
+    for extra, message in cases:
+        done = custsim("calibrate", *BASS, "--data", data, "--fit", P, "--fit", Q, "--method",
+                       "emulator", *extra, "-o", tmp_path / "bad.h5")
+        assert done.returncode == 2 and message in done.stderr, (extra, done.stderr)
+    done = custsim("calibrate", *BASS, "--data", data, "--fit", P, "--method", "emulatr")
+    assert done.returncode == 2 and "--method" in done.stderr

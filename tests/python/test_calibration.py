@@ -80,3 +80,32 @@ def test_log_likelihood_is_the_calibration_s(tmp_path):
     far = s.copy()
     far["word_of_mouth.rate"] = 0.1
     assert custsim.log_likelihood(far, data, replicates=1)["log_likelihood"] < by_hand - 10
+
+
+def test_calibrate_with_the_emulator_agrees_with_the_command_line(tmp_path):
+    data = data_file(tmp_path)
+    s = custsim.load_scenario(ROOT / "scenarios" / "bass.yaml", **SETTINGS)
+    post = custsim.calibrate(s, data, FIT, method="emulator", evaluations=60, steps=200,
+                             threads=2)
+    assert post.method == "emulator"
+    assert post.evaluations <= 60
+    emulator = post.emulator
+    assert emulator["design"].shape == (post.evaluations - 20, 2)
+    assert len(emulator["sd_at_samples"]) == len(post.samples)
+    assert "calibration (emulator)" in str(post)
+    cli = tmp_path / "cli.h5"
+    sets = [arg for key, value in (("population.customers", 1000), ("days", 12), ("dt", 0.1),
+                                   ("record_every", 1)) for arg in ("--set", f"{key}={value}")]
+    done = subprocess.run([BIN, "calibrate", str(ROOT / "scenarios" / "bass.yaml"), *sets,
+                           "--data", str(data), "--fit", "channels.advertising.adoption_rate=0.005:0.1",
+                           "--fit", "word_of_mouth.rate=0.1:1", "--method", "emulator",
+                           "--evaluations", "60", "--steps", "200", "--threads", "1",
+                           "-o", str(cli), "--quiet"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    with h5py.File(cli) as f:
+        np.testing.assert_array_equal(f["chain"][:], post.chain)
+        np.testing.assert_array_equal(f["emulator/design"][:], emulator["design"])
+    with pytest.raises(ValueError, match="method: 'ensemble' or 'emulator'"):
+        custsim.calibrate(s, data, FIT, method="gp")
+    with pytest.raises(ValueError, match="--evaluations"):
+        custsim.calibrate(s, data, FIT, method="emulator", evaluations=10)

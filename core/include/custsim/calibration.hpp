@@ -76,14 +76,25 @@ double autocorrelation_time(const std::vector<double>& chain, std::uint32_t step
 /// The split R-hat of Gelman et al. (2013, section 11.4): each walker's chain cut in two halves.
 double split_r_hat(const std::vector<double>& chain, std::uint32_t steps, std::uint32_t walkers);
 
+/// How `calibrate` samples the posterior: the ensemble sampler on the simulator itself, or on a
+/// Gaussian-process emulator of the log-likelihood (docs/calibration.md, "The emulator method").
+enum class CalibrationMethod { ensemble, emulator };
+
 /// How `calibrate` runs; zeros take defaults from the number of keys.
 struct CalibrationOptions {
-    std::uint32_t walkers = 0; ///< 0: max(8, 4 x keys), even
-    std::uint32_t steps = 60;
-    std::uint32_t starts = 0;            ///< Latin hypercube points; 0: max(8, 4 x keys)
-    std::uint32_t local_searches = 2;    ///< best starts refined by the local optimiser
+    CalibrationMethod method = CalibrationMethod::ensemble;
+    std::uint32_t walkers = 0;        ///< 0: max(8, 4 x keys), even (emulator: max(32, 8 x keys))
+    std::uint32_t steps = 0;          ///< 0: 60 (emulator: 4 000 steps on the emulator)
+    std::uint32_t starts = 0;         ///< Latin hypercube points; 0: max(8, 4 x keys)
+    std::uint32_t local_searches = 2; ///< best starts refined by the local optimiser
     std::uint32_t local_evaluations = 0; ///< per local search; 0: 10 x keys + 10
     double ball = 0.02; ///< walkers start this share of each box around the optimum
+    /// Emulator: simulator evaluations in all (design, rounds and the fitted series); 0: 100 x
+    /// keys + 20.
+    std::uint64_t evaluations = 0;
+    /// Emulator: the design stops when the emulator's sd at 90 % of its posterior's samples is
+    /// below this (log-likelihood units).
+    double tolerance = 0.5;
     int threads = 0;
     /// A file that keeps the progress (the optimum, the chain so far) after every step, written
     /// atomically; when it exists and belongs to the same calibration, the run resumes from it
@@ -93,11 +104,28 @@ struct CalibrationOptions {
     std::function<bool(const char* stage, std::uint64_t done, std::uint64_t planned)> progress;
 };
 
+/// What the emulator method leaves beside the posterior: its design, the emulator, its sd.
+struct EmulatorSummary {
+    std::vector<double> design;         ///< [point][key], in the keys' units
+    std::vector<double> log_likelihood; ///< the simulator's, at each design point
+    std::vector<double> length_scales;  ///< per key, in the key's units
+    double signal_sd = 0, noise_sd = 0;
+    std::string mean; ///< "constant" or "quadratic"
+    std::vector<double> mean_coefficients;
+    std::vector<double> round_sd;      ///< per round: 90 % quantile of the sd at its samples
+    std::vector<double> sd_at_samples; ///< the emulator's sd at each posterior sample
+    double tolerance = 0;
+    bool converged = false;            ///< the design stopped on the tolerance, not the evaluations
+    std::uint64_t fit_evaluations = 0; ///< simulator runs for the fitted series
+};
+
 /// A calibration's output: the chain, the posterior samples, their diagnostics, the fit.
 struct Calibration {
+    CalibrationMethod method = CalibrationMethod::ensemble;
+    EmulatorSummary emulator; ///< the emulator method's only
     std::vector<FitKey> keys;
     EnsembleChain chain;
-    std::vector<double> optimum; ///< the optimiser's best point
+    std::vector<double> optimum; ///< the optimiser's best point (emulator: best design point)
     double optimum_log_likelihood = 0;
     std::uint32_t burn_in = 0, thin = 1; ///< steps discarded; every thin-th step kept after
     std::vector<double> samples;         ///< [sample][key], after burn-in and thinning
