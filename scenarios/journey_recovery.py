@@ -13,6 +13,9 @@ whether the interval holds the truth; exit code 1 if one does not.
     PYTHONPATH=build/release/python /usr/bin/python3 scenarios/journey_recovery.py profile
     PYTHONPATH=build/release/python /usr/bin/python3 scenarios/journey_recovery.py fit \\
         --keys memory_per_touch word_of_mouth memory_days initial_awareness --walkers 8 --steps 250
+    PYTHONPATH=build/release/python /usr/bin/python3 scenarios/journey_recovery.py fit \\
+        --launch-wave --keys memory_per_touch word_of_mouth memory_days initial_awareness \\
+        --method emulator --evaluations 2000
 
 `--customers 5000 --weeks 26` is the small client of the suite's check. `partial --partial
 OUT.h5.partial --keys ...` summarises the chain so far of a fit that was interrupted (the keys
@@ -84,8 +87,15 @@ def fit(settings, data, work):
     command = [binary, "calibrate", str(BASELINE), "--data", str(data), "--set",
                f"population.customers={settings.customers}", "--set",
                f"days={365 if settings.weeks == 52 else 7 * settings.weeks}", "--replicates", "1",
-               "--walkers", str(settings.walkers), "--steps", str(settings.steps), "--threads",
-               str(settings.threads), "-o", str(out)]
+               "--threads", str(settings.threads), "-o", str(out), "--method", settings.method]
+    # the emulator's own defaults unless given (32 walkers x 10 000 steps on the emulator)
+    for option, value, default in (("--walkers", settings.walkers, 8),
+                                   ("--steps", settings.steps, 250)):
+        if value is not None or settings.method == "ensemble":
+            command += [option, str(default if value is None else value)]
+    if settings.method == "emulator":
+        command += ["--evaluations", str(settings.evaluations), "--tolerance",
+                    str(settings.tolerance)]
     for name in settings.keys:
         key, _, (low, high) = KEYS[name]
         command += ["--fit", f"{key}={low:g}:{high:g}"]
@@ -95,6 +105,8 @@ def fit(settings, data, work):
         median, low, high = (f[f"posterior/{q}"][:] for q in ("median", "low", "high"))
         r_hat = f["diagnostics/r_hat"][:]
         samples = f["samples"][:]
+        print(f"{f.attrs['method']}: {f.attrs['evaluations']} evaluations in "
+              f"{f.attrs['seconds']} s")
     for d, name in enumerate(settings.keys):
         key, truth, _ = KEYS[name]
         inside = low[d] <= truth <= high[d]
@@ -145,8 +157,13 @@ def main():
     parser.add_argument("--launch-wave", action="store_true",
                         help="the client's survey has a wave at day 0 too")
     parser.add_argument("--grid", type=int, default=9, help="profile: points per key")
-    parser.add_argument("--walkers", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=250)
+    parser.add_argument("--walkers", type=int, help="default 8 (emulator: its own, 32)")
+    parser.add_argument("--steps", type=int, help="default 250 (emulator: its own, 10 000)")
+    parser.add_argument("--method", choices=("ensemble", "emulator"), default="ensemble")
+    parser.add_argument("--evaluations", type=int, default=2000,
+                        help="emulator: simulator runs at most")
+    parser.add_argument("--tolerance", type=float, default=0.5,
+                        help="emulator: its sd at its posterior's samples to stop at")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", help="where the data and posterior go (default: a temporary "
                                        "directory)")

@@ -31,6 +31,8 @@ The checks, exit code 1 if either fails:
   sets is within 2 standard errors of 0 (the standard error: the sample sd / sqrt(20)).
 
     PYTHONPATH=build/release/python /usr/bin/python3 scenarios/sbc.py --threads 2
+    PYTHONPATH=build/release/python /usr/bin/python3 scenarios/sbc.py --threads 2 \\
+        --method emulator     # the same check of `calibrate --method emulator`
 """
 import argparse
 import sys
@@ -88,8 +90,12 @@ def fit(settings, path, seed):
     """The posterior median and 90 % interval of each key, the model run with `seed`."""
     s = scenario(settings, settings.customers, seed)
     s["population.represents"] = settings.market
-    c = custsim.calibrate(s, path, PRIOR, replicates=1, walkers=settings.walkers,
-                          steps=settings.steps, threads=settings.threads)
+    ensemble = settings.method == "ensemble"  # else the emulator's own defaults unless given
+    walkers = settings.walkers if settings.walkers is not None else (8 if ensemble else 0)
+    steps = settings.steps if settings.steps is not None else (200 if ensemble else 0)
+    c = custsim.calibrate(s, path, PRIOR, replicates=1, walkers=walkers, steps=steps,
+                          threads=settings.threads, method=settings.method,
+                          evaluations=settings.evaluations)
     table = c.summary()
     return table, c.evaluations
 
@@ -124,8 +130,11 @@ def main():
     parser.add_argument("--customers", type=int, default=4000, help="the model's sample")
     parser.add_argument("--days", type=float, default=16)
     parser.add_argument("--dt", type=float, default=0.1)
-    parser.add_argument("--walkers", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--walkers", type=int, help="default 8 (emulator: its own)")
+    parser.add_argument("--steps", type=int, help="default 200 (emulator: its own)")
+    parser.add_argument("--method", choices=("ensemble", "emulator"), default="ensemble")
+    parser.add_argument("--evaluations", type=int, default=0,
+                        help="emulator: simulator runs per fit (default: its own, 220)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2026, help="seeds the truths")
     parser.add_argument("--fixed-model-seed", action="store_true",

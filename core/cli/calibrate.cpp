@@ -139,7 +139,7 @@ const bool registered = register_command(
                             "Walkers of the ensemble sampler (even; default max(8, 4 x keys), "
                             "emulator max(32, 8 x keys))");
          command.add_option("--steps", args->steps,
-                            "Steps of the sampler (default 60; emulator: 4000 on the emulator)");
+                            "Steps of the sampler (default 60; emulator: 10000 on the emulator)");
          command.add_option("--evaluations", args->evaluations,
                             "Emulator: simulator evaluations in all (default 100 x keys + 20)");
          command.add_option("--tolerance", args->tolerance,

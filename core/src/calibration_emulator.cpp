@@ -48,7 +48,7 @@ EmulatorSettings settings_of(const CalibrationOptions& o, std::size_t keys, std:
         throw InputError("--walkers: must be even and at least twice the keys fitted (" +
                          std::to_string(2 * K) + "), got " + std::to_string(s.walkers));
     }
-    s.steps = o.steps ? o.steps : 4000;
+    s.steps = o.steps ? o.steps : 10000;
     if (s.steps < 4) {
         throw InputError("--steps: must be at least 4 (half are burn-in), got " +
                          std::to_string(s.steps));
@@ -180,8 +180,10 @@ void describe_emulator(Calibration& c, const EmulatorRun& run, double tolerance)
 }
 
 /// The fitted series: the simulator at the posterior median, and the 5-95 % band of its
-/// counterparts at 19 posterior samples spread evenly over the thinned chain.
-void fitted_series(Calibration& c, const Simulator& simulator, std::size_t observations) {
+/// counterparts at 19 posterior samples spread evenly over the thinned chain; at those samples,
+/// the simulator's log-likelihood against the emulator's (the check).
+void fitted_series(Calibration& c, const Simulator& simulator, const EmulatorRun& run,
+                   std::size_t observations) {
     const std::size_t D = c.keys.size(), N = c.sample_log_likelihood.size();
     std::vector<std::vector<double>> points = {c.median};
     for (std::size_t i = 0; i + 1 < fit_runs && N > 0; ++i) {
@@ -192,6 +194,13 @@ void fitted_series(Calibration& c, const Simulator& simulator, std::size_t obser
     simulator.plan("fit", points.size());
     const auto values = simulator.evaluate(points);
     c.fit_median = values[0].blob;
+    const double noise = run.emulator->hyperparameters().noise_sd;
+    for (std::size_t i = 1; i < values.size(); ++i) {
+        const double sd = emulator_sd(run, c.keys, points[i]);
+        c.emulator.check_log_likelihood.push_back(values[i].log_density);
+        c.emulator.check_mean.push_back(emulator_mean(run, c.keys, points[i]));
+        c.emulator.check_sd.push_back(std::sqrt(sd * sd + noise * noise));
+    }
     for (std::size_t o = 0; o < observations; ++o) {
         std::vector<double> band;
         for (std::size_t i = 1; i < values.size(); ++i) {
@@ -233,7 +242,7 @@ Calibration calibrate_with_emulator(const Scenario& scenario, const Observations
     c.chain = run.chain;
     summarise_posterior(c);
     describe_emulator(c, run, s.tolerance);
-    fitted_series(c, simulator, data.rows.size());
+    fitted_series(c, simulator, run, data.rows.size());
     c.evaluations = run.state.values.size() + c.emulator.fit_evaluations;
     c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return c;

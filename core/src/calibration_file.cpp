@@ -60,6 +60,9 @@ void add_emulator(std::map<std::string, Array>& arrays, const Calibration& c) {
     arrays["/emulator/mean_coefficients"] = vector_array(e.mean_coefficients);
     arrays["/emulator/round_sd"] = vector_array(e.round_sd);
     arrays["/emulator/sd_at_samples"] = vector_array(e.sd_at_samples);
+    arrays["/emulator/check/log_likelihood"] = vector_array(e.check_log_likelihood);
+    arrays["/emulator/check/emulator_mean"] = vector_array(e.check_mean);
+    arrays["/emulator/check/emulator_sd"] = vector_array(e.check_sd);
 }
 
 } // namespace
@@ -154,6 +157,23 @@ std::string emulator_line(const Calibration& c) {
                   sd.empty() ? 0.0 : sd[std::size_t(0.9 * double(sd.size() - 1))], e.tolerance,
                   e.noise_sd, e.mean.c_str());
     std::string out = line;
+    double lowest = 0, highest = 0, mean = 0;
+    for (std::size_t i = 0; i < e.check_mean.size(); ++i) {
+        const double z = (e.check_log_likelihood[i] - e.check_mean[i]) / e.check_sd[i];
+        lowest = i == 0 ? z : std::min(lowest, z);
+        highest = i == 0 ? z : std::max(highest, z);
+        mean += (e.check_log_likelihood[i] - e.check_mean[i]) / double(e.check_mean.size());
+    }
+    std::snprintf(line, sizeof line,
+                  "  check at %zu posterior samples simulated: simulator - emulator %+.2f on "
+                  "average, %+.1f to %+.1f predictive sd\n",
+                  e.check_mean.size(), mean, lowest, highest);
+    out += line;
+    if (lowest < -4 || highest > 4) {
+        out += "  note: the simulator differs from the emulator at its posterior's samples by "
+               "more than 4 predictive sd: the emulator is wrong there; give more "
+               "--evaluations\n";
+    }
     if (!e.converged) {
         out += "  note: the emulator's sd at its posterior's samples is still above the "
                "--tolerance after the --evaluations: its uncertainty is not in the intervals; "

@@ -17,7 +17,12 @@ namespace {
 
 constexpr double minus_infinity = -std::numeric_limits<double>::infinity();
 constexpr std::uint32_t most_candidates = 512;
-constexpr double refit_growth = 1.2; // hyperparameters refitted when the design grew by 20 %
+constexpr double refit_growth = 1.2;     // hyperparameters refitted when the design grew by 20 %
+constexpr std::size_t most_fitted = 400; // points the hyperparameters are fitted to: the best
+// The emulator's noise sd at least this (log-likelihood units, 50 times below the default
+// tolerance): the data's own jitter under common random numbers is larger, and without a floor
+// a noiseless fit leaves the covariance too ill-conditioned for its variances' digits.
+constexpr double noise_floor = 0.01;
 
 std::vector<double> to_unit(const std::vector<FitKey>& boxes, const std::vector<double>& x) {
     std::vector<double> u(boxes.size());
@@ -71,10 +76,46 @@ std::vector<std::vector<double>> first_walkers(const EmulatorState& state,
     return out;
 }
 
+/// The hyperparameters fitted to the `most_fitted` points of highest value (the region the
+/// posterior lives in; the restricted likelihood's cost grows as the cube of the points).
+GpHyperparameters fit_to_the_best(const std::vector<std::vector<double>>& points,
+                                  const std::vector<double>& values, GpMean mean,
+                                  const std::vector<GpHyperparameters>& starts) {
+    std::vector<std::size_t> order(points.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return values[a] > values[b]; });
+    order.resize(std::min(order.size(), most_fitted));
+    std::vector<std::vector<double>> best_points;
+    std::vector<double> best_values;
+    for (const std::size_t i : order) {
+        best_points.push_back(points[i]);
+        best_values.push_back(values[i]);
+    }
+    // A length scale below the points' spacing is not told apart from noise by the data, and
+    // unlike noise it never shrinks with more points: each is at least the points' range along
+    // its key over n^(1/D), the spacing of n evenly spread points.
+    const std::size_t D = points[0].size();
+    std::vector<double> length_floor(D);
+    for (std::size_t d = 0; d < D; ++d) {
+        double low = 1, high = 0;
+        for (const auto& x : best_points) {
+            low = std::min(low, x[d]);
+            high = std::max(high, x[d]);
+        }
+        const double spacing = (high - low) / std::pow(double(best_points.size()), 1.0 / double(D));
+        length_floor[d] = std::clamp(spacing, 0.01, 0.5);
+    }
+    return fit_gaussian_process(best_points, best_values, mean, starts, noise_floor, length_floor)
+        .hyperparameters();
+}
+
 /// The emulator of the design so far: hyperparameters refitted when the design has grown by
-/// `refit_growth` since the last fit (from the last fit's and a default start), else kept.
-std::shared_ptr<const GaussianProcess> emulate(EmulatorState& state,
-                                               const std::vector<FitKey>& boxes) {
+/// `refit_growth` since the last fit (from the last fit's and two fixed starts), else kept.
+std::shared_ptr<const GaussianProcess>
+emulate(EmulatorState& state, const std::vector<FitKey>& boxes, std::uint64_t budget) {
     const std::size_t D = boxes.size();
     std::vector<std::vector<double>> points;
     std::vector<double> finite;
@@ -90,10 +131,16 @@ std::shared_ptr<const GaussianProcess> emulate(EmulatorState& state,
                          std::to_string(points.size()));
     }
     const auto values = compressed_values(finite, D);
+    // A quadratic mean once there are enough points: with a constant one the bowl of the
+    // log-likelihood must be made of the kernel, and the restricted likelihood then reads the
+    // simulator's jitter as a rough function rather than noise (seen on the journey fits).
     const GpMean mean = points.size() >= 2 * gp_basis_size(GpMean::quadratic, D) ? GpMean::quadratic
                                                                                  : GpMean::constant;
+    // No refit once the evaluations are spent: new hyperparameters could move the posterior (a
+    // quadratic mean curving up toward an unexplored corner) where no round can check them.
     const bool refit = state.hyperparameters.length_scales.empty() ||
-                       double(state.design.size()) >= refit_growth * double(state.fitted_at);
+                       (double(state.design.size()) >= refit_growth * double(state.fitted_at) &&
+                        state.design.size() < budget);
     if (!refit) {
         try {
             return std::make_shared<GaussianProcess>(points, values, state.hyperparameters, mean);
@@ -113,11 +160,13 @@ std::shared_ptr<const GaussianProcess> emulate(EmulatorState& state,
         spread += (v - average) * (v - average) / double(values.size());
     }
     spread = spread > 0 ? std::sqrt(spread) : 1.0;
+    // the restricted likelihood often has two maxima, a rough function through every point and
+    // a smooth one with noise: a start near each
     starts.push_back({std::vector<double>(D, 0.3), spread, 0.01 * spread});
-    auto gp = std::make_shared<GaussianProcess>(fit_gaussian_process(points, values, mean, starts));
-    state.hyperparameters = gp->hyperparameters();
+    starts.push_back({std::vector<double>(D, 0.5), spread, 0.3 * spread});
+    state.hyperparameters = fit_to_the_best(points, values, mean, starts);
     state.fitted_at = state.design.size();
-    return gp;
+    return std::make_shared<GaussianProcess>(points, values, state.hyperparameters, mean);
 }
 
 /// A chain of the ensemble sampler on the emulator's mean, in the unit cube.
@@ -262,7 +311,7 @@ EmulatorRun emulator_sample(const BatchDensity& density, const std::vector<FitKe
         }
     }
     for (;;) {
-        run.emulator = emulate(run.state, boxes);
+        run.emulator = emulate(run.state, boxes, s.evaluations);
         const auto batch = round_batch(run.state, *run.emulator, boxes, s, walkers, run.converged);
         if (batch.empty()) {
             break;
@@ -289,6 +338,11 @@ EmulatorRun emulator_sample(const BatchDensity& density, const std::vector<FitKe
     }
     run.chain = std::move(chain);
     return run;
+}
+
+double emulator_mean(const EmulatorRun& run, const std::vector<FitKey>& boxes,
+                     const std::vector<double>& x) {
+    return run.emulator->mean(to_unit(boxes, x));
 }
 
 double emulator_sd(const EmulatorRun& run, const std::vector<FitKey>& boxes,

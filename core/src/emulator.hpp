@@ -32,7 +32,7 @@ struct EmulatorSettings {
     std::uint64_t evaluations = 0;   ///< the design's evaluations in all, initial included
     double tolerance = 0.5;          ///< of the emulator's sd at its posterior's samples
     std::uint32_t walkers = 0;       ///< of the chains on the emulator; 0: max(32, 8 x keys)
-    std::uint32_t steps = 4000;      ///< of the final chain
+    std::uint32_t steps = 10000;     ///< of the final chain
     std::uint32_t round_steps = 400; ///< of each round's chain
     int threads = 0;
     const EmulatorState* resume = nullptr;
@@ -54,6 +54,9 @@ struct EmulatorRun {
 EmulatorRun emulator_sample(const BatchDensity& density, const std::vector<FitKey>& boxes,
                             const EmulatorSettings& settings);
 
+/// The emulator's mean at x (in the keys' units): its log-density there (compressed_values's).
+double emulator_mean(const EmulatorRun& run, const std::vector<FitKey>& boxes,
+                     const std::vector<double>& x);
 /// The emulator's sd at x (in the keys' units): its uncertainty about the log-density there.
 double emulator_sd(const EmulatorRun& run, const std::vector<FitKey>& boxes,
                    const std::vector<double>& x);

@@ -16,7 +16,9 @@ namespace {
 
 constexpr double root5 = 2.23606797749979;
 constexpr double log_two_pi = 1.8378770664093453;
-constexpr double relative_jitter = 1e-10; // on the diagonal, times the signal's variance
+// On the diagonal, times the signal's variance: bounds the covariance's condition number by
+// about n x 1e8, so that the variance's difference signal - |L^-1 k|^2 keeps its digits.
+constexpr double relative_jitter = 1e-8;
 
 /// The Matern 5/2 correlation at scaled distance r: (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r).
 double matern52(double r) {
@@ -232,7 +234,8 @@ double restricted_likelihood(unsigned size, const double* theta, double* gradien
 
 GaussianProcess fit_gaussian_process(const std::vector<std::vector<double>>& points,
                                      const std::vector<double>& values, GpMean mean,
-                                     const std::vector<GpHyperparameters>& starts) {
+                                     const std::vector<GpHyperparameters>& starts,
+                                     double noise_floor, const std::vector<double>& length_floor) {
     const std::size_t D = points.at(0).size();
     double average = 0, squares = 0;
     for (const double v : values) {
@@ -244,13 +247,13 @@ GaussianProcess fit_gaussian_process(const std::vector<std::vector<double>>& poi
     const double spread = squares > 0 ? std::sqrt(squares) : 1.0;
     std::vector<double> low(D + 2), high(D + 2);
     for (std::size_t d = 0; d < D; ++d) {
-        low[d] = std::log(0.01);
+        low[d] = std::log(d < length_floor.size() ? std::max(0.01, length_floor[d]) : 0.01);
         high[d] = std::log(20.0);
     }
     low[D] = std::log(1e-3 * spread);
     high[D] = std::log(1e3 * spread);
-    low[D + 1] = std::log(1e-6 * spread);
-    high[D + 1] = std::log(spread);
+    low[D + 1] = std::log(std::max(noise_floor, 1e-6 * spread));
+    high[D + 1] = std::max(low[D + 1], std::log(spread));
     std::vector<GpHyperparameters> from = starts;
     if (from.empty()) {
         from.push_back({std::vector<double>(D, 0.3), spread, 0.01 * spread});

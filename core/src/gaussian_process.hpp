@@ -4,9 +4,9 @@
 // packages a C++ Gaussian process, so this small part is written here on Eigen's Cholesky: a
 // Matern 5/2 kernel with one length scale per input (ARD), a nugget (noise variance on every
 // observation) and a constant or quadratic mean whose coefficients are estimated by generalised
-// least squares (universal kriging, a flat prior on them: Rasmussen & Williams 2006, section
-// 2.7). The hyperparameters maximise the restricted log marginal likelihood (NLopt's L-BFGS with
-// the analytic gradient). Everything is serial and deterministic.
+// least squares (universal kriging: a flat prior on them, whose uncertainty enters the predictive
+// variance). The hyperparameters maximise the restricted log marginal likelihood (NLopt's L-BFGS
+// with the analytic gradient). Everything is serial and deterministic.
 #define EIGEN_DONT_PARALLELIZE // the same sums in the same order on any thread count
 #include <Eigen/Dense>
 
@@ -73,9 +73,12 @@ std::size_t gp_basis_size(GpMean mean, std::size_t dimensions);
 
 /// Fits the hyperparameters to the observations by maximising the restricted log marginal
 /// likelihood from each of `starts` (L-BFGS in log space, within bounds scaled to the values'
-/// spread); the conditioned process at the best. `starts` empty: one default start.
+/// spread, the noise's sd at least `noise_floor`, each length scale at least 0.01 and its
+/// `length_floor`); the conditioned process at the best. `starts` empty: one default start.
 GaussianProcess fit_gaussian_process(const std::vector<std::vector<double>>& points,
                                      const std::vector<double>& values, GpMean mean,
-                                     const std::vector<GpHyperparameters>& starts);
+                                     const std::vector<GpHyperparameters>& starts,
+                                     double noise_floor = 0,
+                                     const std::vector<double>& length_floor = {});
 
 } // namespace custsim

@@ -677,7 +677,9 @@ class Calibration:
     counterpart at the posterior median, with the samples' 5-95 % band), ``acceptance``,
     ``burn_in``, ``thin``, ``evaluations``, ``seconds`` and ``method``; with the emulator method,
     ``emulator`` (a dict: its ``design`` and their ``log_likelihood``, ``length_scales``,
-    ``noise_sd``, ``round_sd``, ``sd_at_samples``, ``converged``), else None."""
+    ``noise_sd``, ``round_sd``, ``sd_at_samples``, ``converged``, and the check at the posterior
+    samples simulated for ``fit``: ``check_log_likelihood``, ``check_mean``, ``check_sd``), else
+    None."""
 
     def __init__(self, raw):
         import pandas as pd
@@ -721,7 +723,7 @@ def calibrate(scenario, data, fit, replicates=None, walkers=0, steps=0, threads=
     takes 60. ``method="emulator"`` samples a Gaussian-process emulator of the log-likelihood
     instead of the simulator: ``evaluations`` simulator runs at most (0: 100 x keys + 20),
     refined until the emulator's sd at its posterior's samples is below ``tolerance``; then
-    ``walkers`` 0 takes max(32, 8 x keys) and ``steps`` 0 takes 4 000. With ``output`` the
+    ``walkers`` 0 takes max(32, 8 x keys) and ``steps`` 0 takes 10 000. With ``output`` the
     posterior is also written there (HDF5). Returns a :class:`Calibration`."""
     s = _resolve(scenario, replicates)
     if not isinstance(fit, dict) or not fit:

@@ -91,6 +91,9 @@ py::dict to_dict(const Calibration& c, const Observations& data) {
         emulator["sd_at_samples"] = vector(e.sd_at_samples);
         emulator["tolerance"] = e.tolerance;
         emulator["converged"] = e.converged;
+        emulator["check_log_likelihood"] = vector(e.check_log_likelihood);
+        emulator["check_mean"] = vector(e.check_mean);
+        emulator["check_sd"] = vector(e.check_sd);
         out["emulator"] = emulator;
     }
     return out;

@@ -84,7 +84,7 @@ enum class CalibrationMethod { ensemble, emulator };
 struct CalibrationOptions {
     CalibrationMethod method = CalibrationMethod::ensemble;
     std::uint32_t walkers = 0;        ///< 0: max(8, 4 x keys), even (emulator: max(32, 8 x keys))
-    std::uint32_t steps = 0;          ///< 0: 60 (emulator: 4 000 steps on the emulator)
+    std::uint32_t steps = 0;          ///< 0: 60 (emulator: 10 000 steps on the emulator)
     std::uint32_t starts = 0;         ///< Latin hypercube points; 0: max(8, 4 x keys)
     std::uint32_t local_searches = 2; ///< best starts refined by the local optimiser
     std::uint32_t local_evaluations = 0; ///< per local search; 0: 10 x keys + 10
@@ -117,6 +117,9 @@ struct EmulatorSummary {
     double tolerance = 0;
     bool converged = false;            ///< the design stopped on the tolerance, not the evaluations
     std::uint64_t fit_evaluations = 0; ///< simulator runs for the fitted series
+    /// The check: at the posterior samples simulated for the fitted series, the simulator's
+    /// log-likelihood, the emulator's mean and its predictive sd (noise included).
+    std::vector<double> check_log_likelihood, check_mean, check_sd;
 };
 
 /// A calibration's output: the chain, the posterior samples, their diagnostics, the fit.
