@@ -230,6 +230,9 @@ Calibration calibrate_with_emulator(const Scenario& scenario, const Observations
         simulator.plan(stage, budget - planned);
         planned += batch;
     };
+    if (options.progress) { // the chains on the emulator: a Ctrl-C is seen within a step
+        s.keep_going = [&] { return options.progress("emulate", planned, budget); };
+    }
     if (!options.checkpoint.empty()) {
         s.checkpoint = [&](const EmulatorState& state) {
             write_progress(options.checkpoint, identity, state);

@@ -171,11 +171,14 @@ emulate(EmulatorState& state, const std::vector<FitKey>& boxes, std::uint64_t bu
 
 /// A chain of the ensemble sampler on the emulator's mean, in the unit cube.
 EnsembleChain chain_on(const GaussianProcess& gp, const std::vector<std::vector<double>>& start,
-                       std::uint32_t steps, std::uint64_t seed, int threads) {
+                       std::uint32_t steps, std::uint64_t seed, const EmulatorSettings& s) {
     SamplerSettings settings;
     settings.steps = steps;
     settings.seed = seed;
-    settings.threads = threads;
+    settings.threads = s.threads;
+    if (s.keep_going) {
+        settings.progress = [&s](std::uint32_t) { return s.keep_going(); };
+    }
     settings.keep_blobs_from = steps;
     const LogDensity density = [&gp](const std::vector<double>& u) {
         for (const double x : u) {
@@ -248,8 +251,7 @@ std::vector<std::vector<double>> round_batch(EmulatorState& state, const Gaussia
     const auto start = state.walkers.size() == walkers
                            ? state.walkers
                            : first_walkers(state, boxes, walkers, s.seed);
-    const EnsembleChain chain =
-        chain_on(gp, start, s.round_steps, round_seed(s.seed, round), s.threads);
+    const EnsembleChain chain = chain_on(gp, start, s.round_steps, round_seed(s.seed, round), s);
     const auto candidates = candidates_of(chain);
     const Eigen::MatrixXd covariance = gp.covariance(candidates);
     std::vector<double> sd;
@@ -330,8 +332,8 @@ EmulatorRun emulator_sample(const BatchDensity& density, const std::vector<FitKe
             s.checkpoint(run.state);
         }
     }
-    EnsembleChain chain = chain_on(*run.emulator, run.state.walkers, s.steps,
-                                   round_seed(s.seed, 1u << 30), s.threads);
+    EnsembleChain chain =
+        chain_on(*run.emulator, run.state.walkers, s.steps, round_seed(s.seed, 1u << 30), s);
     for (std::size_t i = 0; i < chain.positions.size(); i += D) {
         const auto x = to_box(boxes, chain.positions.data() + i);
         std::copy(x.begin(), x.end(), chain.positions.begin() + std::ptrdiff_t(i));

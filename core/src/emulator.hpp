@@ -40,6 +40,8 @@ struct EmulatorSettings {
     std::function<void(const EmulatorState&)> checkpoint;
     /// Called before each batch of evaluations with its size.
     std::function<void(const char* stage, std::uint64_t evaluations)> plan;
+    /// Asked at every step of the chains on the emulator; false cancels (Cancelled).
+    std::function<bool()> keep_going;
 };
 
 /// The emulator method's result: the design, the last emulator, the final chain.
