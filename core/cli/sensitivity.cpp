@@ -309,7 +309,7 @@ int sensitivity(const SensitivityArgs& args) {
         check_plot(args.plot, "--plot");
     }
     if (!args.force) {
-        check_run_size(scenario, double(runs));
+        check_run_size(scenario, double(runs), args.parallel_runs ? team_size(args.threads) : 1);
     }
     catch_interrupts();
     const auto start = std::chrono::steady_clock::now();

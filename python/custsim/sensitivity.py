@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import os
 from numbers import Real
 
 import numpy as np
@@ -125,7 +126,8 @@ def sensitivity(scenario, keys, kpi, method="morris", samples=None, replicates=N
     b = _resolve(versus, replicates, seed) if versus is not None else None
     if not force:
         runs = samples * (len(checked) + (1 if method == "morris" else 2)) * (2 if b else 1)
-        _core.check_run_size(s._core, float(runs))
+        at_once = (threads or os.cpu_count() or 1) if parallel_runs else 1
+        _core.check_run_size(s._core, float(runs), int(at_once))
     raw = _core.sensitivity(s._core, checked, str(kpi), method, samples, levels, sampling,
                             bootstrap, bool(parallel_runs), threads, b._core if b else None)
     return Sensitivity(raw, checked, str(kpi), method)
