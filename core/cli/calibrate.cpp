@@ -59,6 +59,17 @@ class EvaluationsBar {
     std::chrono::steady_clock::time_point start_, last_;
 };
 
+/// The steps of the sampler a progress file says are done; empty if it is none (calibrate
+/// then says why, or refuses it).
+std::string steps_done(const std::filesystem::path& checkpoint) {
+    try {
+        return std::filesystem::exists(checkpoint) ? read_text_attribute(checkpoint, "steps_done")
+                                                   : std::string();
+    } catch (const InputError&) {
+        return {};
+    }
+}
+
 int calibrate_command(CalibrateArgs args, const Ranks& ranks) {
     check_threads(args.threads, "--threads");
     if (args.replicates > 0) {
@@ -92,10 +103,9 @@ int calibrate_command(CalibrateArgs args, const Ranks& ranks) {
         if (ranks.size > 1) {
             std::printf("calibrate: evaluations over %d ranks\n", ranks.size);
         }
-        if (std::filesystem::exists(options.checkpoint)) {
+        if (const std::string steps = steps_done(options.checkpoint); !steps.empty()) {
             std::printf("calibrate: resuming from %s (%s steps of the sampler done)\n",
-                        options.checkpoint.c_str(),
-                        read_text_attribute(options.checkpoint, "steps_done").c_str());
+                        options.checkpoint.c_str(), steps.c_str());
         }
         std::fflush(stdout);
     }
