@@ -125,13 +125,16 @@ def test_a_killed_calibration_resumes_on_another_layout(tmp_path):
 
 def test_interrupted_ranks_stop_together_and_write_nothing(tmp_path):
     out = tmp_path / "cut.h5"
-    # The default search (more evaluations, up to 8 replicates): a minute, cut after 1.5 s.
+    # The default search (more evaluations, up to 8 replicates): a minute, cut after 2 s.
     mpirun = subprocess.Popen(["mpirun", "--oversubscribe", "-np", "2", BIN, "optimise", *SMALL,
                                "--set", "population.customers=2000", "--budget", "10000",
                                "--levers", "tv,search,agents", "--quiet", "-o", str(out)],
                               cwd=ROOT, env=ENV,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    deadline = time.monotonic() + 60
+    while len(rank_processes(mpirun)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(2)  # past the setup, into the evaluations
     ranks = rank_processes(mpirun)
     assert len(ranks) == 2
     for pid in ranks:  # what Slurm's scancel --signal=INT or a kill of the ranks sends
