@@ -4,6 +4,7 @@
 #include "command.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
+#include "ranks.hpp"
 
 #include "custsim/error.hpp"
 #include "custsim/kpis.hpp"
@@ -107,7 +108,7 @@ std::map<std::string, double> bounds(const std::vector<std::string>& given, cons
     return out;
 }
 
-int optimise_command(OptimiseArgs args) {
+int optimise_command(OptimiseArgs args, const Ranks& ranks) {
     check_threads(args.threads, "--threads");
     if (args.seeded) {
         args.overrides.push_back("seed=" + std::to_string(args.seed));
@@ -131,16 +132,23 @@ int optimise_command(OptimiseArgs args) {
     options.evaluations = args.evaluations;
     options.polish = args.polish;
     options.threads = args.threads;
+    options.runner = ranks.runner(args.threads);
     const std::string output =
         args.output.empty() ? std::filesystem::path(args.scenario).stem().string() + "_optimum.h5"
                             : args.output;
-    check_output(output, "-o");
+    if (ranks.lead()) {
+        check_output(output, "-o");
+    }
     if (!args.force) {
         Scenario one = scenario;
         one.replicates = args.max_replicates;
         check_run_size(one);
     }
     catch_interrupts();
+    if (ranks.size > 1 && ranks.lead() && !args.quiet) {
+        std::printf("optimise: evaluations over %d ranks\n", ranks.size);
+        std::fflush(stdout);
+    }
     Optimum result;
     {
         // Evaluations as the bar's items: the planned count is at most what the stages allow;
@@ -150,14 +158,17 @@ int optimise_command(OptimiseArgs args) {
         options.progress = [&](const char*, std::uint64_t done, std::uint64_t planned) {
             if (!bar) {
                 items = std::max<std::uint64_t>(planned, 1);
-                bar = std::make_unique<ProgressBar>(std::uint32_t(items), 1, !args.quiet,
-                                                    "evaluation");
+                bar = std::make_unique<ProgressBar>(std::uint32_t(items), 1,
+                                                    !args.quiet && ranks.lead(), "evaluation");
             }
             const auto item = std::uint32_t(double(done) / double(planned) * double(items));
             bar->update(std::clamp<std::uint32_t>(item, 1, std::uint32_t(items)) - 1, 1);
             return !interrupted();
         };
         result = optimise(scenario, options);
+    }
+    if (!ranks.lead()) { // rank 0 prints and writes
+        return 0;
     }
     write_optimum(result, scenario, output);
     if (!args.quiet) {
@@ -244,7 +255,10 @@ const bool registered = register_command(
          add_force(command, args->force);
          add_overrides(command, args->overrides);
          add_quiet(command, args->quiet, "No progress and no summary");
-         return std::function<int()>([args] { return optimise_command(*args); });
+         return std::function<int()>([args] {
+             return run_on_ranks(
+                 [&](const Ranks& ranks) { return optimise_command(*args, ranks); });
+         });
      },
      56});
 

@@ -139,6 +139,29 @@ TEST(Optimise, GivesTheSameAnswerOnOneAndTwoThreads) {
     EXPECT_EQ(one.marginal[0].mean, two.marginal[0].mean);
 }
 
+TEST(Optimise, GivesTheSameAnswerWhenItsBatchesAreDealtToRanks) {
+    const Scenario s = cheap();
+    auto o = four_levers(20000);
+    o.levers = {"tv", "search", "agents"};
+    o.evaluations = 8;
+    o.polish = 1;
+    o.threads = 1;
+    const Optimum one = optimise(s, o);
+    o.runner = test::dealt_runner(3, 1);
+    const Optimum ranks = optimise(s, o);
+    ASSERT_EQ(one.evaluations.size(), ranks.evaluations.size());
+    for (std::size_t k = 0; k < one.evaluations.size(); ++k) {
+        EXPECT_EQ(one.evaluations[k].allocation, ranks.evaluations[k].allocation) << k;
+        EXPECT_EQ(one.evaluations[k].values, ranks.evaluations[k].values) << k;
+        EXPECT_EQ(one.evaluations[k].stage, ranks.evaluations[k].stage) << k;
+    }
+    EXPECT_EQ(one.allocation, ranks.allocation);
+    EXPECT_EQ(one.gain.mean, ranks.gain.mean);
+    EXPECT_EQ(one.current_objective, ranks.current_objective);
+    EXPECT_EQ(one.customer_days, ranks.customer_days);
+    EXPECT_GT(one.customer_days, 0);
+}
+
 TEST(Optimise, PutsMostOfTheBudgetOnAClearlyBestChannel) {
     // TV and search at a hundred times their price buy almost nothing; social is as it was.
     const Scenario s = cheap({"channels.tv.cpm=2000", "channels.search.cpm=5000"});

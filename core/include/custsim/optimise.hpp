@@ -4,7 +4,9 @@
 // lives on the budget's simplex (water-filling of non-negative weights between per-lever bounds,
 // so the sum and the bounds hold exactly), NLopt's LN_SBPLX searches the weights, every
 // evaluation of a stage runs the same seed (common random numbers) and the replicates double as
-// the step shrinks, until the best challenger is within noise of the incumbent.
+// the step shrinks, until the best challenger is within noise of the incumbent. Evaluations
+// spread over threads and MPI ranks (batch.hpp) with the same answer bit for bit.
+#include "custsim/batch.hpp"
 #include "custsim/experiment.hpp"
 #include "custsim/scenario.hpp"
 
@@ -31,6 +33,11 @@ struct OptimiseOptions {
     /// marginal return to the surely highest); < 0: two per lever.
     int polish = -1;
     int threads = 0;
+    /// Runs every batch of evaluations (the design, a stage's two searches as two tasks, the
+    /// probes, the moves, single runs as batches of one); empty: thread_runner(threads). In an
+    /// MPI job every rank calls optimise with the same arguments and a runner that deals the
+    /// tasks out (custsim optimise under mpirun).
+    BatchRunner runner;
     /// Called with the stage ("design", "search", "check"), evaluations done and planned.
     std::function<bool(const char* stage, std::uint64_t done, std::uint64_t planned)> progress;
 };
