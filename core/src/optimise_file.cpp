@@ -2,6 +2,7 @@
 #include "custsim/optimise.hpp"
 
 #include "custsim/results.hpp"
+#include "h5_util.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -11,26 +12,12 @@ namespace custsim {
 
 namespace {
 
-Array vector_array(const std::vector<double>& values) {
-    return Array{{values.size()}, values};
-}
+using h5::formatted;
+using h5::lines_of;
+using h5::vector_array;
 
 Array difference_array(const Difference& d) {
     return Array{{3}, {d.mean, d.low, d.high}};
-}
-
-std::string lines_of(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names) {
-        out += (out.empty() ? "" : "\n") + name;
-    }
-    return out;
-}
-
-std::string formatted(const char* format, double value) {
-    char text[64];
-    std::snprintf(text, sizeof text, format, value);
-    return text;
 }
 
 std::string interval(const Difference& d, const char* format = "%.6g") {
