@@ -154,6 +154,9 @@ const Kpi registry[] = {
     ratio("clv", KpiGroup::money, headline, "money per customer", "%.2f", "CLV",
           "m r / (1 + i - r), i the discount rate (Gupta & Lehmann 2003)",
           [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).clv; }),
+    ratio("clv_total", KpiGroup::money, headline, "money", "%.0f", "CLV total",
+          "customers x clv: the current customer base's lifetime value (customer equity)",
+          [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).clv_total; }),
     cube("spend", &Kpis::channel_spend, "channel_spend", KpiKind::flow, KpiPer::channel,
          KpiGroup::money, "money", "spend", "the focal brand's media spend"),
     cube("exposures", &Kpis::channel_exposures, "channel_exposures", KpiKind::flow, KpiPer::channel,
@@ -208,6 +211,9 @@ const Kpi registry[] = {
          KpiGroup::customers, "customers", "customers", "current focal customers in the market"),
     cube("revenue", &Kpis::market_revenue, "market_revenue", KpiKind::flow, KpiPer::market,
          KpiGroup::money, "money", "revenue", "focal revenue in the market"),
+    cube("spend", &Kpis::market_spend, "market_spend", KpiKind::flow, KpiPer::market,
+         KpiGroup::money, "money", "spend",
+         "the focal brand's media spend in the market (retargeting touches: per channel only)"),
 };
 
 #undef CUSTSIM_SCALAR

@@ -417,8 +417,8 @@ class Simulation:
     columns = property(lambda self: self._sim.columns)
 
     def ratios(self):
-        """The end-of-run ratios (clv, roi, cac, annual_margin, retention) as of now: what
-        ``/final`` would hold if the run ended here (journey scenarios; empty otherwise)."""
+        """The end-of-run ratios (clv, clv_total, roi, cac, annual_margin, retention) as of now:
+        what ``/final`` would hold if the run ended here (journey scenarios; empty otherwise)."""
         return self._sim.ratios()
 
     def set_spend(self, spend):

@@ -70,6 +70,9 @@ TEST(Kpis, EveryEntryIsCompleteAndUniqueInItsGroup) {
     ASSERT_NE(find_kpi("spend", KpiPer::channel), nullptr);
     EXPECT_EQ(find_kpi("spend", KpiPer::channel)->path(), "/channels/spend");
     EXPECT_EQ(find_kpi("clv")->path(), "/final/clv");
+    // clv_total is money the market has more of; clv is per customer.
+    EXPECT_TRUE(find_kpi("clv_total")->scales_with_population());
+    EXPECT_FALSE(find_kpi("clv")->scales_with_population());
     EXPECT_EQ(find_kpi("aware")->path(), "/timeseries/aware");
 }
 
@@ -141,7 +144,8 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                          &k.brand_revenue,        &k.brand_churned,      &k.brand_penetration,
                          &k.brand_frequency,      &k.brand_requirements, &k.brand_sole,
                          &k.brand_duplication,    &k.brand_reviews,      &k.brand_rating,
-                         &k.market_aware,         &k.market_customers,   &k.market_revenue}) {
+                         &k.market_aware,         &k.market_customers,   &k.market_revenue,
+                         &k.market_spend}) {
         member->assign(length++, 0.0);
     }
     std::set<double> seen;
@@ -154,7 +158,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
         }
     }
     EXPECT_EQ(seen.size(), 43u);
-    EXPECT_EQ(lengths.size(), 21u);
+    EXPECT_EQ(lengths.size(), 22u);
 }
 
 TEST(Kpis, RunScenarioRecordsExactlyTheRegisteredKpis) {

@@ -56,10 +56,11 @@ struct Kpi {
     /// Customers counted: the summary also shows it as a share of the population.
     bool counts_customers() const { return std::string_view(unit) == "customers"; }
     /// A count or an amount of money, which grows with the population (not a share, a score or
-    /// a ratio): the market's figure is the sample's times Results::market_scale().
+    /// money per customer; an end-of-run ratio only when it is money, clv_total): the market's
+    /// figure is the sample's times Results::market_scale().
     bool scales_with_population() const {
         const std::string_view u = unit;
-        return kind != KpiKind::ratio &&
+        return (kind != KpiKind::ratio || u == "money") &&
                (u == "customers" || u == "messages" || u == "complaints" || u == "purchases" ||
                 u == "orders" || u == "money" || u == "exposures" || u == "reviews" ||
                 u == "visits" || u == "contacts");
