@@ -3,6 +3,7 @@
 // with the current plan go to an HDF5 file.
 #include "command.hpp"
 #include "commands.hpp"
+#include "experiment_common.hpp"
 #include "progress.hpp"
 #include "ranks.hpp"
 
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 namespace custsim::cli {
@@ -31,8 +33,7 @@ struct OptimiseArgs {
     bool seeded = false;
     int threads = 0;
     bool quiet = false, force = false;
-    std::string posterior;   ///< a calibration's posterior: the gain checked over its draws
-    std::uint32_t draws = 0; ///< parameter draws; 0: 20
+    UncertaintyArgs uncertainty; ///< the gain checked over parameter draws
 };
 
 /// The optimum's paired gain over the current plan at every parameter draw (the allocation found
@@ -44,20 +45,9 @@ void check_over_draws(const OptimiseArgs& args, const Scenario& scenario, const 
     current.replicates = best.replicates = std::max<std::uint32_t>(2, args.replicates);
     UncertainComparison c;
     {
-        ProgressBar bar(std::uint32_t(2 * draws.points.size() * current.replicates), current.days,
-                        !args.quiet);
-        std::uint32_t run = 0, last_replicate = 0;
-        double last_day = 0;
-        c = compare_uncertain(
-            current, best, draws, args.threads, [&](std::uint32_t replicate, double day) {
-                if (replicate < last_replicate || (replicate == last_replicate && day < last_day)) {
-                    ++run;
-                }
-                last_replicate = replicate;
-                last_day = day;
-                bar.update(run * current.replicates + replicate, day);
-                return !interrupted();
-            });
+        RunsProgress progress(std::uint32_t(2 * draws.points.size()), current.replicates,
+                              current.days, !args.quiet);
+        c = compare_uncertain(current, best, draws, args.threads, std::ref(progress));
     }
     for (const auto& row : c.rows) {
         if (row.kpi == result.kpi && !args.quiet) {
@@ -114,12 +104,7 @@ int optimise_command(OptimiseArgs args, const Ranks& ranks) {
         args.overrides.push_back("seed=" + std::to_string(args.seed));
     }
     const Scenario scenario = load_scenario(args.scenario, args.overrides);
-    const ParameterDraws draws =
-        experiment_draws(scenario, args.posterior, args.draws > 0 ? args.draws : 20);
-    if (draws.points.empty() && args.draws > 0) {
-        throw InputError("--draws: needs --posterior FILE or `uncertain:` keys in the scenario "
-                         "to draw from");
-    }
+    const ParameterDraws draws = draws_for(args.uncertainty, scenario);
     OptimiseOptions options;
     options.budget = args.budget;
     options.levers = args.levers;
@@ -215,16 +200,9 @@ void add_search_options(CLI::App& command, OptimiseArgs& args) {
     command.add_option_function<std::uint64_t>(
         "--seed", [&args](std::uint64_t seed) { args.seed = seed, args.seeded = true; },
         "Random seed of every evaluation");
-    command
-        .add_option("--posterior", args.posterior,
-                    "A calibration's posterior: the optimum's gain over the current plan is "
-                    "checked at --draws of its samples")
-        ->check(CLI::ExistingFile);
-    command
-        .add_option("--draws", args.draws,
-                    "Parameter draws with --posterior or the scenario's uncertain: keys "
-                    "(default 20)")
-        ->check(CLI::PositiveNumber);
+    add_uncertainty_options(command, args.uncertainty,
+                            "A calibration's posterior: the optimum's gain over the current plan "
+                            "is checked at --draws of its samples");
 }
 
 const bool registered = register_command(

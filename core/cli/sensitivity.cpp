@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -315,27 +316,11 @@ int sensitivity(const SensitivityArgs& args) {
     const auto start = std::chrono::steady_clock::now();
     Sensitivity result;
     {
-        ProgressBar bar(std::uint32_t(runs * scenario.replicates), scenario.days, !args.quiet);
         // With --versus an evaluation is two runs: the second starts when the day goes back.
-        const std::uint32_t per = settings.versus ? 2 : 1, R = scenario.replicates;
-        std::size_t last_evaluation = 0;
-        std::uint32_t second = 0, last_replicate = 0;
-        double last_day = 0;
-        result = custsim::sensitivity(
-            scenario, inputs, args.kpi, settings, args.threads,
-            [&](std::size_t evaluation, std::uint32_t replicate, double day) {
-                if (evaluation != last_evaluation) {
-                    second = 0;
-                } else if (per == 2 && (replicate < last_replicate ||
-                                        (replicate == last_replicate && day < last_day))) {
-                    second = 1;
-                }
-                last_evaluation = evaluation;
-                last_replicate = replicate;
-                last_day = day;
-                bar.update(std::uint32_t((evaluation * per + second) * R + replicate), day);
-                return !interrupted();
-            });
+        RunsProgress progress(std::uint32_t(runs), scenario.replicates, scenario.days, !args.quiet,
+                              settings.versus ? 2 : 1);
+        result = custsim::sensitivity(scenario, inputs, args.kpi, settings, args.threads,
+                                      std::ref(progress));
     }
     const bool morris = settings.method == SensitivityMethod::morris;
     std::printf("%s: %s of %s (final, mean of %u replicate%s), %u %s, %zu runs with seed %llu "
