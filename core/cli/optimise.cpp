@@ -25,8 +25,8 @@ namespace {
 
 struct OptimiseArgs {
     std::string scenario, output, objective = "profit";
-    std::vector<std::string> levers, min, max, overrides;
-    double budget = 0, horizon = 0;
+    std::vector<std::string> levers, min, max, market_budgets, overrides;
+    double budget = std::nan(""), horizon = 0; ///< budget NaN: the market budgets' sum
     std::uint32_t replicates = 2, max_replicates = 8, evaluations = 0;
     int polish = -1;
     std::uint64_t seed = 0;
@@ -76,8 +76,9 @@ double number_or_nan(const std::string& text) {
     }
 }
 
-/// `LEVER=MONEY` pairs of --min or --max.
+/// `LEVER=MONEY` pairs of --min or --max; `MARKET=MONEY` of --market-budget.
 std::map<std::string, double> bounds(const std::vector<std::string>& given, const char* option) {
+    const bool market = std::string(option) == "--market-budget";
     std::map<std::string, double> out;
     for (const auto& text : given) {
         const auto equals = text.find('=');
@@ -85,14 +86,13 @@ std::map<std::string, double> bounds(const std::vector<std::string>& given, cons
                                  ? number_or_nan(text.substr(equals + 1))
                                  : std::nan("");
         if (!(money >= 0)) {
-            throw InputError(std::string(option) +
-                             ": expected LEVER=MONEY with money >= 0 over "
-                             "the horizon, e.g. " +
-                             option + " tv=10000, got '" + text + "'");
+            throw InputError(std::string(option) + ": expected " + (market ? "MARKET" : "LEVER") +
+                             "=MONEY with money >= 0 over the horizon, e.g. " + option +
+                             (market ? " home=50000" : " tv=10000") + ", got '" + text + "'");
         }
         if (!out.emplace(text.substr(0, equals), money).second) {
             throw InputError(std::string(option) + ": " + text.substr(0, equals) +
-                             " is bounded twice");
+                             (market ? " is given twice" : " is bounded twice"));
         }
     }
     return out;
@@ -107,6 +107,7 @@ int optimise_command(OptimiseArgs args, const Ranks& ranks) {
     const ParameterDraws draws = draws_for(args.uncertainty, scenario);
     OptimiseOptions options;
     options.budget = args.budget;
+    options.market_budgets = bounds(args.market_budgets, "--market-budget");
     options.levers = args.levers;
     options.objective = args.objective;
     options.horizon = args.horizon;
@@ -213,8 +214,8 @@ const bool registered = register_command(
          command.add_option("scenario", args->scenario, "Scenario file (YAML)")->required();
          command
              .add_option("--budget", args->budget,
-                         "Money the levers share over the horizon, exactly (the market's)")
-             ->required()
+                         "Money the levers share over the horizon, exactly (the market's; "
+                         "default with --market-budget: their sum)")
              ->each([](const std::string& given) {
                  if (!(number_or_nan(given) >= 0)) {
                      throw InputError("--budget: must be money >= 0 over the horizon, got '" +
@@ -224,9 +225,12 @@ const bool registered = register_command(
          command
              .add_option("--levers", args->levers,
                          "Levers, comma-separated: channel names, agents, training, logistics, "
-                         "service_level")
+                         "service_level; CHANNEL@MARKET for a channel in one market")
              ->required()
              ->delimiter(',');
+         command.add_option("--market-budget", args->market_budgets,
+                            "MARKET=MONEY: the money the market's levers (CHANNEL@MARKET) share "
+                            "over the horizon, exactly (repeatable)");
          add_search_options(command, *args);
          add_output(command, args->output, "Evaluations file (default: <scenario>_optimum.h5)");
          add_threads(command, args->threads);

@@ -485,16 +485,18 @@ void marginal_returns(Evaluator& model, Optimum& out, const OptimiseEvaluation& 
     }
 }
 
-/// The pair of levers i, j where moving money from i to j surely pays the most: j's return on
-/// an increase wholly above i's on a decrease (their 95 % intervals apart); none when no such
-/// pair is left (the optimality condition of a budget split, kinks included).
+/// The pair of levers i, j sharing a budget where moving money from i to j surely pays the most:
+/// j's return on an increase wholly above i's on a decrease (their 95 % intervals apart); none
+/// when no such pair is left (the optimality condition of a budget split, kinks included).
 std::optional<std::pair<std::size_t, std::size_t>> unequal_pair(const Optimum& out) {
     std::optional<std::pair<std::size_t, std::size_t>> found;
     double widest = 0;
     for (std::size_t i = 0; i < out.levers.size(); ++i) {
         for (std::size_t j = 0; j < out.levers.size(); ++j) {
             const double gap = out.marginal[j].low - out.marginal_down[i].high;
-            if (i != j && gap > widest) { // NaN where a bound leaves no room: never
+            // Money moves only within a budget: a market's, or the rest of the total.
+            if (i != j && out.budget_market[i] == out.budget_market[j] &&
+                gap > widest) { // NaN where a bound leaves no room: never
                 widest = gap;
                 found = std::pair{i, j};
             }
@@ -613,7 +615,8 @@ Optimum optimise(const Scenario& scenario, const OptimiseOptions& options) {
     Evaluator model(s, options);
     Optimum out;
     out.kpi = options.objective;
-    out.budget = options.budget;
+    out.budget = optimisation::total_budget(options);
+    out.market_budgets = options.market_budgets;
     out.horizon = s.days;
     double revenue = 0;
     model.plan("design", planned_evaluations(options.levers.size(), options) + 1);
@@ -621,9 +624,12 @@ Optimum optimise(const Scenario& scenario, const OptimiseOptions& options) {
         options.levers.end()) {
         revenue = mean_of(model.objective_once(s, options.start_replicates, true));
     }
-    model.set_cards(optimisation::lever_cards(s, options, revenue));
+    OptimiseOptions budgeted = options;
+    budgeted.budget = out.budget;
+    model.set_cards(optimisation::lever_cards(s, budgeted, revenue));
     for (const auto& c : model.cards()) {
         out.levers.push_back(c.name);
+        out.budget_market.push_back(std::isnan(c.market_budget) ? "" : c.market);
         out.units.push_back(c.unit);
         out.min.push_back(c.low);
         out.max.push_back(c.high);
