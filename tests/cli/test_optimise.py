@@ -105,6 +105,27 @@ def test_optimise_holds_each_market_budget(tmp_path):
         np.testing.assert_allclose(evaluations[inside][:, 2:].sum(axis=1), 3000, rtol=1e-12)
 
 
+def test_optimise_maximises_the_customer_bases_value(tmp_path):
+    # clv_total (customers x clv) is a final KPI in money: an objective like profit.
+    out = tmp_path / "clv.h5"
+    done = custsim("optimise", *SMALL, "--set", "days=40", "--budget", 5000, *LEVERS,
+                   "--objective", "clv_total", "--evaluations", 6, "--max-replicates", 2,
+                   "--polish", 0, "--quiet", "-o", out)
+    assert done.returncode == 0, done.stderr
+    # The current plan's objective is the run's /final/clv_total, same seed and replicates.
+    run = tmp_path / "run.h5"
+    done = custsim("run", *SMALL, "--set", "days=40", "--replicates", 2, "--quiet", "-o", run)
+    assert done.returncode == 0, done.stderr
+    with h5py.File(out) as f, h5py.File(run) as r:
+        assert f.attrs["objective"] == "clv_total" and int(f.attrs["replicates"]) == 2
+        mean, low, high = f["optimum/objective"][:]
+        assert mean > 0 and low <= mean <= high
+        final = r["final/clv_total"][:]
+        assert final.mean() > 0
+        assert f["current/objective"][0] == pytest.approx(final.mean(), rel=1e-12)
+        np.testing.assert_array_equal(final, r["final/customers"][:] * r["final/clv"][:])
+
+
 @pytest.mark.parametrize("args, says", [
     (["--market-budget", "north=5"],
      "--market-budget north: not a market of the scenario; allowed: home, abroad"),
