@@ -126,9 +126,11 @@ int optimise_command(OptimiseArgs args, const Ranks& ranks) {
         check_output(output, "-o");
     }
     if (!args.force) {
+        // One evaluation per thread at once, each of up to --max-replicates replicates.
         Scenario one = scenario;
         one.replicates = args.max_replicates;
-        check_run_size(one);
+        const int team = team_size(args.threads);
+        check_run_size(one, team, team);
     }
     catch_interrupts();
     if (ranks.size > 1 && ranks.lead() && !args.quiet) {

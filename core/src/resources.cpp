@@ -98,7 +98,9 @@ void check_run_size(const Scenario& scenario, double runs, int concurrent) {
     if (available > 0 && memory > available) {
         throw InputError("scenario '" + scenario.name + "' needs " + estimate + ", but only " +
                          format_bytes(available) + " of memory is available; make it smaller" +
-                         (at_once > 1 ? std::string(" or use fewer --threads") : std::string()) +
+                         (at_once > 1 && size.memory_bytes <= available
+                              ? std::string(" or use fewer --threads")
+                              : std::string()) +
                          ", or use --force to try anyway");
     }
     if (work > max_customer_steps) {
