@@ -54,26 +54,15 @@ std::string plot_title(const std::string& name, const Kpi& kpi) {
     return kpi.kind == KpiKind::flow ? title + " (cumulative)" : title;
 }
 
-/// Service KPIs that only a policy of the scenario's can move: plotted when it has one.
-bool shown_for(const Kpi& kpi, const Scenario& s) {
-    const std::pair<const char*, PolicyKind> needs[] = {{"follow_ups", PolicyKind::follow_up}};
-    for (const auto& [name, kind] : needs) {
-        if (std::string_view(kpi.name) == name) {
-            return std::any_of(s.policies.begin(), s.policies.end(),
-                               [kind](const Policy& p) { return p.kind == kind; });
-        }
-    }
-    return true;
-}
-
-/// The service panel's plots: the registry's scalar journey KPIs of the service group, one plot
-/// per unit and kind (a level apart from cumulative flows), then service_extra_kpis one each.
-std::vector<KpiGroupPlot> service_plots(const Scenario& s) {
+/// Plots of the registry's scalar journey KPIs that `wanted` picks and that can move in `s` (a
+/// KPI of policies only with one of them: Kpi::moves_in), one plot per unit and kind (a level
+/// apart from cumulative flows); a plot of one KPI is named after it.
+template <class Wanted> std::vector<KpiGroupPlot> plots_by_unit(const Scenario& s, Wanted wanted) {
     std::vector<KpiGroupPlot> out;
     std::map<std::string, std::size_t> by_unit;
     for (const Kpi& kpi : kpi_registry()) {
-        if (kpi.group != KpiGroup::service || kpi.per != KpiPer::scalar || !kpi.value ||
-            !kpi.in(true) || !shown_for(kpi, s)) {
+        if (kpi.per != KpiPer::scalar || !kpi.value || !kpi.in(true) || !kpi.moves_in(s) ||
+            !wanted(kpi)) {
             continue;
         }
         const std::string unit_kind = std::string(kpi.unit) + "/" + to_string(kpi.kind);
@@ -83,14 +72,32 @@ std::vector<KpiGroupPlot> service_plots(const Scenario& s) {
         }
         out[at->second].kpis.push_back(&kpi);
     }
-    for (auto& plot : out) { // a plot of one KPI is named after it
+    for (auto& plot : out) {
         if (plot.kpis.size() == 1) {
             plot.title = plot_title(plot.kpis[0]->label, *plot.kpis[0]);
         }
     }
+    return out;
+}
+
+/// The service panel's plots: the service group's KPIs by unit, then service_extra_kpis one each.
+std::vector<KpiGroupPlot> service_plots(const Scenario& s) {
+    auto out = plots_by_unit(s, [](const Kpi& kpi) { return kpi.group == KpiGroup::service; });
     for (const char* name : service_extra_kpis) {
         const Kpi* kpi = journey_kpi(name);
         out.push_back({plot_title(kpi->label, *kpi), {kpi}});
+    }
+    return out;
+}
+
+/// The policies panel's KPI plots: every KPI of the scenario's policies (triggers fired, their
+/// cost), one plot each: retargeting touches outnumber the other triggers a hundredfold.
+std::vector<KpiGroupPlot> policy_plots(const Scenario& s) {
+    std::vector<KpiGroupPlot> out;
+    for (const Kpi& kpi : kpi_registry()) {
+        if (kpi.policies != 0 && kpi.per == KpiPer::scalar && kpi.value && kpi.moves_in(s)) {
+            out.push_back({plot_title(kpi.label, kpi), {&kpi}});
+        }
     }
     return out;
 }
@@ -114,8 +121,9 @@ void Explorer::open(const std::string& path, const std::vector<std::string>& ove
     edited_ = scenario_;
     funnel_plots_ = funnel_plots();
     service_plots_ = service_plots(scenario_);
+    policy_plots_ = policy_plots(scenario_);
     plotted_.clear();
-    for (const auto* plots : {&funnel_plots_, &service_plots_}) {
+    for (const auto* plots : {&funnel_plots_, &service_plots_, &policy_plots_}) {
         for (const auto& plot : *plots) {
             for (const Kpi* kpi : plot.kpis) {
                 if (std::find(plotted_.begin(), plotted_.end(), kpi) == plotted_.end()) {

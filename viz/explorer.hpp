@@ -43,8 +43,9 @@ struct Neighbourhood {
 Neighbourhood sample_neighbourhood(const SocialGraph& graph, std::size_t count);
 
 /// The panels, in tab order; their names are the command line's --panel values.
-enum class Panel { funnel, service, brands, levers, network };
-inline constexpr const char* panel_names[] = {"funnel", "service", "brands", "levers", "network"};
+enum class Panel { funnel, service, brands, policies, levers, network };
+inline constexpr const char* panel_names[] = {"funnel",   "service", "brands",
+                                              "policies", "levers",  "network"};
 
 /// A choice key of the scenario schema (custsim keys) offered as a combo box of its allowed
 /// values and applied, on restart, as `--set key=value` would be.
@@ -112,6 +113,8 @@ class Explorer {
     void difference_table(ImVec2 size);
     void service_panel();
     void brands_panel();
+    void policies_panel();
+    void daily_spend(); ///< daily_spend_ from shown_'s cumulative spend
     void lever_returns_panel();
     void lever_returns_buttons();
     void network_panel();
@@ -125,6 +128,11 @@ class Explorer {
     std::unique_ptr<Simulation> simulation_;
     std::vector<const Kpi*> plotted_; ///< every scalar KPI a panel plots, recorded each step
     std::vector<KpiGroupPlot> funnel_plots_, service_plots_;
+    std::vector<KpiGroupPlot> policy_plots_; ///< the KPIs of the scenario's policies
+    /// The focal brand's spend per day per channel, from the cumulative spend shown: the budget
+    /// policies' decisions (or the plan's flights). [channel][point], at the day a step began.
+    std::vector<std::vector<double>> daily_spend_;
+    std::vector<double> daily_spend_day_;
     std::vector<const Kpi*> brand_kpis_; ///< the per-brand KPIs of brand_plot_kpis
     std::vector<ChoiceLever> choices_;
     Panel panel_ = Panel::funnel;

@@ -67,7 +67,8 @@ struct Options {
 constexpr const char* usage =
     "custsim-explorer [SCENARIO] [--scenario F] [--set KEY=VALUE]... [--run-days D] "
     "[--replicates R] [--export OUT.h5] [--levers DAYS] [--levers-replicates R] "
-    "[--optimum OPTIMUM.h5] [--panel funnel|service|brands|levers|network] [--zoom FROM:TO] "
+    "[--optimum OPTIMUM.h5] [--panel funnel|service|brands|policies|levers|network] [--zoom "
+    "FROM:TO] "
     "[--screenshot OUT.png] "
     "[--export-csv OUT.csv] [--export-png OUT.png] [--size WxH] [--measure-fps SECONDS]\n";
 
@@ -284,7 +285,7 @@ int main(int argc, char** argv) {
     if (!options.panel.empty() && !explorer.select_panel(options.panel)) {
         std::fprintf(stderr,
                      "custsim-explorer: --panel %s: no such panel (funnel, service, "
-                     "brands, levers, network)\n",
+                     "brands, policies, levers, network)\n",
                      options.panel.c_str());
         return 2;
     }

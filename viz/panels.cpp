@@ -13,8 +13,8 @@
 namespace custsim::viz {
 
 namespace {
-constexpr const char* panel_titles[] = {"Funnel and money", "Service", "Brands", "Levers",
-                                        "Network"};
+constexpr const char* panel_titles[] = {"Funnel and money", "Service", "Brands",
+                                        "Policies",         "Levers",  "Network"};
 static_assert(std::size(panel_titles) == std::size(panel_names));
 } // namespace
 
@@ -78,6 +78,9 @@ void Explorer::export_buttons(Panel panel) {
         break;
     case Panel::brands:
         brands_panel();
+        break;
+    case Panel::policies:
+        policies_panel();
         break;
     case Panel::levers:
         lever_returns_panel();

@@ -1,4 +1,4 @@
-// The explorer's plot panels: funnel and money, service, brands.
+// The explorer's plot panels: funnel and money, service, brands, policies.
 #include "explorer.hpp"
 #include "palette.hpp"
 #include "plot.hpp"
@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace custsim::viz {
 
@@ -108,6 +109,73 @@ void Explorer::brands_panel() {
         const std::string title =
             std::string("Per brand: ") + kpi->label + " (" + kpi->description + ")";
         plot({title, kpi->unit}, lines, ImVec2(-1, h), &shown_plots_);
+    }
+}
+
+void Explorer::daily_spend() {
+    const auto& day = shown_.day;
+    daily_spend_day_.assign(day.begin(), day.empty() ? day.end() : day.end() - 1);
+    daily_spend_.assign(shown_.channel_spend.size(), {});
+    for (std::size_t c = 0; c < shown_.channel_spend.size(); ++c) {
+        const auto& total = shown_.channel_spend[c];
+        for (std::size_t p = 1; p < total.size() && p < day.size(); ++p) {
+            daily_spend_[c].push_back((total[p] - total[p - 1]) / (day[p] - day[p - 1]));
+        }
+    }
+}
+
+namespace {
+constexpr const char* policy_kind_names[] = {"reallocate", "bandit", "retarget", "follow_up",
+                                             "win_back"};
+
+/// "bandit every 7 days, retarget on social, ...": the scenario's policies in a line.
+std::string policies_line(const Scenario& s) {
+    std::string line;
+    for (const Policy& p : s.policies) {
+        line += line.empty() ? "" : ", ";
+        line += policy_kind_names[int(p.kind)];
+        if (p.kind == PolicyKind::bandit || p.kind == PolicyKind::reallocate) {
+            line += " every " + std::to_string(std::lround(p.every_days)) + " days";
+        } else if (p.kind == PolicyKind::retarget) {
+            line += " on " + p.channel;
+        }
+    }
+    return line.empty() ? "no policies: in this scenario: the spend is the plan's" : line;
+}
+} // namespace
+
+/// The spend per day per channel over time (what a budget policy decides) above, the KPIs of the
+/// scenario's policies (triggers fired, their cost) below, two a row.
+void Explorer::policies_panel() {
+    take_batch();
+    ImGui::SameLine();
+    ImGui::TextDisabled("| %s", policies_line(scenario_).c_str());
+    daily_spend();
+    const std::size_t n = policy_plots_.size(), rows = (n + 1) / 2;
+    const float width = ImGui::GetContentRegionAvail().x;
+    const float height = ImGui::GetContentRegionAvail().y;
+    const float top = n == 0 ? height : 0.4f * height;
+    std::vector<Series> spend;
+    for (std::size_t c = 0; c < daily_spend_.size(); ++c) {
+        const auto& total = shown_.channel_spend[c];
+        if (!total.empty() && total.back() > 0) { // channels the brand spends on
+            spend.push_back(
+                {scenario_.channels[c].name, palette[c % 8], &daily_spend_day_, &daily_spend_[c]});
+        }
+    }
+    const Kpi* channel_spend = find_kpi("spend", KpiPer::channel);
+    const std::string unit =
+        std::string(channel_spend ? channel_spend->unit : "money") + " per day";
+    plot({"Spend per day by channel (focal brand)", unit}, spend, ImVec2(-1, top), &shown_plots_);
+    const float w = (width - 8) / 2;
+    const float h = (height - top - 4 * float(rows + 1)) / float(std::max<std::size_t>(rows, 1));
+    for (std::size_t p = 0; p < n; ++p) {
+        const auto& group = policy_plots_[p];
+        plot({group.title, group.kpis[0]->unit}, kpi_series(group.kpis), ImVec2(w, h),
+             &shown_plots_);
+        if (p % 2 == 0 && p + 1 < n) {
+            ImGui::SameLine();
+        }
     }
 }
 

@@ -1,13 +1,16 @@
 // custsim calibrate: fits scenario keys to observed data (docs/calibration.md); the posterior
 // samples, their diagnostics and the fitted series go to an HDF5 file. OUT.partial keeps the
-// progress after every step of the sampler: the same command resumes an interrupted run.
+// progress after every step of the sampler: the same command resumes an interrupted run. Under
+// mpirun the evaluations spread over the ranks (ranks.hpp) and rank 0 prints and writes.
 #include "command.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
+#include "ranks.hpp"
 
 #include "custsim/calibration.hpp"
 #include "custsim/error.hpp"
 #include "custsim/resources.hpp"
+#include "custsim/results.hpp"
 
 #include <unistd.h>
 
@@ -58,7 +61,18 @@ class EvaluationsBar {
     std::chrono::steady_clock::time_point start_, last_;
 };
 
-int calibrate_command(CalibrateArgs args) {
+/// The steps of the sampler a progress file says are done; empty if it is none (calibrate
+/// then says why, or refuses it).
+std::string steps_done(const std::filesystem::path& checkpoint) {
+    try {
+        return std::filesystem::exists(checkpoint) ? read_text_attribute(checkpoint, "steps_done")
+                                                   : std::string();
+    } catch (const InputError&) {
+        return {};
+    }
+}
+
+int calibrate_command(CalibrateArgs args, const Ranks& ranks) {
     check_threads(args.threads, "--threads");
     if (args.replicates > 0) {
         args.overrides.push_back("replicates=" + std::to_string(args.replicates));
@@ -71,7 +85,9 @@ int calibrate_command(CalibrateArgs args) {
     const std::string output =
         args.output.empty() ? std::filesystem::path(args.scenario).stem().string() + "_posterior.h5"
                             : args.output;
-    check_output(output, "-o");
+    if (ranks.lead()) {
+        check_output(output, "-o");
+    }
     if (!args.force) {
         check_run_size(scenario);
     }
@@ -85,17 +101,30 @@ int calibrate_command(CalibrateArgs args) {
     options.evaluations = args.evaluations;
     options.tolerance = args.tolerance;
     options.threads = args.threads;
-    options.checkpoint = output + ".partial";
+    options.runner = ranks.runner(args.threads);
+    if (ranks.lead()) { // rank 0 reads the progress and gives it to the others
+        options.checkpoint = output + ".partial";
+    }
+    if (ranks.lead() && !args.quiet) {
+        if (ranks.size > 1) {
+            std::printf("calibrate: evaluations over %d ranks\n", ranks.size);
+        }
+        if (const std::string steps = steps_done(options.checkpoint); !steps.empty()) {
+            std::printf("calibrate: resuming from %s (%s steps of the sampler done)\n",
+                        options.checkpoint.c_str(), steps.c_str());
+        }
+        std::fflush(stdout);
+    }
     Calibration result;
     {
-        EvaluationsBar bar(!args.quiet);
+        EvaluationsBar bar(!args.quiet && ranks.lead());
         options.progress = [&](const char* stage, std::uint64_t done, std::uint64_t planned) {
             return bar(stage, done, planned);
         };
         try {
             result = calibrate(scenario, data, keys, options);
         } catch (const Cancelled&) {
-            if (std::filesystem::exists(options.checkpoint)) {
+            if (ranks.lead() && std::filesystem::exists(options.checkpoint)) {
                 std::fprintf(stderr,
                              "custsim: the sampler's progress is in %s: the same command "
                              "resumes from it\n",
@@ -103,6 +132,9 @@ int calibrate_command(CalibrateArgs args) {
             }
             throw;
         }
+    }
+    if (!ranks.lead()) {
+        return 0;
     }
     write_calibration(result, data, scenario, output);
     std::error_code ignored;
@@ -149,7 +181,10 @@ const bool registered = register_command(
          add_force(command, args->force);
          add_overrides(command, args->overrides);
          add_quiet(command, args->quiet, "No progress and no summary");
-         return std::function<int()>([args] { return calibrate_command(*args); });
+         return std::function<int()>([args] {
+             return run_on_ranks(
+                 [&](const Ranks& ranks) { return calibrate_command(*args, ranks); });
+         });
      },
      55});
 

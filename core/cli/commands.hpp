@@ -25,6 +25,12 @@ struct BenchArgs {
     bool force = false;
 };
 
+/// --posterior and --draws: the parameter draws an experiment or an optimum is checked at.
+struct UncertaintyArgs {
+    std::string posterior;   ///< a calibration's posterior file
+    std::uint32_t draws = 0; ///< parameter draws with --posterior or `uncertain:`; 0: 20
+};
+
 /// compare, attribute and response: several runs of scenarios sharing a seed.
 struct ExperimentArgs {
     std::vector<std::string> scenarios; ///< compare: A and B; attribute, response: one
@@ -38,11 +44,10 @@ struct ExperimentArgs {
     double weeks = 4;    ///< elasticity: the pulse's length
     double step = 0.5;   ///< elasticity: the pulse's relative spend increase
     bool force = false;
-    std::string plot;        ///< compare, response: a PNG of the result; empty: none
-    std::string csv;         ///< compare: the table as CSV; empty: none
-    std::string kpis;        ///< compare: comma-separated KPI names; empty: all
-    std::string posterior;   ///< compare, response, levers: a calibration's posterior file
-    std::uint32_t draws = 0; ///< parameter draws with --posterior or `uncertain:`; 0: 20
+    std::string plot;            ///< compare, response: a PNG of the result; empty: none
+    std::string csv;             ///< compare: the table as CSV; empty: none
+    std::string kpis;            ///< compare: comma-separated KPI names; empty: all
+    UncertaintyArgs uncertainty; ///< compare, response, levers
 };
 
 struct SweepArgs {

@@ -1,6 +1,6 @@
 #pragma once
-// What compare, response and levers share, with and without parameter uncertainty: the progress
-// bar over several runs, the checks before the runs, the KPIs chosen, numbers as text.
+// What compare, response and levers share, with and without parameter uncertainty: the checks
+// before the runs, the KPIs chosen, numbers as text.
 #include "commands.hpp"
 #include "progress.hpp"
 
@@ -16,28 +16,6 @@
 #include <vector>
 
 namespace custsim::cli {
-
-/// One progress bar over several runs of `replicates` each: a new run starts when the
-/// (replicate, day) a run reports goes back.
-class RunsProgress {
-  public:
-    RunsProgress(std::uint32_t runs, std::uint32_t replicates, double days, bool enabled)
-        : bar_(runs * replicates, days, enabled), replicates_(replicates) {}
-    bool operator()(std::uint32_t replicate, double day) {
-        if (replicate < last_replicate_ || (replicate == last_replicate_ && day < last_day_)) {
-            ++run_;
-        }
-        last_replicate_ = replicate;
-        last_day_ = day;
-        bar_.update(run_ * replicates_ + replicate, day);
-        return !interrupted();
-    }
-
-  private:
-    ProgressBar bar_;
-    std::uint32_t replicates_, run_ = 0, last_replicate_ = 0;
-    double last_day_ = 0;
-};
 
 /// "[low, high]" of a difference, 4 significant digits.
 std::string interval(const Difference& d);
@@ -65,11 +43,15 @@ std::string csv_number(double value);
 /// intervals; `about` replaces the subtitle (empty: same seed, replicates, days).
 Json response_plot(const Scenario& s, const std::string& channel,
                    const std::vector<ResponsePoint>& points, const std::string& about);
-/// --posterior and --draws (compare, response, levers).
-void add_uncertainty_options(CLI::App& command, ExperimentArgs& args);
+/// --posterior and --draws (compare, response, levers, optimise); `posterior_help` says what
+/// the posterior's draws are for.
+void add_uncertainty_options(CLI::App& command, UncertaintyArgs& args,
+                             const std::string& posterior_help =
+                                 "Repeat at draws from a calibration's posterior (custsim "
+                                 "calibrate -o): intervals include parameter uncertainty");
 /// The parameter draws the experiment repeats at (--posterior, or the scenario's `uncertain:`);
 /// none when neither is given. --draws alone is refused.
-ParameterDraws draws_for(const ExperimentArgs& args, const Scenario& scenario);
+ParameterDraws draws_for(const UncertaintyArgs& args, const Scenario& scenario);
 /// The experiments repeated over parameter draws, with intervals split into parameters and noise.
 int compare_over_draws(const ExperimentArgs& args, const Scenario& a, const Scenario& b,
                        const ParameterDraws& draws);

@@ -180,7 +180,7 @@ void note_uncertain_ignored(const Scenario& s, const char* command) {
 int compare(const ExperimentArgs& args) {
     const Scenario a = load_scenario(args.scenarios.at(0), args.overrides);
     const Scenario b = load_scenario(args.scenarios.at(1), args.overrides);
-    if (const auto draws = draws_for(args, a); !draws.points.empty()) {
+    if (const auto draws = draws_for(args.uncertainty, a); !draws.points.empty()) {
         return compare_over_draws(args, a, b, draws);
     }
     const auto kpis = chosen_kpis(args.kpis, !a.instant());
@@ -332,7 +332,7 @@ Json response_plot(const Scenario& s, const std::string& channel,
 
 int response(const ExperimentArgs& args) {
     const Scenario s = load_scenario(args.scenarios.at(0), args.overrides);
-    if (const auto draws = draws_for(args, s); !draws.points.empty()) {
+    if (const auto draws = draws_for(args.uncertainty, s); !draws.points.empty()) {
         return response_over_draws(args, s, draws);
     }
     const auto spends = parse_spends(args.spend);
@@ -422,7 +422,7 @@ int levers(const ExperimentArgs& args) {
         runs += std::any_of(s.brands[0].media.begin(), s.brands[0].media.end(),
                             [&](const Flight& f) { return f.channel == c.name; });
     }
-    if (const auto draws = draws_for(args, s); !draws.points.empty()) {
+    if (const auto draws = draws_for(args.uncertainty, s); !draws.points.empty()) {
         return levers_over_draws(args, s, draws, runs);
     }
     preflight(args, s, runs);
@@ -543,7 +543,7 @@ const bool compare_registered = register_command(
                  }
              });
          add_plot(command, args->plot, "Also draw the changes with their intervals (PNG)");
-         add_uncertainty_options(command, *args);
+         add_uncertainty_options(command, args->uncertainty);
          auto finish = experiment_options(command, *args);
          return std::function<int()>([args, finish] {
              finish();
@@ -559,7 +559,7 @@ one_scenario(int (*experiment)(const ExperimentArgs&), bool uncertain = false) {
         auto args = std::make_shared<ExperimentArgs>();
         command.add_option("scenario", args->scenarios, "Scenario (YAML)")->required()->expected(1);
         if (uncertain) {
-            add_uncertainty_options(command, *args);
+            add_uncertainty_options(command, args->uncertainty);
         }
         auto finish = experiment_options(command, *args);
         return std::function<int()>([args, finish, experiment] {
@@ -585,7 +585,7 @@ const bool response_registered = register_command(
          command.add_option("--spend", args->spend, "Spend per day FROM:TO:STEPS, e.g. 0:200:5")
              ->required();
          add_plot(command, args->plot, "Also draw the response curves with their intervals (PNG)");
-         add_uncertainty_options(command, *args);
+         add_uncertainty_options(command, args->uncertainty);
          auto finish = experiment_options(command, *args);
          return std::function<int()>([args, finish] {
              finish();

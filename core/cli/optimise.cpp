@@ -3,7 +3,9 @@
 // with the current plan go to an HDF5 file.
 #include "command.hpp"
 #include "commands.hpp"
+#include "experiment_common.hpp"
 #include "progress.hpp"
+#include "ranks.hpp"
 
 #include "custsim/error.hpp"
 #include "custsim/kpis.hpp"
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 namespace custsim::cli {
@@ -22,16 +25,15 @@ namespace {
 
 struct OptimiseArgs {
     std::string scenario, output, objective = "profit";
-    std::vector<std::string> levers, min, max, overrides;
-    double budget = 0, horizon = 0;
+    std::vector<std::string> levers, min, max, market_budgets, overrides;
+    double budget = std::nan(""), horizon = 0; ///< budget NaN: the market budgets' sum
     std::uint32_t replicates = 2, max_replicates = 8, evaluations = 0;
     int polish = -1;
     std::uint64_t seed = 0;
     bool seeded = false;
     int threads = 0;
     bool quiet = false, force = false;
-    std::string posterior;   ///< a calibration's posterior: the gain checked over its draws
-    std::uint32_t draws = 0; ///< parameter draws; 0: 20
+    UncertaintyArgs uncertainty; ///< the gain checked over parameter draws
 };
 
 /// The optimum's paired gain over the current plan at every parameter draw (the allocation found
@@ -43,20 +45,9 @@ void check_over_draws(const OptimiseArgs& args, const Scenario& scenario, const 
     current.replicates = best.replicates = std::max<std::uint32_t>(2, args.replicates);
     UncertainComparison c;
     {
-        ProgressBar bar(std::uint32_t(2 * draws.points.size() * current.replicates), current.days,
-                        !args.quiet);
-        std::uint32_t run = 0, last_replicate = 0;
-        double last_day = 0;
-        c = compare_uncertain(
-            current, best, draws, args.threads, [&](std::uint32_t replicate, double day) {
-                if (replicate < last_replicate || (replicate == last_replicate && day < last_day)) {
-                    ++run;
-                }
-                last_replicate = replicate;
-                last_day = day;
-                bar.update(run * current.replicates + replicate, day);
-                return !interrupted();
-            });
+        RunsProgress progress(std::uint32_t(2 * draws.points.size()), current.replicates,
+                              current.days, !args.quiet);
+        c = compare_uncertain(current, best, draws, args.threads, std::ref(progress));
     }
     for (const auto& row : c.rows) {
         if (row.kpi == result.kpi && !args.quiet) {
@@ -85,8 +76,9 @@ double number_or_nan(const std::string& text) {
     }
 }
 
-/// `LEVER=MONEY` pairs of --min or --max.
+/// `LEVER=MONEY` pairs of --min or --max; `MARKET=MONEY` of --market-budget.
 std::map<std::string, double> bounds(const std::vector<std::string>& given, const char* option) {
+    const bool market = std::string(option) == "--market-budget";
     std::map<std::string, double> out;
     for (const auto& text : given) {
         const auto equals = text.find('=');
@@ -94,33 +86,28 @@ std::map<std::string, double> bounds(const std::vector<std::string>& given, cons
                                  ? number_or_nan(text.substr(equals + 1))
                                  : std::nan("");
         if (!(money >= 0)) {
-            throw InputError(std::string(option) +
-                             ": expected LEVER=MONEY with money >= 0 over "
-                             "the horizon, e.g. " +
-                             option + " tv=10000, got '" + text + "'");
+            throw InputError(std::string(option) + ": expected " + (market ? "MARKET" : "LEVER") +
+                             "=MONEY with money >= 0 over the horizon, e.g. " + option +
+                             (market ? " home=50000" : " tv=10000") + ", got '" + text + "'");
         }
         if (!out.emplace(text.substr(0, equals), money).second) {
             throw InputError(std::string(option) + ": " + text.substr(0, equals) +
-                             " is bounded twice");
+                             (market ? " is given twice" : " is bounded twice"));
         }
     }
     return out;
 }
 
-int optimise_command(OptimiseArgs args) {
+int optimise_command(OptimiseArgs args, const Ranks& ranks) {
     check_threads(args.threads, "--threads");
     if (args.seeded) {
         args.overrides.push_back("seed=" + std::to_string(args.seed));
     }
     const Scenario scenario = load_scenario(args.scenario, args.overrides);
-    const ParameterDraws draws =
-        experiment_draws(scenario, args.posterior, args.draws > 0 ? args.draws : 20);
-    if (draws.points.empty() && args.draws > 0) {
-        throw InputError("--draws: needs --posterior FILE or `uncertain:` keys in the scenario "
-                         "to draw from");
-    }
+    const ParameterDraws draws = draws_for(args.uncertainty, scenario);
     OptimiseOptions options;
     options.budget = args.budget;
+    options.market_budgets = bounds(args.market_budgets, "--market-budget");
     options.levers = args.levers;
     options.objective = args.objective;
     options.horizon = args.horizon;
@@ -131,16 +118,25 @@ int optimise_command(OptimiseArgs args) {
     options.evaluations = args.evaluations;
     options.polish = args.polish;
     options.threads = args.threads;
+    options.runner = ranks.runner(args.threads);
     const std::string output =
         args.output.empty() ? std::filesystem::path(args.scenario).stem().string() + "_optimum.h5"
                             : args.output;
-    check_output(output, "-o");
+    if (ranks.lead()) {
+        check_output(output, "-o");
+    }
     if (!args.force) {
+        // One evaluation per thread at once, each of up to --max-replicates replicates.
         Scenario one = scenario;
         one.replicates = args.max_replicates;
-        check_run_size(one);
+        const int team = team_size(args.threads);
+        check_run_size(one, team, team);
     }
     catch_interrupts();
+    if (ranks.size > 1 && ranks.lead() && !args.quiet) {
+        std::printf("optimise: evaluations over %d ranks\n", ranks.size);
+        std::fflush(stdout);
+    }
     Optimum result;
     {
         // Evaluations as the bar's items: the planned count is at most what the stages allow;
@@ -150,14 +146,17 @@ int optimise_command(OptimiseArgs args) {
         options.progress = [&](const char*, std::uint64_t done, std::uint64_t planned) {
             if (!bar) {
                 items = std::max<std::uint64_t>(planned, 1);
-                bar = std::make_unique<ProgressBar>(std::uint32_t(items), 1, !args.quiet,
-                                                    "evaluation");
+                bar = std::make_unique<ProgressBar>(std::uint32_t(items), 1,
+                                                    !args.quiet && ranks.lead(), "evaluation");
             }
             const auto item = std::uint32_t(double(done) / double(planned) * double(items));
             bar->update(std::clamp<std::uint32_t>(item, 1, std::uint32_t(items)) - 1, 1);
             return !interrupted();
         };
         result = optimise(scenario, options);
+    }
+    if (!ranks.lead()) { // rank 0 prints and writes
+        return 0;
     }
     write_optimum(result, scenario, output);
     if (!args.quiet) {
@@ -204,16 +203,9 @@ void add_search_options(CLI::App& command, OptimiseArgs& args) {
     command.add_option_function<std::uint64_t>(
         "--seed", [&args](std::uint64_t seed) { args.seed = seed, args.seeded = true; },
         "Random seed of every evaluation");
-    command
-        .add_option("--posterior", args.posterior,
-                    "A calibration's posterior: the optimum's gain over the current plan is "
-                    "checked at --draws of its samples")
-        ->check(CLI::ExistingFile);
-    command
-        .add_option("--draws", args.draws,
-                    "Parameter draws with --posterior or the scenario's uncertain: keys "
-                    "(default 20)")
-        ->check(CLI::PositiveNumber);
+    add_uncertainty_options(command, args.uncertainty,
+                            "A calibration's posterior: the optimum's gain over the current plan "
+                            "is checked at --draws of its samples");
 }
 
 const bool registered = register_command(
@@ -224,8 +216,8 @@ const bool registered = register_command(
          command.add_option("scenario", args->scenario, "Scenario file (YAML)")->required();
          command
              .add_option("--budget", args->budget,
-                         "Money the levers share over the horizon, exactly (the market's)")
-             ->required()
+                         "Money the levers share over the horizon, exactly (the market's; "
+                         "default with --market-budget: their sum)")
              ->each([](const std::string& given) {
                  if (!(number_or_nan(given) >= 0)) {
                      throw InputError("--budget: must be money >= 0 over the horizon, got '" +
@@ -235,16 +227,22 @@ const bool registered = register_command(
          command
              .add_option("--levers", args->levers,
                          "Levers, comma-separated: channel names, agents, training, logistics, "
-                         "service_level")
+                         "service_level; CHANNEL@MARKET for a channel in one market")
              ->required()
              ->delimiter(',');
+         command.add_option("--market-budget", args->market_budgets,
+                            "MARKET=MONEY: the money the market's levers (CHANNEL@MARKET) share "
+                            "over the horizon, exactly (repeatable)");
          add_search_options(command, *args);
          add_output(command, args->output, "Evaluations file (default: <scenario>_optimum.h5)");
          add_threads(command, args->threads);
          add_force(command, args->force);
          add_overrides(command, args->overrides);
          add_quiet(command, args->quiet, "No progress and no summary");
-         return std::function<int()>([args] { return optimise_command(*args); });
+         return std::function<int()>([args] {
+             return run_on_ranks(
+                 [&](const Ranks& ranks) { return optimise_command(*args, ranks); });
+         });
      },
      56});
 

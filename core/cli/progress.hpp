@@ -1,5 +1,6 @@
 #pragma once
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -36,5 +37,37 @@ class ProgressBar {
 /// Installs a Ctrl-C handler; interrupted() tells whether it fired.
 void catch_interrupts();
 bool interrupted();
+
+/// One progress bar over several runs of `replicates` each, which report only (replicate, day):
+/// a new run starts when that goes back. With groups (sensitivity's evaluations, each of
+/// `runs_per_group` runs) the caller also reports the group, and a new group starts its first
+/// run. Returns false once Ctrl-C was pressed.
+class RunsProgress {
+  public:
+    RunsProgress(std::uint32_t runs, std::uint32_t replicates, double days, bool enabled,
+                 std::uint32_t runs_per_group = 1)
+        : bar_(runs * replicates, days, enabled), replicates_(replicates),
+          per_group_(runs_per_group) {}
+    bool operator()(std::uint32_t replicate, double day) { return (*this)(group_, replicate, day); }
+    bool operator()(std::size_t group, std::uint32_t replicate, double day) {
+        if (group != group_) {
+            group_ = group;
+            run_ = 0;
+        } else if (replicate < last_replicate_ ||
+                   (replicate == last_replicate_ && day < last_day_)) {
+            ++run_;
+        }
+        last_replicate_ = replicate;
+        last_day_ = day;
+        bar_.update(std::uint32_t((group_ * per_group_ + run_) * replicates_ + replicate), day);
+        return !interrupted();
+    }
+
+  private:
+    ProgressBar bar_;
+    std::uint32_t replicates_, per_group_, run_ = 0, last_replicate_ = 0;
+    std::size_t group_ = 0;
+    double last_day_ = 0;
+};
 
 } // namespace custsim::cli

@@ -2,6 +2,7 @@
 #include "command.hpp"
 #include "commands.hpp"
 
+#include "plot.hpp"
 #include "progress.hpp"
 
 #include "custsim/error.hpp"
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -31,7 +33,7 @@ struct SensitivityArgs {
     std::string sampling = "quasi_random";
     std::uint32_t samples = 0, levels = 4, bootstrap = 1000;
     std::vector<std::string> overrides;
-    std::string output;
+    std::string output, plot;
     int threads = 0;
     bool quiet = false, force = false, parallel_runs = false;
 };
@@ -223,6 +225,48 @@ void write_sensitivity(const std::string& output, const Sensitivity& s) {
                   {"versus_yaml", s.versus_yaml}});
 }
 
+/// The tornado: each key's mu* (Morris) or total and first-order index (Sobol) with its 95 %
+/// interval, the most important key on top.
+Json tornado_plot(const Sensitivity& s, const std::string& title, const std::string& output_name) {
+    const auto order = ranking(s);
+    const bool morris = !s.morris.empty();
+    Json keys = Json::array();
+    for (const std::size_t i : order) {
+        keys.push(s.design.inputs[i].name);
+    }
+    Json bars = Json::array();
+    auto bar = [&](const char* label, auto estimate) {
+        std::vector<double> values, low, high;
+        for (const std::size_t i : order) {
+            const Estimate& e = estimate(i);
+            values.push_back(e.value);
+            low.push_back(e.low);
+            high.push_back(e.high);
+        }
+        bars.push(Json::object()
+                      .set("label", label)
+                      .set("values", values)
+                      .set("low", low)
+                      .set("high", high));
+    };
+    if (morris) {
+        bar("mu*", [&](std::size_t i) -> const Estimate& { return s.morris[i].mu_star; });
+    } else {
+        bar("total", [&](std::size_t i) -> const Estimate& { return s.sobol.indices[i].total; });
+        bar("first-order",
+            [&](std::size_t i) -> const Estimate& { return s.sobol.indices[i].first; });
+    }
+    const std::string xlabel = morris ? "mu*: change of " + output_name + " over the key's range"
+                                      : "share of the variance of " + output_name;
+    return Json::object()
+        .set("title", title)
+        .set("subtitle", std::string(morris ? "Morris mu*" : "Sobol indices") +
+                             " with 95 % bootstrap intervals, the most important key on top")
+        .set("xlabel", xlabel)
+        .set("keys", keys)
+        .set("bars", bars);
+}
+
 SensitivitySettings settings_of(const SensitivityArgs& args) {
     SensitivitySettings settings;
     settings.method = args.method == "sobol" ? SensitivityMethod::sobol : SensitivityMethod::morris;
@@ -262,34 +306,21 @@ int sensitivity(const SensitivityArgs& args) {
     if (!args.output.empty()) {
         check_output(args.output, "-o");
     }
+    if (!args.plot.empty()) {
+        check_plot(args.plot, "--plot");
+    }
     if (!args.force) {
-        check_run_size(scenario, double(runs));
+        check_run_size(scenario, double(runs), args.parallel_runs ? team_size(args.threads) : 1);
     }
     catch_interrupts();
     const auto start = std::chrono::steady_clock::now();
     Sensitivity result;
     {
-        ProgressBar bar(std::uint32_t(runs * scenario.replicates), scenario.days, !args.quiet);
         // With --versus an evaluation is two runs: the second starts when the day goes back.
-        const std::uint32_t per = settings.versus ? 2 : 1, R = scenario.replicates;
-        std::size_t last_evaluation = 0;
-        std::uint32_t second = 0, last_replicate = 0;
-        double last_day = 0;
-        result = custsim::sensitivity(
-            scenario, inputs, args.kpi, settings, args.threads,
-            [&](std::size_t evaluation, std::uint32_t replicate, double day) {
-                if (evaluation != last_evaluation) {
-                    second = 0;
-                } else if (per == 2 && (replicate < last_replicate ||
-                                        (replicate == last_replicate && day < last_day))) {
-                    second = 1;
-                }
-                last_evaluation = evaluation;
-                last_replicate = replicate;
-                last_day = day;
-                bar.update(std::uint32_t((evaluation * per + second) * R + replicate), day);
-                return !interrupted();
-            });
+        RunsProgress progress(std::uint32_t(runs), scenario.replicates, scenario.days, !args.quiet,
+                              settings.versus ? 2 : 1);
+        result = custsim::sensitivity(scenario, inputs, args.kpi, settings, args.threads,
+                                      std::ref(progress));
     }
     const bool morris = settings.method == SensitivityMethod::morris;
     std::printf("%s: %s of %s (final, mean of %u replicate%s), %u %s, %zu runs with seed %llu "
@@ -302,6 +333,12 @@ int sensitivity(const SensitivityArgs& args) {
     if (!args.output.empty()) {
         write_sensitivity(args.output, result);
         std::printf("results: %s\n", args.output.c_str());
+    }
+    if (!args.plot.empty()) {
+        draw_plot("tornado",
+                  tornado_plot(result, scenario.name + ": what moves " + output_name, output_name),
+                  args.plot);
+        std::printf("plot: %s\n", args.plot.c_str());
     }
     return 0;
 }
@@ -347,6 +384,8 @@ const bool registered = register_command(
          auto* seeded = command.add_option("--seed", *seed, "Random seed shared by every run");
          add_overrides(command, args->overrides, "Override a key of every run: key.path=value");
          add_output(command, args->output, "Also write the design, outputs and indices as HDF5");
+         add_plot(command, args->plot,
+                  "Also draw the tornado: each key's index with its interval (PNG)");
          add_threads(command, args->threads);
          add_force(command, args->force);
          add_quiet(command, args->quiet);

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 
 #include "progress.hpp"
+#include "ranks.hpp"
 
 #include "custsim/error.hpp"
 #include "custsim/resources.hpp"
@@ -535,14 +536,9 @@ namespace {
 /// Under mpirun (OpenMPI sets OMPI_COMM_WORLD_SIZE, PMIx PMIX_RANK) the ranks share the points;
 /// otherwise the sweep runs in this process without touching MPI.
 int sweep_maybe_mpi(SweepArgs& args) {
-    args.mpi = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK");
     // srun without an MPI plugin starts independent copies that would all run (and write) every
-    // point: refuse instead.
-    const char* tasks = std::getenv("SLURM_STEP_NUM_TASKS");
-    if (!args.mpi && tasks && std::atoi(tasks) > 1) {
-        throw InputError(std::string("started by srun as ") + tasks +
-                         " tasks without MPI; use mpirun, or srun --mpi=pmix (docs/cluster.md)");
-    }
+    // point: started_by_mpi refuses them.
+    args.mpi = started_by_mpi();
     if (!args.mpi) {
         return sweep(args);
     }

@@ -237,12 +237,9 @@ std::string plot_note(const Scenario& s, const ParameterDraws& draws) {
 
 } // namespace
 
-void add_uncertainty_options(CLI::App& command, ExperimentArgs& args) {
-    command
-        .add_option("--posterior", args.posterior,
-                    "Repeat at draws from a calibration's posterior (custsim calibrate -o): "
-                    "intervals include parameter uncertainty")
-        ->check(CLI::ExistingFile);
+void add_uncertainty_options(CLI::App& command, UncertaintyArgs& args,
+                             const std::string& posterior_help) {
+    command.add_option("--posterior", args.posterior, posterior_help)->check(CLI::ExistingFile);
     command
         .add_option("--draws", args.draws,
                     "Parameter draws with --posterior or the scenario's uncertain: keys "
@@ -250,7 +247,7 @@ void add_uncertainty_options(CLI::App& command, ExperimentArgs& args) {
         ->check(CLI::PositiveNumber);
 }
 
-ParameterDraws draws_for(const ExperimentArgs& args, const Scenario& scenario) {
+ParameterDraws draws_for(const UncertaintyArgs& args, const Scenario& scenario) {
     const std::uint32_t count = args.draws > 0 ? args.draws : default_draws;
     ParameterDraws draws = experiment_draws(scenario, args.posterior, count);
     if (draws.points.empty() && args.draws > 0) {

@@ -7,7 +7,6 @@
 #include "custsim/results.hpp"
 #include "custsim/rng.hpp"
 #include "custsim/simulation.hpp"
-#include "parallel.hpp"
 
 #include <nlopt.hpp>
 
@@ -51,13 +50,18 @@ bool shapes_graph(const std::string& key) {
     return key.rfind("graph.", 0) == 0 || key == "population.customers" || key == "seed";
 }
 
+/// Evaluations run on this thread: what a task adds to it is what the task ran, wherever it ran.
+thread_local std::uint64_t runs_on_this_thread = 0;
+
 /// The scenario as a log-likelihood over the keys' box: each evaluation runs the scenario with
 /// the keys set (its own seed: common random numbers) on one thread and compares it with the data.
+/// Evaluations run in batches through the options' runner, which counts them wherever they ran.
 class Likelihood {
   public:
     Likelihood(const Scenario& scenario, const Observations& data, const std::vector<FitKey>& keys,
                const CalibrationOptions& options)
         : yaml_(to_yaml(scenario)), name_(scenario.name), data_(data), keys_(keys),
+          runner_(options.runner ? options.runner : thread_runner(options.threads)),
           progress_(options.progress) {
         check_keys(scenario);
         if (std::none_of(keys.begin(), keys.end(),
@@ -91,8 +95,26 @@ class Likelihood {
         const Results results = run_scenario(at(x), 1, {}, graph_);
         const Counterparts simulated = counterparts(data_, results);
         DensityValue value{log_likelihood(data_, simulated), simulated.mean};
+        ++runs_on_this_thread;
         report();
         return value;
+    }
+
+    /// Runs a batch of tasks through the runner; every process counts the evaluations they ran.
+    std::vector<std::vector<double>> batch(std::int64_t count, const BatchTask& task) {
+        auto numbers = runner_(count, [&](std::int64_t i, int threads) {
+            const std::uint64_t before = runs_on_this_thread;
+            std::vector<double> out = task(i, threads);
+            out.push_back(double(runs_on_this_thread - before));
+            return out;
+        });
+        std::lock_guard lock(mutex_);
+        for (auto& n : numbers) {
+            done_ += std::uint64_t(n.back());
+            n.pop_back();
+        }
+        running_ = 0;
+        return numbers;
     }
 
     void plan(const char* stage, std::uint64_t more) {
@@ -100,6 +122,7 @@ class Likelihood {
         stage_ = stage;
         planned_ = done_ + more;
     }
+    /// Evaluations of the batches so far, in every process.
     std::uint64_t evaluations() const { return done_; }
 
   private:
@@ -120,10 +143,11 @@ class Likelihood {
             }
         }
     }
+    /// Progress counts the batches before this one and this process's evaluations in it.
     void report() {
         std::lock_guard lock(mutex_);
-        ++done_;
-        if (progress_ && !progress_(stage_, done_, planned_)) {
+        ++running_;
+        if (progress_ && !progress_(stage_, done_ + running_, planned_)) {
             throw Cancelled();
         }
     }
@@ -132,10 +156,11 @@ class Likelihood {
     const Observations& data_;
     std::vector<FitKey> keys_;
     std::shared_ptr<const SocialGraph> graph_;
+    BatchRunner runner_;
     std::function<bool(const char*, std::uint64_t, std::uint64_t)> progress_;
     std::mutex mutex_;
     const char* stage_ = "optimise";
-    std::uint64_t done_ = 0, planned_ = 0;
+    std::uint64_t done_ = 0, running_ = 0, planned_ = 0;
 };
 
 /// A point of the box from a point of the unit cube.
@@ -224,23 +249,19 @@ Best local_search(Likelihood& model, const std::vector<FitKey>& keys,
     return context.best;
 }
 
-/// Evaluates the model at a batch of points, spread over threads (each evaluation on one); the
-/// first error is rethrown. Every batch of simulator runs the method makes goes through here.
-std::vector<DensityValue>
-evaluate_batch(Likelihood& model, const std::vector<std::vector<double>>& points, int threads) {
-    std::vector<DensityValue> values(points.size());
-    std::vector<std::exception_ptr> errors(points.size());
-    parallel_tasks(std::int64_t(points.size()), threads, [&](std::int64_t i) {
-        try {
-            values[i] = model(points[i]);
-        } catch (...) {
-            errors[i] = std::current_exception();
-        }
+/// Evaluates the model at a batch of points through the runner (threads, or MPI ranks): each
+/// point's log-likelihood and counterparts. The emulator method's batches go through here.
+std::vector<DensityValue> evaluate_batch(Likelihood& model,
+                                         const std::vector<std::vector<double>>& points) {
+    const auto numbers = model.batch(std::int64_t(points.size()), [&](std::int64_t i, int) {
+        const DensityValue value = model(points[std::size_t(i)]);
+        std::vector<double> out{value.log_density};
+        out.insert(out.end(), value.blob.begin(), value.blob.end());
+        return out;
     });
-    for (const auto& error : errors) {
-        if (error) {
-            std::rethrow_exception(error);
-        }
+    std::vector<DensityValue> values;
+    for (const auto& n : numbers) {
+        values.push_back({n.at(0), {n.begin() + 1, n.end()}});
     }
     return values;
 }
@@ -250,32 +271,25 @@ Best optimise(Likelihood& model, const std::vector<FitKey>& keys, const Calibrat
               std::uint64_t seed) {
     const auto design = latin_hypercube(keys, o.starts, seed);
     model.plan("optimise", design.size() + std::uint64_t(o.local_searches) * o.local_evaluations);
-    std::vector<double> values;
-    for (const DensityValue& v : evaluate_batch(model, design, o.threads)) {
-        values.push_back(v.log_density);
-    }
-    std::vector<std::exception_ptr> errors(o.local_searches);
+    const auto values = model.batch(std::int64_t(design.size()), [&](std::int64_t i, int) {
+        return std::vector<double>{model(design[std::size_t(i)]).log_density};
+    });
     std::vector<std::size_t> order(design.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return values[a] > values[b]; });
+                     [&](std::size_t a, std::size_t b) { return values[a][0] > values[b][0]; });
     const std::size_t searches = std::min<std::size_t>(o.local_searches, design.size());
-    std::vector<Best> found(searches);
-    parallel_tasks(std::int64_t(searches), o.threads, [&](std::int64_t s) {
-        try {
-            found[s] = local_search(model, keys, design[order[s]], o.local_evaluations);
-        } catch (...) {
-            errors[s] = std::current_exception();
-        }
+    // Each search is one task (its point, then its log-likelihood).
+    const auto found = model.batch(std::int64_t(searches), [&](std::int64_t s, int) {
+        Best b = local_search(model, keys, design[order[std::size_t(s)]], o.local_evaluations);
+        b.x.push_back(b.log_likelihood);
+        return b.x;
     });
-    for (const auto& error : errors) {
-        if (error) {
-            std::rethrow_exception(error);
+    Best best{design[order[0]], values[order[0]][0]};
+    for (const auto& f : found) {
+        if (f.back() > best.log_likelihood) {
+            best = {{f.begin(), f.end() - 1}, f.back()};
         }
-    }
-    Best best{design[order[0]], values[order[0]]};
-    for (const Best& b : found) {
-        best = b.log_likelihood > best.log_likelihood ? b : best;
     }
     return best;
 }
@@ -446,13 +460,27 @@ void write_checkpoint(const std::filesystem::path& path, const std::string& iden
     write_arrays(path, arrays, {{"fingerprint", identity}, {"steps_done", std::to_string(S)}});
 }
 
-/// Reads a checkpoint of this calibration, or nothing if there is none; one of another is an
+/// The arrays a checkpoint of `steps` steps holds, in the order rank 0 sends them.
+std::vector<std::string> checkpoint_names(std::uint32_t steps, std::uint32_t keep_from) {
+    std::vector<std::string> names = {"/optimum", "/numbers", "/current/positions",
+                                      "/current/log_density", "/current/blobs"};
+    if (steps > 0) {
+        names.insert(names.end(), {"/chain/positions", "/chain/log_density", "/chain/accepted"});
+    }
+    if (steps > keep_from) {
+        names.push_back("/chain/blobs");
+    }
+    return names;
+}
+
+/// Reads a checkpoint of this calibration as numbers (its steps done, then each array's size and
+/// values), nothing if there is none; one of another calibration, or of other shapes, is an
 /// InputError.
-std::optional<Checkpoint> read_checkpoint(const std::filesystem::path& path,
-                                          const std::string& identity, std::uint32_t W,
-                                          std::uint32_t D, std::uint32_t keep_from) {
+std::vector<double> read_checkpoint_numbers(const std::filesystem::path& path,
+                                            const std::string& identity, std::uint32_t W,
+                                            std::uint32_t D, std::uint32_t keep_from) {
     if (path.empty() || !std::filesystem::exists(path)) {
-        return std::nullopt;
+        return {};
     }
     if (read_text_attribute(path, "fingerprint") != identity) {
         throw InputError(path.string() + " holds the progress of another calibration (another "
@@ -465,14 +493,7 @@ std::optional<Checkpoint> read_checkpoint(const std::filesystem::path& path,
         throw InputError(path.string() + ": no count of the steps done; remove it to start again");
     }
     const auto S = std::uint32_t(std::stoul(steps_done));
-    std::vector<std::string> names = {"/optimum", "/numbers", "/current/positions",
-                                      "/current/log_density", "/current/blobs"};
-    if (S > 0) {
-        names.insert(names.end(), {"/chain/positions", "/chain/log_density", "/chain/accepted"});
-    }
-    if (S > keep_from) {
-        names.push_back("/chain/blobs");
-    }
+    const auto names = checkpoint_names(S, keep_from);
     auto a = read_arrays(path, names);
     const std::size_t N = a["/current/blobs"].values.size() / W;
     const std::size_t kept_steps = S > keep_from ? S - keep_from : 0;
@@ -487,13 +508,34 @@ std::optional<Checkpoint> read_checkpoint(const std::filesystem::path& path,
         throw InputError(path.string() + ": its arrays do not have the shapes of this "
                                          "calibration's progress; remove it to start again");
     }
+    std::vector<double> numbers{double(S)};
+    for (const auto& name : names) {
+        numbers.push_back(double(a[name].values.size()));
+        numbers.insert(numbers.end(), a[name].values.begin(), a[name].values.end());
+    }
+    return numbers;
+}
+
+/// The checkpoint that read_checkpoint_numbers read.
+Checkpoint checkpoint_from(const std::vector<double>& numbers, std::uint32_t W, std::uint32_t D,
+                           std::uint32_t keep_from) {
+    const auto S = std::uint32_t(numbers.at(0));
+    std::map<std::string, Array> a;
+    std::size_t at = 1;
+    for (const auto& name : checkpoint_names(S, keep_from)) {
+        const auto size = std::size_t(numbers.at(at));
+        a[name].values.assign(numbers.begin() + std::ptrdiff_t(at + 1),
+                              numbers.begin() + std::ptrdiff_t(at + 1 + size));
+        at += 1 + size;
+    }
+    const std::size_t N = a["/current/blobs"].values.size() / W;
     Checkpoint p;
     p.optimum = {a["/optimum"].values, a["/numbers"].values.at(0)};
     p.evaluations = std::uint64_t(a["/numbers"].values.at(1));
     for (std::uint32_t k = 0; k < W; ++k) {
-        const auto& at = a["/current/positions"].values;
+        const auto& positions = a["/current/positions"].values;
         const auto& blobs = a["/current/blobs"].values;
-        p.walkers.emplace_back(at.begin() + k * D, at.begin() + (k + 1) * D);
+        p.walkers.emplace_back(positions.begin() + k * D, positions.begin() + (k + 1) * D);
         p.current.push_back({a["/current/log_density"].values.at(k),
                              {blobs.begin() + k * N, blobs.begin() + (k + 1) * N}});
     }
@@ -509,6 +551,21 @@ std::optional<Checkpoint> read_checkpoint(const std::filesystem::path& path,
         p.chain.blobs[i].assign(from, from + std::ptrdiff_t(N));
     }
     return p;
+}
+
+/// Reads a checkpoint of this calibration, or nothing if there is none: a batch of one task,
+/// which runs in the process that has the file (rank 0 in an MPI job) and gives every process
+/// what it read.
+std::optional<Checkpoint> read_checkpoint(Likelihood& model, const std::filesystem::path& path,
+                                          const std::string& identity, std::uint32_t W,
+                                          std::uint32_t D, std::uint32_t keep_from) {
+    const auto numbers = model.batch(1, [&](std::int64_t, int) {
+        return read_checkpoint_numbers(path, identity, W, D, keep_from);
+    })[0];
+    if (numbers.empty()) {
+        return std::nullopt;
+    }
+    return checkpoint_from(numbers, W, D, keep_from);
 }
 
 /// Stage (b): the ensemble sampler from a ball around the optimum, or from a checkpoint.
@@ -544,6 +601,9 @@ EnsembleChain sample(Likelihood& model, const Checkpoint* resumed, const Best& b
             write_checkpoint(o.checkpoint, identity, p, settings.keep_blobs_from);
         };
     }
+    settings.runner = [&](std::int64_t count, const BatchTask& task) {
+        return model.batch(count, task);
+    };
     return ensemble_sample([&](const std::vector<double>& x) { return model(x); }, start, settings);
 }
 
@@ -588,17 +648,20 @@ Calibration calibrate(const Scenario& scenario, const Observations& data,
         Likelihood model(scenario, data, keys, options);
         const detail::Simulator simulator{
             [&](const std::vector<std::vector<double>>& points) {
-                return evaluate_batch(model, points, options.threads);
+                return evaluate_batch(model, points);
             },
             [&](const char* stage, std::uint64_t more) { model.plan(stage, more); },
+            [&](const std::function<std::vector<double>()>& read) {
+                return model.batch(1, [&](std::int64_t, int) { return read(); })[0];
+            },
             fingerprint(scenario, data, keys, options)};
         return detail::calibrate_with_emulator(scenario, data, keys, options, simulator);
     }
     const CalibrationOptions o = with_defaults(options, keys.size());
     Likelihood model(scenario, data, keys, o);
     const std::string identity = fingerprint(scenario, data, keys, o);
-    const auto resumed =
-        read_checkpoint(o.checkpoint, identity, o.walkers, std::uint32_t(keys.size()), o.steps / 2);
+    const auto resumed = read_checkpoint(model, o.checkpoint, identity, o.walkers,
+                                         std::uint32_t(keys.size()), o.steps / 2);
     Calibration c;
     c.keys = keys;
     const Best best = resumed ? resumed->optimum : optimise(model, keys, o, scenario.seed);
@@ -607,7 +670,7 @@ Calibration calibrate(const Scenario& scenario, const Observations& data,
     c.chain = sample(model, resumed ? &*resumed : nullptr, best, keys, o, scenario.seed, identity);
     summarise_chain(c);
     model.plan("fit", 1);
-    c.fit_median = model(c.median).blob;
+    c.fit_median = model.batch(1, [&](std::int64_t, int) { return model(c.median).blob; })[0];
     fit_band(c, data.rows.size());
     c.evaluations = model.evaluations() + (resumed ? resumed->evaluations : 0);
     c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

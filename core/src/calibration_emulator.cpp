@@ -103,11 +103,13 @@ std::vector<std::vector<double>> rows_of(const Array& a, std::size_t width) {
     return out;
 }
 
-/// The progress of this calibration, or nothing; the progress of another is an InputError.
-std::optional<EmulatorState> read_progress(const std::filesystem::path& path,
-                                           const std::string& identity, std::size_t D) {
+/// The progress of this calibration as numbers (sizes, then the design, values, rounds,
+/// hyperparameters and walkers), none if there is none; the progress of another is an
+/// InputError.
+std::vector<double> read_progress(const std::filesystem::path& path, const std::string& identity,
+                                  std::size_t D) {
     if (path.empty() || !std::filesystem::exists(path)) {
-        return std::nullopt;
+        return {};
     }
     if (read_text_attribute(path, "fingerprint") != identity) {
         throw InputError(path.string() + " holds the progress of another calibration (another "
@@ -127,21 +129,42 @@ std::optional<EmulatorState> read_progress(const std::filesystem::path& path,
         }
     }
     auto a = read_arrays(path, names);
-    EmulatorState state;
-    state.design = rows_of(a["/emulator/design"], D);
-    state.values = a["/emulator/values"].values;
-    state.round_sd = a["/emulator/round_sd"].values;
-    const auto& hyper = a["/emulator/hyperparameters"].values;
-    state.walkers = rows_of(a["/emulator/walkers"], D);
-    state.fitted_at = std::uint64_t(numbers[3]);
-    if (state.design.size() != state.values.size() || state.round_sd.size() != numbers[0] ||
-        (numbers[1] > 0 && hyper.size() != D + 2) || state.walkers.size() != numbers[2]) {
+    const std::size_t n = a["/emulator/values"].values.size();
+    if (a["/emulator/design"].values.size() != n * D ||
+        a["/emulator/round_sd"].values.size() != numbers[0] ||
+        (numbers[1] > 0 && a["/emulator/hyperparameters"].values.size() != D + 2) ||
+        a["/emulator/walkers"].values.size() != numbers[2] * double(D)) {
         throw InputError(path.string() + ": its arrays do not have the shapes of this "
                                          "calibration's progress; remove it to start again");
     }
-    if (!hyper.empty()) {
-        state.hyperparameters = {
-            {hyper.begin(), hyper.begin() + std::ptrdiff_t(D)}, hyper[D], hyper[D + 1]};
+    std::vector<double> out = {double(n), numbers[0], numbers[1] > 0 ? double(D + 2) : 0.0,
+                               numbers[2], numbers[3]};
+    for (const auto& name : {"/emulator/design", "/emulator/values", "/emulator/round_sd",
+                             "/emulator/hyperparameters", "/emulator/walkers"}) {
+        out.insert(out.end(), a[name].values.begin(), a[name].values.end());
+    }
+    return out;
+}
+
+/// The state read_progress read.
+EmulatorState state_from(const std::vector<double>& numbers, std::size_t D) {
+    const auto n = std::size_t(numbers.at(0)), rounds = std::size_t(numbers.at(1)),
+               hyper = std::size_t(numbers.at(2)), walkers = std::size_t(numbers.at(3));
+    auto at = numbers.begin() + 5;
+    auto take = [&](std::size_t count) {
+        std::vector<double> part(at, at + std::ptrdiff_t(count));
+        at += std::ptrdiff_t(count);
+        return part;
+    };
+    EmulatorState state;
+    state.design = rows_of(Array{{}, take(n * D)}, D);
+    state.values = take(n);
+    state.round_sd = take(rounds);
+    const auto h = take(hyper);
+    state.walkers = rows_of(Array{{}, take(walkers * D)}, D);
+    state.fitted_at = std::uint64_t(numbers.at(4));
+    if (!h.empty()) {
+        state.hyperparameters = {{h.begin(), h.begin() + std::ptrdiff_t(D)}, h[D], h[D + 1]};
     }
     return state;
 }
@@ -222,7 +245,12 @@ Calibration calibrate_with_emulator(const Scenario& scenario, const Observations
     const auto start = std::chrono::steady_clock::now();
     EmulatorSettings s = settings_of(options, keys.size(), scenario.seed);
     const std::string identity = identity_of(simulator.fingerprint, s);
-    const auto resumed = read_progress(options.checkpoint, identity, keys.size());
+    const auto numbers =
+        simulator.shared([&] { return read_progress(options.checkpoint, identity, keys.size()); });
+    std::optional<EmulatorState> resumed;
+    if (!numbers.empty()) {
+        resumed = state_from(numbers, keys.size());
+    }
     s.resume = resumed ? &*resumed : nullptr;
     std::uint64_t planned = resumed ? resumed->values.size() : 0;
     const std::uint64_t budget = s.evaluations + fit_runs;
@@ -230,7 +258,9 @@ Calibration calibrate_with_emulator(const Scenario& scenario, const Observations
         simulator.plan(stage, budget - planned);
         planned += batch;
     };
-    if (options.progress) { // the chains on the emulator: a Ctrl-C is seen within a step
+    // The chains on the emulator: a Ctrl-C is seen within a step; with a runner of its own (MPI
+    // ranks) at the next batch, where the ranks stop together.
+    if (options.progress && !options.runner) {
         s.keep_going = [&] { return options.progress("emulate", planned, budget); };
     }
     if (!options.checkpoint.empty()) {

@@ -15,6 +15,9 @@ struct Simulator {
     std::function<std::vector<DensityValue>(const std::vector<std::vector<double>>&)> evaluate;
     /// Announces `more` evaluations of the named stage to the progress callback.
     std::function<void(const char* stage, std::uint64_t more)> plan;
+    /// Runs `read` in the process that reads files (rank 0 under MPI) and gives its numbers to
+    /// every process.
+    std::function<std::vector<double>(const std::function<std::vector<double>()>& read)> shared;
     std::string fingerprint; ///< of the scenario, data, keys and the common options
 };
 

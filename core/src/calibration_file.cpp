@@ -2,6 +2,7 @@
 #include "custsim/calibration.hpp"
 
 #include "custsim/results.hpp"
+#include "h5_util.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,23 +12,9 @@ namespace custsim {
 
 namespace {
 
-Array vector_array(const std::vector<double>& values) {
-    return Array{{values.size()}, values};
-}
-
-std::string lines_of(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names) {
-        out += (out.empty() ? "" : "\n") + name;
-    }
-    return out;
-}
-
-std::string formatted(const char* format, double value) {
-    char text[64];
-    std::snprintf(text, sizeof text, format, value);
-    return text;
-}
+using h5::formatted;
+using h5::lines_of;
+using h5::vector_array;
 
 /// /data: each observation's day, window start, value, variance; /fit: its counterparts.
 void add_data(std::map<std::string, Array>& arrays, const Calibration& c,

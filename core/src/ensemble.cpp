@@ -6,10 +6,8 @@
 
 #include "custsim/error.hpp"
 #include "custsim/rng.hpp"
-#include "parallel.hpp"
 
 #include <cmath>
-#include <exception>
 #include <limits>
 
 namespace custsim {
@@ -18,23 +16,21 @@ namespace {
 
 constexpr double stretch = 2; // Goodman & Weare's a, emcee's default
 
-/// Evaluates `density` at every point on `threads` threads; the first error is rethrown.
+/// Evaluates `density` at every point through the settings' runner (each value sent as its
+/// log-density followed by its blob); the lowest index's error is rethrown.
 std::vector<DensityValue> evaluate_all(const LogDensity& density,
                                        const std::vector<std::vector<double>>& points,
-                                       int threads) {
-    std::vector<DensityValue> out(points.size());
-    std::vector<std::exception_ptr> errors(points.size());
-    parallel_tasks(std::int64_t(points.size()), threads, [&](std::int64_t i) {
-        try {
-            out[i] = density(points[i]);
-        } catch (...) {
-            errors[i] = std::current_exception();
-        }
+                                       const SamplerSettings& settings) {
+    const BatchRunner runner = settings.runner ? settings.runner : thread_runner(settings.threads);
+    const auto numbers = runner(std::int64_t(points.size()), [&](std::int64_t i, int) {
+        DensityValue value = density(points[std::size_t(i)]);
+        value.blob.insert(value.blob.begin(), value.log_density);
+        return std::move(value.blob);
     });
-    for (const auto& error : errors) {
-        if (error) {
-            std::rethrow_exception(error);
-        }
+    std::vector<DensityValue> out(points.size());
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        out[i].log_density = numbers.at(i).at(0);
+        out[i].blob.assign(numbers[i].begin() + 1, numbers[i].end());
     }
     return out;
 }
@@ -95,7 +91,7 @@ EnsembleChain ensemble_sample(const LogDensity& density,
         chain = *settings.resume;
         current = settings.resume_current;
     } else {
-        current = evaluate_all(density, start, settings.threads);
+        current = evaluate_all(density, start, settings);
         chain.evaluations += W;
     }
     for (std::uint32_t k = 0; k < W; ++k) {
@@ -116,7 +112,7 @@ EnsembleChain ensemble_sample(const LogDensity& density,
             for (const auto& p : proposals) {
                 points.push_back(p.point);
             }
-            auto values = evaluate_all(density, points, settings.threads);
+            auto values = evaluate_all(density, points, settings);
             chain.evaluations += points.size();
             for (std::uint32_t i = 0; i < proposals.size(); ++i) {
                 const std::uint32_t k = first + i;

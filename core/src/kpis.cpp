@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 namespace custsim {
 
@@ -37,6 +38,14 @@ constexpr Kpi ratio(const char* name, KpiGroup group, bool first, const char* un
                     double (*value)(const Kpis&, const Scenario&)) {
     return {name, name,   KpiKind::ratio, KpiPer::scalar, KpiModel::journey, group,   first,
             unit, format, label,          description,    nullptr,           nullptr, value};
+}
+
+/// `kpi`, moved only by policies of these kinds.
+constexpr Kpi of_policies(Kpi kpi, std::initializer_list<PolicyKind> kinds) {
+    for (const PolicyKind kind : kinds) {
+        kpi.policies = std::uint8_t(kpi.policies | policy_bit(kind));
+    }
+    return kpi;
 }
 
 // The order is the summary's reading order: the funnel, the experience, the money, the ratios.
@@ -102,14 +111,19 @@ const Kpi registry[] = {
                    "visits sent on",
                    "organic visits the focal brand's exposures sent on to another channel "
                    "(spills_into): with TV -> search, the search volume its TV creates"),
-    CUSTSIM_SCALAR(retarget_touches, flow, journey, customers, detail, "contacts", "%.0f",
-                   "retargeting touches",
-                   "policies: retargeting touches of prospects who showed intent and did not buy "
-                   "(their cost is media spend on the policy's channel)"),
-    CUSTSIM_SCALAR(win_back_offers, flow, journey, customers, detail, "contacts", "%.0f",
-                   "win-back offers", "policies: offers made to lapsed focal customers"),
-    CUSTSIM_SCALAR(follow_ups, flow, journey, service, detail, "contacts", "%.0f", "follow-ups",
-                   "policies: follow-up contacts after a resolved complaint"),
+    of_policies(CUSTSIM_SCALAR(retarget_touches, flow, journey, customers, detail, "contacts",
+                               "%.0f", "retargeting touches",
+                               "policies: retargeting touches of prospects who showed intent and "
+                               "did not buy (their cost is media spend on the policy's channel)"),
+                {PolicyKind::retarget}),
+    of_policies(CUSTSIM_SCALAR(win_back_offers, flow, journey, customers, detail, "contacts",
+                               "%.0f", "win-back offers",
+                               "policies: offers made to lapsed focal customers"),
+                {PolicyKind::win_back}),
+    of_policies(CUSTSIM_SCALAR(follow_ups, flow, journey, service, detail, "contacts", "%.0f",
+                               "follow-ups",
+                               "policies: follow-up contacts after a resolved complaint"),
+                {PolicyKind::follow_up}),
     CUSTSIM_SCALAR(purchases, flow, journey, customers, headline, "purchases", "%.0f", "purchases",
                    "purchases of the focal brand, first and repeat"),
     CUSTSIM_SCALAR(lost_sales, flow, journey, service, headline, "orders", "%.0f", "lost sales",
@@ -136,8 +150,10 @@ const Kpi registry[] = {
                    "fines for contact without consent in strict-privacy markets"),
     CUSTSIM_SCALAR(entry_cost, flow, journey, money, detail, "money", "%.0f", "market entry cost",
                    "fixed costs of entering markets, each booked once on its entry day"),
-    CUSTSIM_SCALAR(trigger_cost, flow, journey, money, detail, "money", "%.0f", "trigger cost",
-                   "policies: cost of complaint follow-ups and win-back offers"),
+    of_policies(CUSTSIM_SCALAR(trigger_cost, flow, journey, money, detail, "money", "%.0f",
+                               "trigger cost",
+                               "policies: cost of complaint follow-ups and win-back offers"),
+                {PolicyKind::follow_up, PolicyKind::win_back}),
     CUSTSIM_SCALAR(profit, flow, journey, money, headline, "money", "%.0f", "profit",
                    "margin minus all costs"),
     ratio("roi", KpiGroup::money, headline, "ratio", "%.3f", "ROI", "profit / all costs",
@@ -154,6 +170,9 @@ const Kpi registry[] = {
     ratio("clv", KpiGroup::money, headline, "money per customer", "%.2f", "CLV",
           "m r / (1 + i - r), i the discount rate (Gupta & Lehmann 2003)",
           [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).clv; }),
+    ratio("clv_total", KpiGroup::money, headline, "money", "%.0f", "CLV total",
+          "customers x clv: the current customer base's lifetime value (customer equity)",
+          [](const Kpis& k, const Scenario& s) { return summarise_journey(k, s).clv_total; }),
     cube("spend", &Kpis::channel_spend, "channel_spend", KpiKind::flow, KpiPer::channel,
          KpiGroup::money, "money", "spend", "the focal brand's media spend"),
     cube("exposures", &Kpis::channel_exposures, "channel_exposures", KpiKind::flow, KpiPer::channel,
@@ -208,6 +227,9 @@ const Kpi registry[] = {
          KpiGroup::customers, "customers", "customers", "current focal customers in the market"),
     cube("revenue", &Kpis::market_revenue, "market_revenue", KpiKind::flow, KpiPer::market,
          KpiGroup::money, "money", "revenue", "focal revenue in the market"),
+    cube("spend", &Kpis::market_spend, "market_spend", KpiKind::flow, KpiPer::market,
+         KpiGroup::money, "money", "spend",
+         "the focal brand's media spend in the market (retargeting touches: per channel only)"),
 };
 
 #undef CUSTSIM_SCALAR
@@ -225,6 +247,12 @@ const Kpi* find_kpi(std::string_view name, KpiPer per) {
         }
     }
     return nullptr;
+}
+
+bool Kpi::moves_in(const Scenario& scenario) const {
+    return policies == 0 ||
+           std::any_of(scenario.policies.begin(), scenario.policies.end(),
+                       [this](const Policy& p) { return (policies & policy_bit(p.kind)) != 0; });
 }
 
 std::string Kpi::path() const {

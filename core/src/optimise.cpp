@@ -10,11 +10,8 @@
 #include "custsim/rng.hpp"
 #include "custsim/simulation.hpp"
 #include "optimise_levers.hpp"
-#include "parallel.hpp"
 
 #include <nlopt.hpp>
-
-#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -34,11 +31,48 @@ namespace {
 /// not depend on the thread count).
 constexpr std::uint32_t searches = 2;
 
-/// Runs allocations with common random numbers and keeps count of the work.
+/// Every evaluation of one local search, in its order.
+struct Search {
+    std::vector<std::vector<double>> weights;
+    std::vector<OptimiseEvaluation> log;
+};
+
+/// An evaluation as numbers (stage, replicates, mean, sd, then the allocation and the values,
+/// each after its size), appended to `out`.
+void pack(const OptimiseEvaluation& e, std::vector<double>& out) {
+    out.insert(out.end(), {double(e.stage), double(e.replicates), e.mean, e.sd});
+    for (const auto* part : {&e.allocation, &e.values}) {
+        out.push_back(double(part->size()));
+        out.insert(out.end(), part->begin(), part->end());
+    }
+}
+
+/// The evaluation packed at `at` in `in`; `at` moves past it.
+OptimiseEvaluation unpack(const std::vector<double>& in, std::size_t& at) {
+    OptimiseEvaluation e;
+    e.stage = std::uint32_t(in.at(at));
+    e.replicates = std::uint32_t(in.at(at + 1));
+    e.mean = in.at(at + 2);
+    e.sd = in.at(at + 3);
+    at += 4;
+    for (auto* part : {&e.allocation, &e.values}) {
+        const auto size = std::size_t(in.at(at));
+        part->assign(in.begin() + std::ptrdiff_t(at + 1),
+                     in.begin() + std::ptrdiff_t(at + 1 + size));
+        at += 1 + size;
+    }
+    return e;
+}
+
+/// Runs allocations with common random numbers and keeps count of the work. Every run is in a
+/// batch that the options' runner spreads (over threads, or MPI ranks too) and that gives every
+/// process all the results, so each process follows the same search.
 class Evaluator {
   public:
     Evaluator(const Scenario& scenario, const OptimiseOptions& options)
-        : scenario_(scenario), objective_(options.objective), progress_(options.progress) {
+        : scenario_(scenario), objective_(options.objective),
+          runner_(options.runner ? options.runner : thread_runner(options.threads)),
+          progress_(options.progress) {
         const Kpi* kpi = find_kpi(objective_);
         if (!kpi || scenario.brands.empty()) {
             throw InputError("--objective: '" + objective_ +
@@ -89,6 +123,70 @@ class Evaluator {
         return e;
     }
 
+    /// Runs `count` tasks, each a search (or one evaluation: a search of one, no weights),
+    /// through the runner; every process gets them all in index order and counts their work.
+    std::vector<Search> run_searches(std::int64_t count,
+                                     const std::function<Search(std::int64_t, int)>& task) {
+        const auto numbers = runner_(count, [&](std::int64_t i, int threads) {
+            const Search search = task(i, threads);
+            std::vector<double> out{double(search.log.size())};
+            for (std::size_t e = 0; e < search.log.size(); ++e) {
+                if (e < search.weights.size()) {
+                    out.push_back(double(search.weights[e].size()));
+                    out.insert(out.end(), search.weights[e].begin(), search.weights[e].end());
+                } else {
+                    out.push_back(-1); // no weights
+                }
+                pack(search.log[e], out);
+            }
+            return out;
+        });
+        std::vector<Search> found(numbers.size());
+        std::lock_guard lock(mutex_);
+        for (std::size_t k = 0; k < numbers.size(); ++k) {
+            std::size_t at = 1;
+            for (std::size_t e = 0; e < std::size_t(numbers[k].at(0)); ++e) {
+                if (const double size = numbers[k].at(at++); size >= 0) {
+                    const auto from = numbers[k].begin() + std::ptrdiff_t(at);
+                    found[k].weights.emplace_back(from, from + std::ptrdiff_t(size));
+                    at += std::size_t(size);
+                }
+                found[k].log.push_back(unpack(numbers[k], at));
+                counted(found[k].log.back());
+            }
+        }
+        running_ = 0;
+        return found;
+    }
+
+    /// `count` single evaluations as a batch (searches of one).
+    std::vector<OptimiseEvaluation>
+    evaluations(std::int64_t count,
+                const std::function<OptimiseEvaluation(std::int64_t, int)>& task) {
+        const auto found = run_searches(count, [&](std::int64_t i, int threads) {
+            return Search{{}, {task(i, threads)}};
+        });
+        std::vector<OptimiseEvaluation> out;
+        for (const auto& search : found) {
+            out.push_back(search.log.at(0));
+        }
+        return out;
+    }
+
+    /// One run of `s` as a batch of one: the objective per replicate (market units), or with
+    /// `revenue` the focal brand's revenue.
+    std::vector<double> objective_once(const Scenario& s, std::uint32_t replicates,
+                                       bool revenue = false) {
+        return evaluations(1,
+                           [&](std::int64_t, int threads) {
+                               OptimiseEvaluation e;
+                               e.replicates = replicates;
+                               e.values = objective(s, replicates, threads, revenue);
+                               return e;
+                           })[0]
+            .values;
+    }
+
     void stage(const char* name) {
         std::lock_guard lock(mutex_);
         stage_ = name;
@@ -101,12 +199,20 @@ class Evaluator {
     double customer_days() const { return customer_days_; }
 
   private:
-    void count(std::uint32_t replicates) {
+    /// Progress counts the batches before this one and this process's runs in it.
+    void count(std::uint32_t) {
         std::lock_guard lock(mutex_);
-        ++done_;
-        customer_days_ += double(replicates) * double(scenario_.customers) * scenario_.days;
-        if (progress_ && !progress_(stage_, done_, std::max(planned_, done_))) {
+        ++running_;
+        const std::uint64_t done = done_ + running_;
+        if (progress_ && !progress_(stage_, done, std::max(planned_, done))) {
             throw Cancelled();
+        }
+    }
+    /// A batch's evaluation that ran (an unrun probe has no values), wherever it ran.
+    void counted(const OptimiseEvaluation& e) {
+        if (!e.values.empty()) {
+            ++done_;
+            customer_days_ += double(e.replicates) * double(scenario_.customers) * scenario_.days;
         }
     }
 
@@ -115,10 +221,11 @@ class Evaluator {
     bool scales_ = false;
     std::shared_ptr<const SocialGraph> graph_;
     std::vector<LeverCard> cards_;
+    BatchRunner runner_;
     std::function<bool(const char*, std::uint64_t, std::uint64_t)> progress_;
     std::mutex mutex_;
     const char* stage_ = "design";
-    std::uint64_t done_ = 0, planned_ = 0;
+    std::uint64_t done_ = 0, running_ = 0, planned_ = 0;
     double customer_days_ = 0;
 };
 
@@ -149,12 +256,6 @@ std::vector<std::vector<double>> latin_weights(std::size_t levers, std::uint32_t
     }
     return out;
 }
-
-/// Every evaluation of one local search, in its order.
-struct Search {
-    std::vector<std::vector<double>> weights;
-    std::vector<OptimiseEvaluation> log;
-};
 
 /// One local search (NLopt's LN_SBPLX, Rowan's subplex) over the weights from `start`.
 Search local_search(Evaluator& model, const std::vector<double>& start, double budget,
@@ -259,47 +360,28 @@ StageLog design(Evaluator& model, double budget, const OptimiseOptions& o, std::
     StageLog stage;
     stage.weights = latin_weights(cards.size(), std::max<std::uint32_t>(4, cards.size()), seed);
     stage.weights.insert(stage.weights.begin(), weights_of(current));
-    stage.log.resize(stage.weights.size());
-    std::vector<std::exception_ptr> errors(stage.weights.size());
-    parallel_tasks(std::int64_t(stage.weights.size()), o.threads, [&](std::int64_t i) {
-        try {
-            stage.log[i] = model.evaluate(optimisation::water_fill(stage.weights[i], cards, budget),
-                                          o.start_replicates, 0, 1);
-        } catch (...) {
-            errors[i] = std::current_exception();
-        }
-    });
-    for (const auto& error : errors) {
-        if (error) {
-            std::rethrow_exception(error);
-        }
-    }
+    stage.log =
+        model.evaluations(std::int64_t(stage.weights.size()), [&](std::int64_t i, int threads) {
+            return model.evaluate(
+                optimisation::water_fill(stage.weights[std::size_t(i)], cards, budget),
+                o.start_replicates, 0, threads);
+        });
     return stage;
 }
 
 /// Two local searches side by side, from the incumbent and the challenger of the last stage.
 StageLog search_stage(Evaluator& model, const StageLog& last, double budget,
                       std::uint32_t replicates, std::uint32_t number, double step,
-                      std::uint32_t evaluations, int threads) {
+                      std::uint32_t evaluations) {
     const std::vector<std::vector<double>> starts{last.weights[last.incumbent],
                                                   last.weights[last.challenger]};
-    std::vector<Search> found(searches);
-    std::vector<std::exception_ptr> errors(searches);
-    const int team = threads > 0 ? threads : omp_get_max_threads();
-    const int inner = std::max(1, team / int(searches));
-    parallel_tasks(std::int64_t(searches), team, [&](std::int64_t k) {
-        try {
-            found[k] = local_search(model, starts[k], budget, replicates, number, step, evaluations,
-                                    inner);
-        } catch (...) {
-            errors[k] = std::current_exception();
-        }
+    // Each search is one task; on fewer processes and threads than searches they take turns.
+    const auto found = model.run_searches(searches, [&](std::int64_t k, int inner) {
+        return local_search(model, starts[std::size_t(k)], budget, replicates, number, step,
+                            evaluations, inner);
     });
     StageLog stage;
     for (std::uint32_t k = 0; k < searches; ++k) {
-        if (errors[k]) {
-            std::rethrow_exception(errors[k]);
-        }
         stage.weights.insert(stage.weights.end(), found[k].weights.begin(), found[k].weights.end());
         stage.log.insert(stage.log.end(), found[k].log.begin(), found[k].log.end());
     }
@@ -335,7 +417,7 @@ StageLog run_stages(Evaluator& model, Optimum& out, const OptimiseOptions& o, st
     for (std::uint32_t number = 1;; ++number) {
         model.stage("search");
         StageLog stage =
-            search_stage(model, last, out.budget, replicates, number, step, per_search, o.threads);
+            search_stage(model, last, out.budget, replicates, number, step, per_search);
         rank(stage, 0.5 * step * out.budget / double(n));
         out.evaluations.insert(out.evaluations.end(), stage.log.begin(), stage.log.end());
         out.stages = number;
@@ -365,7 +447,7 @@ StageLog run_stages(Evaluator& model, Optimum& out, const OptimiseOptions& o, st
 /// the same probe down (what a unit taken away loses), paired with `best`; NaN where a bound
 /// leaves no room. The probes run side by side.
 void marginal_returns(Evaluator& model, Optimum& out, const OptimiseEvaluation& best,
-                      const std::vector<std::size_t>& which, const OptimiseOptions& o) {
+                      const std::vector<std::size_t>& which) {
     const std::size_t n = out.levers.size(), probes = 2 * which.size();
     out.marginal.resize(n);
     out.marginal_down.resize(n);
@@ -380,25 +462,16 @@ void marginal_returns(Evaluator& model, Optimum& out, const OptimiseEvaluation& 
         steps[2 * k] = up >= 0.01 * step ? std::min(step, up) : 0.0;
         steps[2 * k + 1] = down >= 0.01 * step ? -std::min(step, down) : 0.0;
     }
-    std::vector<OptimiseEvaluation> runs(probes);
-    std::vector<std::exception_ptr> errors(probes);
     model.stage("check");
-    parallel_tasks(std::int64_t(probes), o.threads, [&](std::int64_t p) {
-        try {
-            auto allocation = best.allocation;
-            allocation[which[p / 2]] += steps[p];
-            if (steps[p] != 0) {
-                runs[p] = model.evaluate(allocation, best.replicates, out.stages + 1, 1);
-            }
-        } catch (...) {
-            errors[p] = std::current_exception();
-        }
+    const auto runs = model.evaluations(std::int64_t(probes), [&](std::int64_t p, int threads) {
+        auto allocation = best.allocation;
+        allocation[which[std::size_t(p) / 2]] += steps[std::size_t(p)];
+        return steps[std::size_t(p)] == 0
+                   ? OptimiseEvaluation{} // a bound leaves no room: not run
+                   : model.evaluate(allocation, best.replicates, out.stages + 1, threads);
     });
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (std::size_t p = 0; p < probes; ++p) {
-        if (errors[p]) {
-            std::rethrow_exception(errors[p]);
-        }
         Difference& m = p % 2 == 0 ? out.marginal[which[p / 2]] : out.marginal_down[which[p / 2]];
         const double step = steps[p];
         if (runs[p].values.empty()) {
@@ -412,16 +485,18 @@ void marginal_returns(Evaluator& model, Optimum& out, const OptimiseEvaluation& 
     }
 }
 
-/// The pair of levers i, j where moving money from i to j surely pays the most: j's return on
-/// an increase wholly above i's on a decrease (their 95 % intervals apart); none when no such
-/// pair is left (the optimality condition of a budget split, kinks included).
+/// The pair of levers i, j sharing a budget where moving money from i to j surely pays the most:
+/// j's return on an increase wholly above i's on a decrease (their 95 % intervals apart); none
+/// when no such pair is left (the optimality condition of a budget split, kinks included).
 std::optional<std::pair<std::size_t, std::size_t>> unequal_pair(const Optimum& out) {
     std::optional<std::pair<std::size_t, std::size_t>> found;
     double widest = 0;
     for (std::size_t i = 0; i < out.levers.size(); ++i) {
         for (std::size_t j = 0; j < out.levers.size(); ++j) {
             const double gap = out.marginal[j].low - out.marginal_down[i].high;
-            if (i != j && gap > widest) { // NaN where a bound leaves no room: never
+            // Money moves only within a budget: a market's, or the rest of the total.
+            if (i != j && out.budget_market[i] == out.budget_market[j] &&
+                gap > widest) { // NaN where a bound leaves no room: never
                 widest = gap;
                 found = std::pair{i, j};
             }
@@ -435,29 +510,20 @@ std::optional<std::pair<std::size_t, std::size_t>> unequal_pair(const Optimum& o
 /// geometric mean; evaluated side by side.
 std::optional<OptimiseEvaluation> best_move(Evaluator& model, Optimum& out,
                                             const OptimiseEvaluation& best, std::size_t from,
-                                            std::size_t to, const OptimiseOptions& o) {
+                                            std::size_t to) {
     const double excess =
         std::min(best.allocation[from] - out.min[from], out.max[to] - best.allocation[to]);
     const double step = std::min(excess, out.marginal_step[from]);
     const double moved[] = {excess, std::sqrt(excess * step), step};
-    std::vector<OptimiseEvaluation> moves(3);
-    std::vector<std::exception_ptr> errors(3);
-    parallel_tasks(3, o.threads, [&](std::int64_t k) {
-        try {
-            auto a = best.allocation;
-            a[from] -= moved[k];
-            a[to] += moved[k];
-            moves[k] = model.evaluate(a, best.replicates, out.stages + 1, 1);
-        } catch (...) {
-            errors[k] = std::current_exception();
-        }
+    const auto moves = model.evaluations(3, [&](std::int64_t k, int threads) {
+        auto a = best.allocation;
+        a[from] -= moved[k];
+        a[to] += moved[k];
+        return model.evaluate(a, best.replicates, out.stages + 1, threads);
     });
     std::optional<OptimiseEvaluation> chosen;
     double gain = 0;
     for (std::size_t k = 0; k < 3; ++k) {
-        if (errors[k]) {
-            std::rethrow_exception(errors[k]);
-        }
         out.evaluations.push_back(moves[k]);
         const double d = paired_difference(best.values, moves[k].values).mean;
         if (d > gain) {
@@ -477,7 +543,7 @@ OptimiseEvaluation polish(Evaluator& model, Optimum& out, OptimiseEvaluation bes
     const std::size_t rounds = o.polish >= 0 ? std::size_t(o.polish) : 2 * n;
     std::vector<std::size_t> all(n);
     std::iota(all.begin(), all.end(), 0);
-    marginal_returns(model, out, best, all, o);
+    marginal_returns(model, out, best, all);
     out.polish_note = "the polishing rounds ran out with marginal returns apart";
     for (std::size_t round = 0; round < rounds; ++round) {
         const auto pair = unequal_pair(out);
@@ -487,7 +553,7 @@ OptimiseEvaluation polish(Evaluator& model, Optimum& out, OptimiseEvaluation bes
             break;
         }
         const auto [from, to] = *pair;
-        auto moved = best_move(model, out, best, from, to, o);
+        auto moved = best_move(model, out, best, from, to);
         if (!moved) {
             out.polish_note = "no move from " + out.levers[from] + " to " + out.levers[to] +
                               " pays, though their marginal returns differ (the response "
@@ -496,10 +562,10 @@ OptimiseEvaluation polish(Evaluator& model, Optimum& out, OptimiseEvaluation bes
         }
         best = std::move(*moved);
         ++out.polish_moves;
-        marginal_returns(model, out, best, {from, to}, o);
+        marginal_returns(model, out, best, {from, to});
     }
     if (out.polish_moves > 0) {
-        marginal_returns(model, out, best, all, o);
+        marginal_returns(model, out, best, all);
     }
     return best;
 }
@@ -549,17 +615,21 @@ Optimum optimise(const Scenario& scenario, const OptimiseOptions& options) {
     Evaluator model(s, options);
     Optimum out;
     out.kpi = options.objective;
-    out.budget = options.budget;
+    out.budget = optimisation::total_budget(options);
+    out.market_budgets = options.market_budgets;
     out.horizon = s.days;
     double revenue = 0;
     model.plan("design", planned_evaluations(options.levers.size(), options) + 1);
     if (std::find(options.levers.begin(), options.levers.end(), "service_level") !=
         options.levers.end()) {
-        revenue = mean_of(model.objective(s, options.start_replicates, options.threads, true));
+        revenue = mean_of(model.objective_once(s, options.start_replicates, true));
     }
-    model.set_cards(optimisation::lever_cards(s, options, revenue));
+    OptimiseOptions budgeted = options;
+    budgeted.budget = out.budget;
+    model.set_cards(optimisation::lever_cards(s, budgeted, revenue));
     for (const auto& c : model.cards()) {
         out.levers.push_back(c.name);
+        out.budget_market.push_back(std::isnan(c.market_budget) ? "" : c.market);
         out.units.push_back(c.unit);
         out.min.push_back(c.low);
         out.max.push_back(c.high);
@@ -572,7 +642,7 @@ Optimum optimise(const Scenario& scenario, const OptimiseOptions& options) {
     out.allocation = best.allocation;
     out.setting = optimisation::settings(s, model.cards(), best.allocation);
     out.objective = paired_difference(std::vector<double>(best.values.size(), 0.0), best.values);
-    const auto current = model.objective(s, best.replicates, options.threads);
+    const auto current = model.objective_once(s, best.replicates);
     out.current_objective = mean_of(current);
     out.gain = paired_difference(current, best.values);
     out.customer_days = model.customer_days();

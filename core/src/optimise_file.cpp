@@ -2,6 +2,7 @@
 #include "custsim/optimise.hpp"
 
 #include "custsim/results.hpp"
+#include "h5_util.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -11,26 +12,12 @@ namespace custsim {
 
 namespace {
 
-Array vector_array(const std::vector<double>& values) {
-    return Array{{values.size()}, values};
-}
+using h5::formatted;
+using h5::lines_of;
+using h5::vector_array;
 
 Array difference_array(const Difference& d) {
     return Array{{3}, {d.mean, d.low, d.high}};
-}
-
-std::string lines_of(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names) {
-        out += (out.empty() ? "" : "\n") + name;
-    }
-    return out;
-}
-
-std::string formatted(const char* format, double value) {
-    char text[64];
-    std::snprintf(text, sizeof text, format, value);
-    return text;
 }
 
 std::string interval(const Difference& d, const char* format = "%.6g") {
@@ -85,8 +72,15 @@ void write_optimum(const Optimum& o, const Scenario& scenario, const std::filesy
         arrays[std::string(name) + "/high"] = vector_array(high);
     }
     arrays["/marginal/step"] = vector_array(o.marginal_step);
+    std::vector<std::string> markets;
+    for (const auto& [market, money] : o.market_budgets) {
+        markets.push_back(market);
+        arrays["/market_budgets"].shape = {o.market_budgets.size()};
+        arrays["/market_budgets"].values.push_back(money);
+    }
     write_arrays(path, arrays,
                  {{"custsim_version", CUSTSIM_VERSION},
+                  {"markets", lines_of(markets)},
                   {"levers", lines_of(o.levers)},
                   {"units", lines_of(o.units)},
                   {"objective", o.kpi},
@@ -122,6 +116,14 @@ std::string format_optimum(const Optimum& o) {
     }
     const double total = std::accumulate(o.allocation.begin(), o.allocation.end(), 0.0);
     out += "  total " + formatted("%.10g", total) + " (the budget, to rounding)\n";
+    for (const auto& [market, budget] : o.market_budgets) {
+        double spent = 0;
+        for (std::size_t i = 0; i < o.levers.size(); ++i) {
+            spent += o.budget_market[i] == market ? o.allocation[i] : 0.0;
+        }
+        out += "  in " + market + " " + formatted("%.10g", spent) + " (its --market-budget " +
+               formatted("%.10g", budget) + ", to rounding)\n";
+    }
     out += "  " + o.kpi + " at the optimum: " + interval(o.objective) + " (95 %)\n";
     out += "  gain over the current plan (" + formatted("%.6g", o.current_objective) +
            "): " + interval(o.gain) + " (paired: same seed, 95 %)\n";

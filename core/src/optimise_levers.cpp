@@ -1,13 +1,15 @@
 // The levers of `custsim optimise` as money (docs/optimisation.md): the rate card of each lever
-// over the horizon, the water-filling that puts a budget exactly between the bounds, and the
-// allocation written back into the scenario.
+// over the horizon, the water-filling that puts a budget (and each market's) exactly between the
+// bounds, and the allocation written back into the scenario.
 #include "optimise_levers.hpp"
 
 #include "custsim/error.hpp"
+#include "custsim/kpis.hpp"
+#include "h5_util.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <map>
 #include <numeric>
 #include <set>
 
@@ -16,9 +18,7 @@ namespace custsim::optimisation {
 namespace {
 
 std::string money_text(double value) {
-    char text[40];
-    std::snprintf(text, sizeof text, "%.6g", value);
-    return text;
+    return h5::formatted("%.6g", value);
 }
 
 /// Days of the run on which a flight spends: the steps whose day is in [from, until), times dt.
@@ -32,15 +32,15 @@ double active_days(const Scenario& s, double from, double until) {
     return days;
 }
 
-/// The focal brand's money on a channel over the run, from its flights.
-double channel_money(const Scenario& s, const std::string& channel) {
-    double money = 0;
-    for (const auto& flight : s.brands[0].media) {
-        if (flight.channel == channel) {
-            money += flight.spend_per_day * active_days(s, flight.from, flight.until);
+/// The focal brand's flights on a channel and their money over the run.
+void channel_flights(const Scenario& s, LeverCard& card) {
+    const auto& media = s.brands[0].media;
+    for (std::size_t k = 0; k < media.size(); ++k) {
+        if (media[k].channel == card.channel) {
+            card.flights.push_back(k);
+            card.current += media[k].spend_per_day * active_days(s, media[k].from, media[k].until);
         }
     }
-    return money;
 }
 
 bool is_channel(const Scenario& s, const std::string& name) {
@@ -53,11 +53,89 @@ std::string lever_names(const Scenario& s) {
     for (const auto& c : s.channels) {
         names += c.name + ", ";
     }
-    return names + "agents, training, logistics, service_level";
+    return names + "agents, training, logistics, service_level, and CHANNEL@MARKET per market";
+}
+
+std::string listed(const std::vector<std::string>& names) {
+    return h5::joined(names, ", ");
+}
+
+/// The markets in which the scenario sells `channel` (markets[].channels; empty: all).
+std::vector<std::string> markets_of(const Scenario& s, const std::string& channel) {
+    if (s.markets.empty()) {
+        return kpi_items(s, KpiPer::market);
+    }
+    std::vector<std::string> out;
+    for (const Market& m : s.markets) {
+        if (m.channels.empty() ||
+            std::find(m.channels.begin(), m.channels.end(), channel) != m.channels.end()) {
+            out.push_back(m.name);
+        }
+    }
+    return out;
+}
+
+/// CHANNEL@MARKET: the focal brand's money on a channel in one market. Its flights are those
+/// naming the market (and one for all markets when the channel is sold in that market alone);
+/// they spend from the brand's entry into the market on, so the money counts those days only.
+LeverCard market_card(const Scenario& s, const std::string& name, std::size_t at) {
+    LeverCard card;
+    card.name = name;
+    card.channel = name.substr(0, at);
+    card.market = name.substr(at + 1);
+    card.unit = "per day";
+    card.high = forever;
+    if (!is_channel(s, card.channel)) {
+        throw InputError(
+            "--levers: " + name + ": '" + card.channel +
+            "' is not a channel; allowed before @: " + listed(kpi_items(s, KpiPer::channel)));
+    }
+    const auto markets = kpi_items(s, KpiPer::market);
+    if (std::find(markets.begin(), markets.end(), card.market) == markets.end()) {
+        throw InputError("--levers: " + name + ": '" + card.market +
+                         "' is not a market of the scenario; allowed after @: " + listed(markets));
+    }
+    const auto sold = markets_of(s, card.channel);
+    if (std::find(sold.begin(), sold.end(), card.market) == sold.end()) {
+        throw InputError("--levers: " + name + ": " + card.channel + " is not sold in " +
+                         card.market + " (markets." + card.market + ".channels); it is in " +
+                         (sold.empty() ? std::string("no market") : listed(sold)));
+    }
+    double entry = 0;
+    for (const Market& m : s.markets) {
+        entry = m.name == card.market ? m.entry.day : entry;
+    }
+    const auto& media = s.brands[0].media;
+    for (std::size_t k = 0; k < media.size(); ++k) {
+        const Flight& f = media[k];
+        if (f.channel != card.channel || (!f.market.empty() && f.market != card.market)) {
+            continue;
+        }
+        if (f.market.empty() && sold.size() > 1) {
+            throw InputError("--levers: " + name + ": brands.focal.media[" + std::to_string(k) +
+                             "] spends on " + card.channel + " in every market (" + listed(sold) +
+                             "); a lever per market needs flights that name their market "
+                             "(market: " +
+                             card.market + "), or the lever " + card.channel + " for all markets");
+        }
+        card.flights.push_back(k);
+        card.current += f.spend_per_day * active_days(s, std::max(f.from, entry), f.until);
+    }
+    card.money_per_unit = active_days(s, entry, forever);
+    if (!(card.money_per_unit > 0)) {
+        throw InputError("--levers: " + name + " costs nothing in this scenario, so a budget " +
+                         "cannot buy it: the focal brand enters " + card.market + " on day " +
+                         money_text(entry) + ", at or after the horizon's end");
+    }
+    card.current_setting = card.current / card.money_per_unit;
+    return card;
 }
 
 /// A card with its rate and current money; bounds from the lever's own limit (1 for a share).
 LeverCard card_for(const Scenario& s, const std::string& name, double planned_revenue) {
+    if (const auto at = name.find('@'); at != std::string::npos) {
+        return market_card(s, name, at);
+    }
     const Service& service = s.brands[0].service;
     const double days = s.steps() * s.dt;
     LeverCard card;
@@ -66,8 +144,9 @@ LeverCard card_for(const Scenario& s, const std::string& name, double planned_re
     if (is_channel(s, name)) {
         card.kind = LeverKind::channel;
         card.unit = "per day";
+        card.channel = name;
         card.money_per_unit = active_days(s, 0, forever);
-        card.current = channel_money(s, name);
+        channel_flights(s, card);
     } else if (name == "agents") {
         card.kind = LeverKind::agents;
         card.unit = "agents";
@@ -151,6 +230,59 @@ void bound(std::vector<LeverCard>& cards, const Scenario& s, const OptimiseOptio
     }
 }
 
+/// Gives the cards of each budgeted market their market's budget and checks it fits between
+/// their bounds; returns what the market budgets leave of the total for the other levers.
+double market_budgets(std::vector<LeverCard>& cards, const Scenario& s,
+                      const std::map<std::string, double>& budgets, double total) {
+    const auto markets = kpi_items(s, KpiPer::market);
+    double rest = total, given = 0;
+    for (const auto& [market, money] : budgets) {
+        const std::string option = "--market-budget " + market;
+        if (std::find(markets.begin(), markets.end(), market) == markets.end()) {
+            throw InputError(option +
+                             ": not a market of the scenario; allowed: " + listed(markets));
+        }
+        if (!(money >= 0) || !std::isfinite(money)) {
+            throw InputError(option + ": must be money >= 0 over the horizon, got " +
+                             money_text(money));
+        }
+        double low = 0, high = 0;
+        for (auto& c : cards) {
+            if (c.market == market) {
+                c.market_budget = money;
+                low += c.low;
+                high += c.high;
+            }
+        }
+        if (std::none_of(cards.begin(), cards.end(),
+                         [&](const LeverCard& c) { return c.market == market; })) {
+            throw InputError(option + ": no lever of --levers spends in " + market +
+                             "; name them CHANNEL@" + market + " (e.g. " + s.channels[0].name +
+                             "@" + market + ")");
+        }
+        if (!(money >= low && money <= high)) {
+            throw InputError(option + "=" + money_text(money) +
+                             ": must be between the lower bounds' sum " + money_text(low) +
+                             " and the upper bounds' sum " + money_text(high) + " of its levers");
+        }
+        rest -= money;
+        given += money;
+    }
+    const bool others = std::any_of(cards.begin(), cards.end(),
+                                    [](const LeverCard& c) { return std::isnan(c.market_budget); });
+    if (rest < -1e-9 * total) {
+        throw InputError("--market-budget: the market budgets add up to " + money_text(given) +
+                         ", more than --budget " + money_text(total));
+    }
+    if (!budgets.empty() && !others && rest > 1e-9 * total) {
+        throw InputError("--market-budget: the market budgets add up to " + money_text(given) +
+                         ", not --budget " + money_text(total) +
+                         " (every lever is in a budgeted market, so they must)");
+    }
+    // Market budgets that add up to the total in their last digits leave nothing, not -1e-12.
+    return others && std::abs(rest) > 1e-9 * total ? rest : 0.0;
+}
+
 } // namespace
 
 Scenario at_horizon(const Scenario& scenario, double horizon) {
@@ -159,6 +291,21 @@ Scenario at_horizon(const Scenario& scenario, double horizon) {
         s.days = horizon;
     }
     return s;
+}
+
+double total_budget(const OptimiseOptions& o) {
+    if (!std::isnan(o.budget)) {
+        return o.budget;
+    }
+    if (o.market_budgets.empty()) {
+        throw InputError("--budget: give the money the levers share over the horizon (or "
+                         "--market-budget MARKET=MONEY for levers per market, CHANNEL@MARKET)");
+    }
+    double total = 0;
+    for (const auto& [market, money] : o.market_budgets) {
+        total += money;
+    }
+    return total;
 }
 
 std::vector<LeverCard> lever_cards(const Scenario& s, const OptimiseOptions& o,
@@ -174,33 +321,54 @@ std::vector<LeverCard> lever_cards(const Scenario& s, const OptimiseOptions& o,
         }
         cards.push_back(card_for(s, name, planned_revenue));
     }
+    for (const auto& c : cards) {
+        if (!c.market.empty() && seen.count(c.channel)) {
+            throw InputError("--levers: " + c.channel + " and " + c.name + " both spend on " +
+                             c.channel + ": name the channel for all markets or per market, " +
+                             "not both");
+        }
+    }
     bound(cards, s, o);
+    const double budget = total_budget(o);
+    const double rest = market_budgets(cards, s, o.market_budgets, budget);
     double low = 0, high = 0;
     for (const auto& c : cards) {
-        low += c.low;
-        high += c.high;
+        low += std::isnan(c.market_budget) ? c.low : 0.0;
+        high += std::isnan(c.market_budget) ? c.high : 0.0;
     }
-    if (!(o.budget >= low && o.budget <= high) || !std::isfinite(o.budget)) {
+    if (o.market_budgets.empty() &&
+        (!(budget >= low && budget <= high) || !std::isfinite(budget))) {
         throw InputError(
             "--budget: must be a finite amount between the levers' lower bounds' sum " +
             money_text(low) + " and their upper bounds' sum " + money_text(high) +
-            " (money over the horizon), got " + money_text(o.budget));
+            " (money over the horizon), got " + money_text(budget));
+    }
+    if (!o.market_budgets.empty() && !(rest >= low && rest <= high)) {
+        throw InputError("--budget: what the market budgets leave of it, " + money_text(rest) +
+                         " of " + money_text(budget) +
+                         ", is for the levers in no budgeted market: it must be between their "
+                         "lower bounds' sum " +
+                         money_text(low) + " and their upper bounds' sum " + money_text(high));
     }
     return cards;
 }
 
-std::vector<double> water_fill(const std::vector<double>& weights,
-                               const std::vector<LeverCard>& cards, double budget) {
-    const std::size_t n = cards.size();
-    std::vector<double> w(n), out(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        w[i] = std::max(weights[i], 1e-6);
+namespace {
+
+/// Fills the levers `which` to exactly `budget` (water_fill, one budget).
+void fill_group(const std::vector<double>& weights, const std::vector<LeverCard>& cards,
+                const std::vector<std::size_t>& which, double budget, std::vector<double>& out) {
+    const std::size_t n = which.size();
+    std::vector<double> w(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        w[k] = std::max(weights[which[k]], 1e-6);
     }
     const auto fill = [&](double lambda) {
         double sum = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            out[i] = std::clamp(lambda * w[i], cards[i].low, cards[i].high);
-            sum += out[i];
+        for (std::size_t k = 0; k < n; ++k) {
+            const LeverCard& c = cards[which[k]];
+            out[which[k]] = std::clamp(lambda * w[k], c.low, c.high);
+            sum += out[which[k]];
         }
         return sum;
     };
@@ -215,10 +383,14 @@ std::vector<double> water_fill(const std::vector<double>& weights,
     fill(above);
     // The rounding left over goes to the lever with the most room for it.
     for (int pass = 0; pass < 2; ++pass) {
-        const double rest = budget - std::accumulate(out.begin(), out.end(), 0.0);
-        std::size_t best = 0;
+        double sum = 0;
+        for (const std::size_t i : which) {
+            sum += out[i];
+        }
+        const double rest = budget - sum;
+        std::size_t best = which[0];
         double room = -1;
-        for (std::size_t i = 0; i < n; ++i) {
+        for (const std::size_t i : which) {
             const double r = rest > 0 ? cards[i].high - out[i] : out[i] - cards[i].low;
             if (r > room) {
                 room = r;
@@ -226,6 +398,26 @@ std::vector<double> water_fill(const std::vector<double>& weights,
             }
         }
         out[best] += rest > 0 ? std::min(rest, room) : -std::min(-rest, room);
+    }
+}
+
+} // namespace
+
+std::vector<double> water_fill(const std::vector<double>& weights,
+                               const std::vector<LeverCard>& cards, double budget) {
+    std::vector<double> out(cards.size());
+    std::map<std::string, std::vector<std::size_t>> markets;
+    std::vector<std::size_t> others;
+    for (std::size_t i = 0; i < cards.size(); ++i) {
+        (std::isnan(cards[i].market_budget) ? others : markets[cards[i].market]).push_back(i);
+    }
+    double rest = budget;
+    for (const auto& [market, which] : markets) {
+        fill_group(weights, cards, which, cards[which[0]].market_budget, out);
+        rest -= cards[which[0]].market_budget;
+    }
+    if (!others.empty()) {
+        fill_group(weights, cards, others, rest, out);
     }
     return out;
 }
@@ -273,12 +465,13 @@ Scenario apply_allocation(const Scenario& scenario, const std::vector<LeverCard>
         switch (c.kind) {
         case LeverKind::channel:
             if (c.current > 0) {
-                for (auto& flight : focal.media) {
-                    flight.spend_per_day *= flight.channel == c.name ? money / c.current : 1.0;
+                for (const std::size_t k : c.flights) {
+                    focal.media[k].spend_per_day *= money / c.current;
                 }
             } else if (money > 0) {
                 Flight flight;
-                flight.channel = c.name;
+                flight.channel = c.channel;
+                flight.market = c.market;
                 flight.spend_per_day = money / c.money_per_unit;
                 focal.media.push_back(flight);
             }

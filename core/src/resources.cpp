@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <omp.h>
 #include <sstream>
 #include <string>
 
@@ -36,6 +37,10 @@ void check_threads(int threads, const std::string& what) {
         throw InputError(what + ": must be from 0 (all cores) to " + std::to_string(max_threads) +
                          ", got " + std::to_string(threads));
     }
+}
+
+int team_size(int threads) {
+    return threads > 0 ? threads : omp_get_max_threads();
 }
 
 RunSize estimate_run(const Scenario& s) {
@@ -76,19 +81,27 @@ std::uint64_t available_memory() {
     return 0;
 }
 
-void check_run_size(const Scenario& scenario, double runs) {
+void check_run_size(const Scenario& scenario, double runs, int concurrent) {
     const RunSize size = estimate_run(scenario);
     const double available = double(available_memory());
     const double work = size.customer_steps * runs;
-    const std::string estimate = "about " + format_bytes(size.memory_bytes) + " of memory (" +
+    const int at_once = std::max(1, std::min(concurrent, int(std::ceil(std::max(runs, 1.0)))));
+    const double memory = size.memory_bytes * at_once;
+    const std::string estimate = "about " + format_bytes(memory) + " of memory (" +
+                                 (at_once > 1 ? std::to_string(at_once) + " runs at once of " +
+                                                    format_bytes(size.memory_bytes) + ", "
+                                              : std::string()) +
                                  format_count(size.customers) + " customers, " +
                                  format_count(size.ties) + " ties) and " + format_count(work) +
                                  " customer-steps (" + format_count(work / 1e7 / 3600) +
                                  " core-hours at 10 million a second)";
-    if (available > 0 && size.memory_bytes > available) {
+    if (available > 0 && memory > available) {
         throw InputError("scenario '" + scenario.name + "' needs " + estimate + ", but only " +
-                         format_bytes(available) +
-                         " of memory is available; make it smaller, or use --force to try anyway");
+                         format_bytes(available) + " of memory is available; make it smaller" +
+                         (at_once > 1 && size.memory_bytes <= available
+                              ? std::string(" or use fewer --threads")
+                              : std::string()) +
+                         ", or use --force to try anyway");
     }
     if (work > max_customer_steps) {
         throw InputError("scenario '" + scenario.name + "' needs " + estimate + ", more than the " +

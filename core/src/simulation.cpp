@@ -161,6 +161,7 @@ JourneySummary summarise_journey(const Kpis& k, const Scenario& s) {
         out.annual_margin = margin;
         out.retention = retention;
         out.clv = margin * retention / (1 + i - retention);
+        out.clv_total = double(k.customers) * out.clv;
     }
     return out;
 }

@@ -417,8 +417,8 @@ class Simulation:
     columns = property(lambda self: self._sim.columns)
 
     def ratios(self):
-        """The end-of-run ratios (clv, roi, cac, annual_margin, retention) as of now: what
-        ``/final`` would hold if the run ended here (journey scenarios; empty otherwise)."""
+        """The end-of-run ratios (clv, clv_total, roi, cac, annual_margin, retention) as of now:
+        what ``/final`` would hold if the run ended here (journey scenarios; empty otherwise)."""
         return self._sim.ratios()
 
     def set_spend(self, spend):
@@ -762,11 +762,13 @@ __all__ += ["Calibration", "calibrate", "log_likelihood"]
 
 def optimise(scenario, budget, levers, objective="profit", horizon=None, min=None, max=None,
              seed=None, replicates=2, max_replicates=8, evaluations=0, polish=None, threads=0,
-             output=None):
+             output=None, market_budget=None):
     """Splits ``budget`` (money over the horizon, the market's) among ``levers`` (channel names,
-    ``agents``, ``training``, ``logistics``, ``service_level``) to maximise the final KPI
-    ``objective`` (``custsim optimise``, docs/optimisation.md). ``min``/``max`` map a lever to a
-    bound in money over the horizon. Every evaluation of a stage shares ``seed`` (common random
+    ``agents``, ``training``, ``logistics``, ``service_level``, ``CHANNEL@MARKET`` for a channel
+    in one market) to maximise the final KPI ``objective`` (``custsim optimise``,
+    docs/optimisation.md). ``min``/``max`` map a lever to a bound in money over the horizon;
+    ``market_budget`` maps a market to the money its ``CHANNEL@MARKET`` levers share exactly
+    (``budget`` None: their sum). Every evaluation of a stage shares ``seed`` (common random
     numbers); replicates double per stage from ``replicates`` to ``max_replicates``; ``polish``
     rounds (default two per lever) then move money between levers whose marginal returns surely
     differ. With
@@ -778,11 +780,12 @@ def optimise(scenario, budget, levers, objective="profit", horizon=None, min=Non
         levers = [x for x in levers.split(",") if x]
     levers = [str(x) for x in levers]
     bounds = []
-    for name, given in (("min", min), ("max", max)):
+    for name, given in (("min", min), ("max", max), ("market_budget", market_budget)):
         given = {} if given is None else given
         if not isinstance(given, dict):
-            raise ValueError(f"{name}: a dict of lever -> money, e.g. {{'tv': 10000}}, "
-                             f"got {given!r}")
+            example = "{'home': 50000}" if name == "market_budget" else "{'tv': 10000}"
+            raise ValueError(f"{name}: a dict of {'market' if name == 'market_budget' else 'lever'}"
+                             f" -> money, e.g. {example}, got {given!r}")
         bounds.append({str(k): float(v) for k, v in given.items()})
     for name, value in (("replicates", replicates), ("max_replicates", max_replicates),
                         ("evaluations", evaluations)):
@@ -793,9 +796,9 @@ def optimise(scenario, budget, levers, objective="profit", horizon=None, min=Non
         raise ValueError(f"polish: must be a whole number >= 0, got {polish!r}")
     if horizon is not None and not float(horizon) > 0:
         raise ValueError(f"horizon: must be a number of days > 0, got {horizon!r}")
-    return _core.optimise(s._core, float(budget), levers, str(objective),
-                          0.0 if horizon is None else float(horizon), bounds[0], bounds[1],
-                          int(replicates), int(max_replicates), int(evaluations),
+    return _core.optimise(s._core, math.nan if budget is None else float(budget), levers,
+                          str(objective), 0.0 if horizon is None else float(horizon), bounds[0],
+                          bounds[1], bounds[2], int(replicates), int(max_replicates), int(evaluations),
                           -1 if polish is None else int(polish), _check_threads(threads), "" if output is None else str(output))
 
 

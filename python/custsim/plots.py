@@ -9,7 +9,7 @@ and runs this file as a script with Debian's Python::
 It needs numpy and matplotlib only: not the compiled ``custsim._core``, nothing else of custsim.
 From Python, ``custsim.plots.draw(kind, spec, path)`` takes the same spec as a dict.
 
-Two kinds (core/cli/plot.cpp builds them; docs/cli.md shows them):
+Three kinds (core/cli/plot.cpp and core/cli/sensitivity.cpp build them; docs/cli.md shows them):
 
 ``panels``: ``{"title", "subtitle", "xlabel", "x": [...], "panels": [{"title", "ylabel",
 "series": [...]}]}``; a series is ``{"label", "values": [[replicate 0], [replicate 1], ...]}``,
@@ -19,6 +19,11 @@ drawn as the mean over replicates with a band from the lowest to the highest rep
 ``intervals``: ``{"title", "subtitle", "xlabel", "groups": [{"name", "rows": [{"label", "mean",
 "low", "high"}]}]}``: one row per difference, a dot and its interval, in titled groups; a row
 whose mean is null is listed as "n/a".
+
+``tornado``: ``{"title", "subtitle", "xlabel", "keys": [...], "bars": [{"label", "values", "low",
+"high"}]}``: one horizontal bar per key and bar series (``values[i]`` for ``keys[i]``, the most
+important key first and drawn on top), each with its interval; the first series is drawn widest.
+``custsim sensitivity --plot`` and ``Sensitivity.tornado()`` draw it.
 
 Every figure is WIDTH x HEIGHT pixels. Numbers on the axes are in fixed point with thousands
 separators.
@@ -134,11 +139,48 @@ def draw_intervals(spec, path):
     plt.close(fig)
 
 
-KINDS = {"panels": draw_panels, "intervals": draw_intervals}
+def tornado_axes(ax, keys, bars, xlabel, title):
+    """A tornado on ``ax``: for each key (the most important first, drawn on top) one bar per
+    series in ``bars`` (dicts of "label", "values", "low", "high"; a null is drawn as 0 with no
+    interval), the first series widest, with the 0 line and a legend when there are several."""
+    import numpy as np
+
+    def column(values):
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    y = np.arange(len(keys))  # barh draws from the bottom: the keys reversed
+    for n, bar in enumerate(bars):
+        value, low, high = (column(bar[k])[::-1] for k in ("values", "low", "high"))
+        err = np.nan_to_num(np.abs(np.vstack([value - low, high - value])))
+        ax.barh(y, np.nan_to_num(value), height=0.6 / (n + 1), xerr=err, label=bar["label"],
+                capsize=3, alpha=0.85, color=COLOURS[n % len(COLOURS)])
+    ax.set_yticks(y, list(keys)[::-1])
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.axvline(0, color="black", linewidth=0.8)
+    if len(bars) > 1:
+        ax.legend(loc="lower right")
+    return ax
+
+
+def draw_tornado(spec, path):
+    """Bars of each key's importance with their intervals, the most important on top."""
+    from matplotlib.ticker import FuncFormatter
+    plt, fig = _figure(spec)
+    ax = fig.add_subplot(1, 1, 1)
+    tornado_axes(ax, spec["keys"], spec["bars"], spec.get("xlabel", ""), "")
+    ax.xaxis.set_major_formatter(FuncFormatter(_readable))
+    ax.grid(axis="x", alpha=0.3)
+    fig.savefig(path, dpi=DPI, format="png")
+    plt.close(fig)
+
+
+KINDS = {"panels": draw_panels, "intervals": draw_intervals, "tornado": draw_tornado}
 
 
 def draw(kind, spec, path):
-    """Draws a ``panels`` or ``intervals`` spec (a dict) into the PNG file ``path``."""
+    """Draws a ``panels``, ``intervals`` or ``tornado`` spec (a dict) into the PNG file
+    ``path``."""
     if kind not in KINDS:
         raise ValueError(f"unknown plot kind {kind!r}; known: {', '.join(KINDS)}")
     KINDS[kind](spec, path)

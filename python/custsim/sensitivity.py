@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import os
 from numbers import Real
 
 import numpy as np
@@ -78,31 +79,22 @@ class Sensitivity:
 
     def tornado(self, ax=None):
         """Horizontal bars of each key's index with its 95 % interval, the most important on
-        top: mu* for Morris; total (and first-order, narrower) for Sobol. Returns the axes."""
+        top: mu* for Morris; total (and first-order, narrower) for Sobol. Returns the axes.
+        The same drawing as ``custsim sensitivity --plot`` (``custsim.plots.tornado_axes``)."""
         import matplotlib.pyplot as plt
+        from .plots import tornado_axes
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 1 + 0.45 * len(self.table)))
-        t = self.table.iloc[::-1]  # barh draws from the bottom
-        y = np.arange(len(t))
-        kinds = [("mu_star", "mu*", 0.6)] if self.method == "morris" else \
-            [("total", "total", 0.6), ("first", "first-order", 0.3)]
-        for kind, label, height in kinds:
-            value = t[kind].to_numpy()
-            err = np.vstack([value - t[kind + "_low"].to_numpy(),
-                             t[kind + "_high"].to_numpy() - value])
-            ax.barh(y, value, height=height, xerr=np.nan_to_num(np.abs(err)), label=label,
-                    capsize=3, alpha=0.85)
-        ax.set_yticks(y)
-        ax.set_yticklabels(t.index)
+        t = self.table
+        kinds = [("mu_star", "mu*")] if self.method == "morris" else \
+            [("total", "total"), ("first", "first-order")]
+        bars = [{"label": label, "values": list(t[kind]), "low": list(t[kind + "_low"]),
+                 "high": list(t[kind + "_high"])} for kind, label in kinds]
         unit = f"change of {self.kpi} over the key's range" if self.method == "morris" \
             else f"share of the variance of {self.kpi}"
-        ax.set_xlabel(unit)
-        ax.set_title(f"{self.kpi}: {'Morris mu*' if self.method == 'morris' else 'Sobol indices'}"
-                     f" with 95 % intervals")
-        ax.axvline(0, color="black", linewidth=0.8)
-        if len(kinds) > 1:
-            ax.legend(loc="lower right")
-        return ax
+        title = (f"{self.kpi}: {'Morris mu*' if self.method == 'morris' else 'Sobol indices'}"
+                 f" with 95 % intervals")
+        return tornado_axes(ax, list(t.index), bars, unit, title)
 
     def __repr__(self):
         return (f"Sensitivity({self.method}, {self.kpi}, {len(self.table)} keys, "
@@ -134,7 +126,8 @@ def sensitivity(scenario, keys, kpi, method="morris", samples=None, replicates=N
     b = _resolve(versus, replicates, seed) if versus is not None else None
     if not force:
         runs = samples * (len(checked) + (1 if method == "morris" else 2)) * (2 if b else 1)
-        _core.check_run_size(s._core, float(runs))
+        at_once = (threads or os.cpu_count() or 1) if parallel_runs else 1
+        _core.check_run_size(s._core, float(runs), int(at_once))
     raw = _core.sensitivity(s._core, checked, str(kpi), method, samples, levels, sampling,
                             bootstrap, bool(parallel_runs), threads, b._core if b else None)
     return Sensitivity(raw, checked, str(kpi), method)

@@ -11,7 +11,7 @@ namespace py = pybind11;
 namespace custsim::python {
 
 namespace {
-py::dict difference(const Difference& d) {
+py::dict to_py(const Difference& d) {
     py::dict out;
     out["mean"] = d.mean;
     out["low"] = d.low;
@@ -19,7 +19,7 @@ py::dict difference(const Difference& d) {
     out["sign_certain"] = d.sign_certain();
     return out;
 }
-py::dict uncertain(const UncertainDifference& d) {
+py::dict to_py(const UncertainDifference& d) {
     py::dict out;
     out["mean"] = d.mean;
     out["low"] = d.low;
@@ -34,10 +34,41 @@ py::dict uncertain(const UncertainDifference& d) {
 
 void bind_uncertain_curves(py::module_& m);
 
-py::dict levers_row(const std::string& lever, const std::string& step) {
+double to_py(double value) {
+    return value;
+}
+
+/// A levers() row, with or without parameter uncertainty.
+template <class Row> py::dict levers_row(const Row& r) {
     py::dict row;
-    row["lever"] = lever;
-    row["step"] = step;
+    row["lever"] = r.lever;
+    row["step"] = r.step;
+    row["cost"] = to_py(r.cost);
+    row["profit"] = to_py(r.profit);
+    row["profit_per_unit"] = to_py(r.per_unit);
+    return row;
+}
+
+/// A response() point, with or without parameter uncertainty.
+template <class Point> py::dict response_row(const Point& p) {
+    py::dict row;
+    row["spend_per_day"] = p.spend_per_day;
+    row["marginal_roi"] = to_py(p.marginal_roi);
+    for (const auto& [name, d] :
+         {std::pair{"adopted", &p.adopted}, std::pair{"purchases", &p.purchases},
+          std::pair{"revenue", &p.revenue}, std::pair{"margin", &p.margin},
+          std::pair{"profit", &p.profit}}) {
+        row[py::str(std::string("incremental_") + name)] = to_py(*d);
+    }
+    return row;
+}
+
+/// A compare() row, with or without parameter uncertainty.
+template <class Row> py::dict compare_row(const Row& r) {
+    py::dict row = to_py(r.difference);
+    row["kpi"] = r.kpi;
+    row["a"] = r.a;
+    row["b"] = r.b;
     return row;
 }
 
@@ -50,11 +81,7 @@ void bind_uncertainty(py::module_& m) {
             const auto rows = without_gil(hook, [&] { return levers(s, threads, std::ref(hook)); });
             py::list out;
             for (const auto& r : rows) {
-                py::dict row = levers_row(r.lever, r.step);
-                row["cost"] = difference(r.cost);
-                row["profit"] = difference(r.profit);
-                row["profit_per_unit"] = difference(r.per_unit);
-                out.append(row);
+                out.append(levers_row(r));
             }
             return out;
         },
@@ -76,11 +103,7 @@ void bind_uncertainty(py::module_& m) {
                 hook, [&] { return compare_uncertain(a, b, draws, threads, std::ref(hook)); });
             py::list rows;
             for (const auto& r : c.rows) {
-                py::dict row = uncertain(r.difference);
-                row["kpi"] = r.kpi;
-                row["a"] = r.a;
-                row["b"] = r.b;
-                rows.append(row);
+                rows.append(compare_row(r));
             }
             return rows;
         },
@@ -101,10 +124,7 @@ void bind_experiment(py::module_& m) {
                 without_gil(hook, [&] { return compare(a, b, threads, std::ref(hook)); });
             py::list rows;
             for (const auto& r : c.rows) {
-                py::dict row = difference(r.difference);
-                row["kpi"] = r.kpi;
-                row["a"] = r.a;
-                row["b"] = r.b;
+                py::dict row = compare_row(r);
                 row["variance_ratio"] = r.variance_ratio;
                 rows.append(row);
             }
@@ -129,7 +149,7 @@ void bind_experiment(py::module_& m) {
                      {std::pair{"customers", &r.customers}, std::pair{"adopted", &r.adopted},
                       std::pair{"purchases", &r.purchases}, std::pair{"revenue", &r.revenue},
                       std::pair{"margin", &r.margin}, std::pair{"profit", &r.profit}}) {
-                    row[py::str(std::string("incremental_") + name)] = difference(*d);
+                    row[py::str(std::string("incremental_") + name)] = to_py(*d);
                 }
                 out.append(row);
             }
@@ -145,16 +165,7 @@ void bind_experiment(py::module_& m) {
                 hook, [&] { return response(s, channel, spends, threads, std::ref(hook)); });
             py::list out;
             for (const auto& p : points) {
-                py::dict row;
-                row["spend_per_day"] = p.spend_per_day;
-                row["marginal_roi"] = p.marginal_roi;
-                for (const auto& [name, d] :
-                     {std::pair{"adopted", &p.adopted}, std::pair{"purchases", &p.purchases},
-                      std::pair{"revenue", &p.revenue}, std::pair{"margin", &p.margin},
-                      std::pair{"profit", &p.profit}}) {
-                    row[py::str(std::string("incremental_") + name)] = difference(*d);
-                }
-                out.append(row);
+                out.append(response_row(p));
             }
             return out;
         },
@@ -177,16 +188,7 @@ void bind_uncertain_curves(py::module_& m) {
             });
             py::list out;
             for (const auto& p : points) {
-                py::dict row;
-                row["spend_per_day"] = p.spend_per_day;
-                row["marginal_roi"] = difference(p.marginal_roi);
-                for (const auto& [name, d] :
-                     {std::pair{"adopted", &p.adopted}, std::pair{"purchases", &p.purchases},
-                      std::pair{"revenue", &p.revenue}, std::pair{"margin", &p.margin},
-                      std::pair{"profit", &p.profit}}) {
-                    row[py::str(std::string("incremental_") + name)] = uncertain(*d);
-                }
-                out.append(row);
+                out.append(response_row(p));
             }
             return out;
         },
@@ -202,11 +204,7 @@ void bind_uncertain_curves(py::module_& m) {
                 hook, [&] { return levers_uncertain(s, draws, threads, std::ref(hook)); });
             py::list out;
             for (const auto& r : rows) {
-                py::dict row = levers_row(r.lever, r.step);
-                row["cost"] = uncertain(r.cost);
-                row["profit"] = uncertain(r.profit);
-                row["profit_per_unit"] = uncertain(r.per_unit);
-                out.append(row);
+                out.append(levers_row(r));
             }
             return out;
         },

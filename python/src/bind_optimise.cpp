@@ -33,6 +33,8 @@ py::dict to_dict(const Optimum& o) {
     out["horizon"] = o.horizon;
     out["levers"] = o.levers;
     out["units"] = o.units;
+    out["market_budgets"] = o.market_budgets;
+    out["budget_market"] = o.budget_market;
     out["allocation"] = vector(o.allocation);
     out["setting"] = vector(o.setting);
     out["min"] = vector(o.min);
@@ -74,7 +76,8 @@ void bind_optimise(py::module_& m) {
         "optimise",
         [](const Scenario& scenario, double budget, const std::vector<std::string>& levers,
            const std::string& objective, double horizon, const std::map<std::string, double>& min,
-           const std::map<std::string, double>& max, std::uint32_t replicates,
+           const std::map<std::string, double>& max,
+           const std::map<std::string, double>& market_budgets, std::uint32_t replicates,
            std::uint32_t max_replicates, std::uint32_t evaluations, int polish, int threads,
            const std::string& output) {
             Optimum o;
@@ -87,6 +90,7 @@ void bind_optimise(py::module_& m) {
                 options.horizon = horizon;
                 options.min = min;
                 options.max = max;
+                options.market_budgets = market_budgets;
                 options.start_replicates = replicates;
                 options.max_replicates = max_replicates;
                 options.evaluations = evaluations;
@@ -100,9 +104,9 @@ void bind_optimise(py::module_& m) {
             return to_dict(o);
         },
         py::arg("scenario"), py::arg("budget"), py::arg("levers"), py::arg("objective"),
-        py::arg("horizon"), py::arg("min"), py::arg("max"), py::arg("replicates"),
-        py::arg("max_replicates"), py::arg("evaluations"), py::arg("polish"), py::arg("threads"),
-        py::arg("output"));
+        py::arg("horizon"), py::arg("min"), py::arg("max"), py::arg("market_budgets"),
+        py::arg("replicates"), py::arg("max_replicates"), py::arg("evaluations"), py::arg("polish"),
+        py::arg("threads"), py::arg("output"));
 }
 
 } // namespace custsim::python

@@ -35,7 +35,9 @@ void bind_scenario(py::module_& m) {
         .def_property_readonly("brands", [](const Scenario& s) { return names_of(s.brands); })
         .def("to_yaml", [](const Scenario& s) { return to_yaml(s); });
     m.def("check_run_size", &check_run_size, py::arg("scenario"), py::arg("runs") = 1.0,
-          "Refuses (ValueError) a run larger than this machine's memory or the work limit");
+          py::arg("concurrent") = 1,
+          "Refuses (ValueError) runs larger than this machine's memory (`concurrent` of them at "
+          "once) or the work limit");
     m.def("check_threads", &check_threads, py::arg("threads"), py::arg("what") = "threads");
     m.attr("max_threads") = max_threads;
     m.def("load_scenario", &load_scenario, py::arg("path"),

@@ -82,6 +82,70 @@ def test_optimise_refusals_name_the_option(args, says):
     assert says in done.stderr
 
 
+TWO_MARKETS = ["scenarios/two_markets.yaml", "--set", "population.customers=2000", "--set",
+               "days=60", "--set", "population.represents=0"]
+PER_MARKET = ["--levers", "tv@home,social@home,tv@abroad,social@abroad"]
+
+
+def test_optimise_holds_each_market_budget(tmp_path):
+    out = tmp_path / "markets.h5"
+    done = custsim("optimise", *TWO_MARKETS, *PER_MARKET, "--market-budget", "home=8000",
+                   "--market-budget", "abroad=3000", "--evaluations", 8, "--max-replicates", 2,
+                   "--polish", 0, "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert "budget 11000 over 4 levers" in done.stdout
+    assert "  in home 8000 (its --market-budget 8000, to rounding)" in done.stdout
+    assert "  in abroad 3000 (its --market-budget 3000, to rounding)" in done.stdout
+    with h5py.File(out) as f:
+        assert f.attrs["markets"] == "abroad\nhome"
+        np.testing.assert_array_equal(f["market_budgets"][:], [3000, 8000])
+        evaluations = f["evaluations/allocation"][:]
+        inside = f["evaluations/stage"][:] <= int(f.attrs["stages"])
+        np.testing.assert_allclose(evaluations[inside][:, :2].sum(axis=1), 8000, rtol=1e-12)
+        np.testing.assert_allclose(evaluations[inside][:, 2:].sum(axis=1), 3000, rtol=1e-12)
+
+
+def test_optimise_maximises_the_customer_bases_value(tmp_path):
+    # clv_total (customers x clv) is a final KPI in money: an objective like profit.
+    out = tmp_path / "clv.h5"
+    done = custsim("optimise", *SMALL, "--set", "days=40", "--budget", 5000, *LEVERS,
+                   "--objective", "clv_total", "--evaluations", 6, "--max-replicates", 2,
+                   "--polish", 0, "--quiet", "-o", out)
+    assert done.returncode == 0, done.stderr
+    # The current plan's objective is the run's /final/clv_total, same seed and replicates.
+    run = tmp_path / "run.h5"
+    done = custsim("run", *SMALL, "--set", "days=40", "--replicates", 2, "--quiet", "-o", run)
+    assert done.returncode == 0, done.stderr
+    with h5py.File(out) as f, h5py.File(run) as r:
+        assert f.attrs["objective"] == "clv_total" and int(f.attrs["replicates"]) == 2
+        mean, low, high = f["optimum/objective"][:]
+        assert mean > 0 and low <= mean <= high
+        final = r["final/clv_total"][:]
+        assert final.mean() > 0
+        assert f["current/objective"][0] == pytest.approx(final.mean(), rel=1e-12)
+        np.testing.assert_array_equal(final, r["final/customers"][:] * r["final/clv"][:])
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--market-budget", "north=5"],
+     "--market-budget north: not a market of the scenario; allowed: home, abroad"),
+    (["--market-budget", "home"], "--market-budget: expected MARKET=MONEY with money >= 0"),
+    (["--market-budget", "home=1", "--market-budget", "home=2"],
+     "--market-budget: home is given twice"),
+    (["--budget", "9000", "--market-budget", "home=1000", "--market-budget", "abroad=1000"],
+     "--market-budget: the market budgets add up to 2000, not --budget 9000"),
+    (["--levers", "tv,tv@home", "--budget", "100"], "--levers: tv and tv@home both spend on tv"),
+    (["--levers", "store@abroad", "--budget", "100"],
+     "--levers: store@abroad: store is not sold in abroad"),
+    (["--levers", "tv@home"], "--budget: give the money the levers share"),
+])
+def test_optimise_market_refusals_name_the_option(args, says):
+    levers = [] if "--levers" in args else PER_MARKET
+    done = custsim("optimise", *TWO_MARKETS, *levers, *args, "--quiet", "-o", "/tmp/x.h5")
+    assert done.returncode == 2, done.stdout
+    assert says in done.stderr
+
+
 def test_optimise_refuses_a_negative_budget():
     done = custsim("optimise", *SMALL, "--budget", "-5", *LEVERS)
     assert done.returncode == 2 and "--budget: must be money >= 0 over the horizon" in done.stderr

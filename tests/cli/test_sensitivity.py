@@ -6,6 +6,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUSTSIM_BIN", str(ROOT / "build/release/core/custsim"))
@@ -51,6 +52,48 @@ def test_morris_ranks_the_keys_and_writes_design_outputs_and_indices(tmp_path):
     assert np.all(mu_star <= data["indices/mu_star_high"])
     assert np.all(data["indices/sigma"] >= 0)
     assert not list(tmp_path.glob("*.tmp*"))
+
+
+def bar_rows(png, colour):
+    """The bands of pixel rows holding `colour` (0-255 RGB, drawn at alpha 0.85 over white),
+    top to bottom, each as its widest run of such pixels."""
+    import matplotlib.image
+    image = matplotlib.image.imread(png)[..., :3] * 255
+    blended = 0.85 * np.asarray(colour) + 0.15 * 255
+    mask = np.all(np.abs(image - blended) < 6, axis=2)
+    bands, width, inside = [], 0, False
+    for row in mask:
+        if row.any():
+            width, inside = max(width, int(row.sum())), True
+        elif inside:
+            bands.append(width)
+            width, inside = 0, False
+    return bands
+
+
+def test_morris_draws_a_tornado_with_the_most_important_key_on_top(tmp_path):
+    out, png = tmp_path / "morris.h5", tmp_path / "tornado.png"
+    done = custsim("sensitivity", "scenarios/baseline.yaml", *KEYS, "--kpi", "profit",
+                   "--samples", 4, *SMALL, "-o", out, "--plot", png, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert f"plot: {png}" in done.stdout
+    data, _ = datasets(out)
+    mu_star = data["indices/mu_star"]
+    assert mu_star[1] == 0 and mu_star[0] > 0 and mu_star[2] > 0
+    # One blue bar per key with an effect (the discount rate's is empty), the longest on top,
+    # their lengths in the ratio of their mu*.
+    bands = bar_rows(png, (0x1F, 0x77, 0xB4))
+    assert len(bands) == 2, bands
+    ratio = max(mu_star) / sorted(mu_star)[1]
+    assert bands[0] / bands[1] == pytest.approx(ratio, rel=0.05), (bands, mu_star)
+    assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_tornado_refused_before_any_run_when_it_cannot_be_drawn(tmp_path):
+    done = custsim("sensitivity", "scenarios/baseline.yaml", *KEYS, "--kpi", "profit", *SMALL,
+                   "-o", tmp_path / "s.h5", "--plot", tmp_path / "t.jpg")
+    assert done.returncode == 2 and "plots are PNG images" in done.stderr
+    assert not (tmp_path / "s.h5").exists()
 
 
 def test_sobol_gives_indices_with_intervals_and_the_same_file_on_any_layout(tmp_path):

@@ -1,6 +1,7 @@
 #pragma once
 // What the core tests share: the scenario library scaled down, means over replicates, the
 // binomial check, and a hand-made market in which journey processes run one customer at a time.
+#include "custsim/batch.hpp"
 #include "custsim/scenario.hpp"
 #include "custsim/simulation.hpp"
 
@@ -33,6 +34,29 @@ inline Scenario small(const std::string& file, const std::vector<std::string>& m
                                           "population.represents=0"};
     overrides.insert(overrides.end(), more.begin(), more.end());
     return load_scenario(scenarios() / file, overrides);
+}
+
+/// A stand-in for the MPI runner of custsim calibrate and optimise (core/cli/ranks.cpp) in one
+/// process: task i belongs to "rank" i % ranks, the ranks run their shares one after another,
+/// last rank first, each on `threads` threads, and the numbers are put back in index order.
+inline BatchRunner dealt_runner(int ranks, int threads) {
+    return [ranks, threads](std::int64_t count, const BatchTask& task) {
+        std::vector<std::vector<double>> out(static_cast<std::size_t>(count));
+        for (int rank = ranks - 1; rank >= 0; --rank) {
+            std::vector<std::int64_t> mine;
+            for (std::int64_t i = rank; i < count; i += ranks) {
+                mine.push_back(i);
+            }
+            const auto numbers =
+                run_on_threads(std::int64_t(mine.size()), threads, [&](std::int64_t j, int each) {
+                    return task(mine[std::size_t(j)], each);
+                });
+            for (std::size_t j = 0; j < mine.size(); ++j) {
+                out[std::size_t(mine[j])] = numbers[j];
+            }
+        }
+        return out;
+    };
 }
 
 /// A KPI's final value, mean over replicates.

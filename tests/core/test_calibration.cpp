@@ -6,6 +6,8 @@
 #include "custsim/results.hpp"
 #include "custsim/rng.hpp"
 
+#include "support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -199,6 +201,37 @@ TEST(Calibration, BassFittedToItsClosedFormCoversTheTruth) {
     EXPECT_GE(c.optimum_log_likelihood,
               *std::max_element(c.sample_log_likelihood.begin(), c.sample_log_likelihood.end()) -
                   5);
+}
+
+TEST(Calibration, IsTheSameBitForBitWhenItsBatchesAreDealtToRanks) {
+    const auto s = load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios/bass.yaml",
+                                 {"population.customers=500", "days=8", "dt=0.1"});
+    const auto data = parse_observations("day,kpi,value\n2,adopted,40\n4,adopted,90\n", "d.csv", s);
+    const std::vector<FitKey> keys = {{"channels.advertising.adoption_rate", 0.005, 0.1},
+                                      {"word_of_mouth.rate", 0.1, 1.0}};
+    CalibrationOptions options;
+    options.steps = 6;
+    options.threads = 1;
+    const Calibration one = calibrate(s, data, keys, options);
+    auto batches = std::make_shared<std::vector<std::int64_t>>();
+    const BatchRunner dealt = test::dealt_runner(3, 1);
+    options.runner = [batches, dealt](std::int64_t count, const BatchTask& task) {
+        batches->push_back(count);
+        return dealt(count, task);
+    };
+    const Calibration ranks = calibrate(s, data, keys, options);
+    EXPECT_EQ(ranks.optimum, one.optimum);
+    EXPECT_EQ(ranks.chain.positions, one.chain.positions);
+    EXPECT_EQ(ranks.chain.log_density, one.chain.log_density);
+    EXPECT_EQ(ranks.fit_median, one.fit_median);
+    EXPECT_EQ(ranks.fit_low, one.fit_low);
+    EXPECT_EQ(ranks.evaluations, one.evaluations);
+    // The checkpoint read (a batch of one), the design (8 points), two local searches, the
+    // walkers' start, two halves a step, the fit at the median.
+    ASSERT_EQ(batches->size(), 1 + 1 + 1 + 1 + 2 * 6 + 1u);
+    EXPECT_EQ((std::vector<std::int64_t>(batches->begin(), batches->begin() + 5)),
+              (std::vector<std::int64_t>{1, 8, 2, 8, 4}));
+    EXPECT_EQ(batches->back(), 1);
 }
 
 TEST(Calibration, ResumesFromItsCheckpointBitForBit) {

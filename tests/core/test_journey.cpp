@@ -147,6 +147,26 @@ TEST(Journey, ClvIsTheClosedForm) {
     EXPECT_NEAR(summary.clv, 50 * 0.8 / (1 + 0.1 - 0.8), 1e-9);
 }
 
+TEST(Journey, ClvTotalIsTheCustomersTimesTheirClv) {
+    Scenario s;
+    s.journey.discount_rate = 0.1;
+    Kpis k;
+    k.customer_days = 365 * 1000.0;
+    k.margin = 50 * 1000.0;
+    k.churned = 1000 * 0.2231435513142098; // r = 0.8
+    k.customers = 400;
+    EXPECT_NEAR(summarise_journey(k, s).clv_total, 400 * 50 * 0.8 / (1 + 0.1 - 0.8), 1e-9);
+    // In a run, at the end of each replicate: exactly the final customers times the final CLV.
+    const Results r =
+        run_scenario(small("baseline.yaml", {"population.customers=3000", "days=60", "replicates=2",
+                                             "population.represents=30000"}));
+    for (std::size_t rep = 0; rep < 2; ++rep) {
+        const double total = r.final.at("clv_total")[rep];
+        EXPECT_EQ(total, r.final.at("customers")[rep] * r.final.at("clv")[rep]);
+        EXPECT_GT(total, 0);
+    }
+}
+
 TEST(StylisedFacts, AwarenessRisesWithAdSpendWithDiminishingReturns) {
     // TV alone, no word of mouth and no rival advertising, so awareness answers to spend only.
     // Below about one exposure a month (20 a day for 20 000 customers) the response is convex:

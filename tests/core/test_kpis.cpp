@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 using namespace custsim;
 
@@ -70,6 +71,9 @@ TEST(Kpis, EveryEntryIsCompleteAndUniqueInItsGroup) {
     ASSERT_NE(find_kpi("spend", KpiPer::channel), nullptr);
     EXPECT_EQ(find_kpi("spend", KpiPer::channel)->path(), "/channels/spend");
     EXPECT_EQ(find_kpi("clv")->path(), "/final/clv");
+    // clv_total is money the market has more of; clv is per customer.
+    EXPECT_TRUE(find_kpi("clv_total")->scales_with_population());
+    EXPECT_FALSE(find_kpi("clv")->scales_with_population());
     EXPECT_EQ(find_kpi("aware")->path(), "/timeseries/aware");
 }
 
@@ -141,7 +145,8 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
                          &k.brand_revenue,        &k.brand_churned,      &k.brand_penetration,
                          &k.brand_frequency,      &k.brand_requirements, &k.brand_sole,
                          &k.brand_duplication,    &k.brand_reviews,      &k.brand_rating,
-                         &k.market_aware,         &k.market_customers,   &k.market_revenue}) {
+                         &k.market_aware,         &k.market_customers,   &k.market_revenue,
+                         &k.market_spend}) {
         member->assign(length++, 0.0);
     }
     std::set<double> seen;
@@ -154,7 +159,7 @@ TEST(Kpis, AccessorsReadDistinctMembers) {
         }
     }
     EXPECT_EQ(seen.size(), 43u);
-    EXPECT_EQ(lengths.size(), 21u);
+    EXPECT_EQ(lengths.size(), 22u);
 }
 
 TEST(Kpis, RunScenarioRecordsExactlyTheRegisteredKpis) {
@@ -200,6 +205,47 @@ TEST(Kpis, RunScenarioRecordsExactlyTheRegisteredKpis) {
             }
         }
     }
+}
+
+TEST(Kpis, PolicyKpisNameTheirPoliciesAndStayZeroWithoutThem) {
+    // The registry says which KPIs only policies move (the explorer plots them only then): those
+    // its descriptions say are policies'.
+    for (const Kpi& kpi : kpi_registry()) {
+        EXPECT_EQ(kpi.policies != 0, std::string_view(kpi.description).starts_with("policies:"))
+            << kpi.name;
+    }
+    const auto bits = [](const char* name) { return find_kpi(name)->policies; };
+    EXPECT_EQ(bits("retarget_touches"), policy_bit(PolicyKind::retarget));
+    EXPECT_EQ(bits("follow_ups"), policy_bit(PolicyKind::follow_up));
+    EXPECT_EQ(bits("win_back_offers"), policy_bit(PolicyKind::win_back));
+    EXPECT_EQ(bits("trigger_cost"),
+              policy_bit(PolicyKind::follow_up) | policy_bit(PolicyKind::win_back));
+
+    // scenarios/self_optimising.yaml runs all three triggers: each KPI of theirs moves; without
+    // the policies they stay 0.
+    const char* triggered[] = {"retarget_touches", "follow_ups", "win_back_offers", "trigger_cost"};
+    Scenario s = load_scenario(source() / "scenarios" / "self_optimising.yaml",
+                               {"population.customers=3000", "days=90", "replicates=1"});
+    const Results with = run_scenario(s, 1);
+    const std::vector<Policy> policies = s.policies;
+    s.policies.clear();
+    const Results without = run_scenario(s, 1);
+    for (const char* name : triggered) {
+        EXPECT_GT(with.final.at(name)[0], 0) << name;
+        EXPECT_FALSE(find_kpi(name)->moves_in(s)) << name;
+        EXPECT_EQ(without.final.at(name)[0], 0.0) << name << ": no policy, nothing fired";
+    }
+    EXPECT_TRUE(find_kpi("profit")->moves_in(s)) << "a KPI of no policy moves in any scenario";
+    for (const Policy& p : policies) {
+        if (p.kind == PolicyKind::win_back) {
+            s.policies = {p};
+        }
+    }
+    ASSERT_EQ(s.policies.size(), 1u);
+    EXPECT_TRUE(find_kpi("win_back_offers")->moves_in(s));
+    EXPECT_TRUE(find_kpi("trigger_cost")->moves_in(s)) << "one of its two policies is enough";
+    EXPECT_FALSE(find_kpi("follow_ups")->moves_in(s));
+    EXPECT_FALSE(find_kpi("retarget_touches")->moves_in(s));
 }
 
 TEST(Kpis, DocsTableIsTheRegistrys) {

@@ -139,6 +139,29 @@ TEST(Optimise, GivesTheSameAnswerOnOneAndTwoThreads) {
     EXPECT_EQ(one.marginal[0].mean, two.marginal[0].mean);
 }
 
+TEST(Optimise, GivesTheSameAnswerWhenItsBatchesAreDealtToRanks) {
+    const Scenario s = cheap();
+    auto o = four_levers(20000);
+    o.levers = {"tv", "search", "agents"};
+    o.evaluations = 8;
+    o.polish = 1;
+    o.threads = 1;
+    const Optimum one = optimise(s, o);
+    o.runner = test::dealt_runner(3, 1);
+    const Optimum ranks = optimise(s, o);
+    ASSERT_EQ(one.evaluations.size(), ranks.evaluations.size());
+    for (std::size_t k = 0; k < one.evaluations.size(); ++k) {
+        EXPECT_EQ(one.evaluations[k].allocation, ranks.evaluations[k].allocation) << k;
+        EXPECT_EQ(one.evaluations[k].values, ranks.evaluations[k].values) << k;
+        EXPECT_EQ(one.evaluations[k].stage, ranks.evaluations[k].stage) << k;
+    }
+    EXPECT_EQ(one.allocation, ranks.allocation);
+    EXPECT_EQ(one.gain.mean, ranks.gain.mean);
+    EXPECT_EQ(one.current_objective, ranks.current_objective);
+    EXPECT_EQ(one.customer_days, ranks.customer_days);
+    EXPECT_GT(one.customer_days, 0);
+}
+
 TEST(Optimise, PutsMostOfTheBudgetOnAClearlyBestChannel) {
     // TV and search at a hundred times their price buy almost nothing; social is as it was.
     const Scenario s = cheap({"channels.tv.cpm=2000", "channels.search.cpm=5000"});
@@ -273,6 +296,146 @@ TEST(Optimise, BeatsTheBestOfA64PointLatinHypercubeWithFewerCustomerDays) {
     std::printf("optimum - best of 64 LHS points: %.1f [%.1f, %.1f]; customer-days %.3g "
                 "against %.3g\n",
                 gain.mean, gain.low, gain.high, best.customer_days, lhs_customer_days);
+}
+
+/// A two-market scenario at 3 000 customers standing for themselves over 90 days, its focal
+/// brand's flights cut to TV, search and social: the markets' media spend is then the levers'.
+Scenario two_markets(const char* file, const std::vector<std::string>& more = {}) {
+    std::vector<std::string> overrides{"population.customers=3000", "days=90"};
+    overrides.insert(overrides.end(), more.begin(), more.end());
+    Scenario s = small(file, overrides);
+    std::erase_if(s.brands[0].media, [](const Flight& f) {
+        return f.channel != "tv" && f.channel != "search" && f.channel != "social";
+    });
+    return s;
+}
+
+/// The money an allocation puts in `market`, by the levers' names (CHANNEL@MARKET).
+double in_market(const Optimum& o, const std::vector<double>& allocation,
+                 const std::string& market) {
+    double money = 0;
+    for (std::size_t i = 0; i < o.levers.size(); ++i) {
+        const auto at = o.levers[i].find('@');
+        money +=
+            at != std::string::npos && o.levers[i].substr(at + 1) == market ? allocation[i] : 0.0;
+    }
+    return money;
+}
+
+TEST(Optimise, RefusesMarketLeversAndBudgetsThatDoNotFit) {
+    const Scenario s = two_markets("two_markets.yaml");
+    auto refused = [&](const Scenario& at, OptimiseOptions o, const std::string& says) {
+        try {
+            optimise(at, o);
+            ADD_FAILURE() << "not refused: " << says;
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+        }
+    };
+    OptimiseOptions o;
+    o.budget = 10000;
+    o.levers = {"tv@north"};
+    refused(s, o,
+            "--levers: tv@north: 'north' is not a market of the scenario; allowed after "
+            "@: home, abroad");
+    o.levers = {"store@abroad"};
+    refused(s, o, "--levers: store@abroad: store is not sold in abroad");
+    o.levers = {"radio@home"};
+    refused(s, o, "--levers: radio@home: 'radio' is not a channel; allowed before @: tv,");
+    o.levers = {"tv", "tv@home"};
+    refused(s, o, "--levers: tv and tv@home both spend on tv");
+    o.levers = {"tv@home", "tv@abroad"};
+    o.market_budgets = {{"north", 1000}};
+    refused(s, o, "--market-budget north: not a market of the scenario; allowed: home, abroad");
+    o.market_budgets = {{"home", 1000}, {"abroad", 1000}};
+    refused(s, o,
+            "--market-budget: the market budgets add up to 2000, not --budget 10000 "
+            "(every lever is in a budgeted market, so they must)");
+    o.budget = 1500;
+    refused(s, o, "--market-budget: the market budgets add up to 2000, more than --budget 1500");
+    o.levers = {"tv@home", "agents"};
+    o.budget = 3000;
+    refused(s, o, "--market-budget abroad: no lever of --levers spends in abroad");
+    o.market_budgets = {{"home", 1000}};
+    o.max = {{"tv@home", 500}};
+    refused(s, o,
+            "--market-budget home=1000: must be between the lower bounds' sum 0 and the "
+            "upper bounds' sum 500 of its levers");
+    o = OptimiseOptions{};
+    o.levers = {"tv@home"};
+    refused(s, o, "--budget: give the money the levers share");
+    // A flight for every market cannot be a market's: the lever would move money abroad too.
+    Scenario everywhere = s;
+    everywhere.brands[0].media.push_back(Flight{"tv", "", 10, 0, forever});
+    o.budget = 1000;
+    refused(everywhere, o,
+            "--levers: tv@home: brands.focal.media[6] spends on tv in every "
+            "market (home, abroad)");
+}
+
+TEST(Optimise, MarketBudgetsHoldExactlyInTheRun) {
+    // market_entry: the focal brand enters abroad on day 30. Abroad has no TV flight, so tv@abroad
+    // adds one, which spends from the entry on: its money counts those days.
+    Scenario s = two_markets("market_entry.yaml", {"replicates=2"});
+    std::erase_if(s.brands[0].media,
+                  [](const Flight& f) { return f.channel == "tv" && f.market == "abroad"; });
+    OptimiseOptions o;
+    o.levers = {"tv@home",       "search@home",   "social@home", "tv@abroad",
+                "search@abroad", "social@abroad", "agents"};
+    o.market_budgets = {{"home", 9000}, {"abroad", 4000}};
+    o.budget = 16000; // 3 000 for the agents
+    o.min["tv@abroad"] = 500;
+    o.evaluations = 16;
+    o.max_replicates = 2;
+    o.polish = 2;
+    const Optimum best = optimise(s, o);
+    EXPECT_EQ(best.budget_market,
+              (std::vector<std::string>{"home", "home", "home", "abroad", "abroad", "abroad", ""}));
+    for (const auto& e : best.evaluations) {
+        if (e.stage <= best.stages) { // the marginal probes add money on purpose
+            EXPECT_NEAR(in_market(best, e.allocation, "home"), 9000, 1e-9 * 16000);
+            EXPECT_NEAR(in_market(best, e.allocation, "abroad"), 4000, 1e-9 * 16000);
+            EXPECT_NEAR(e.allocation[6], 3000, 1e-9 * 16000);
+            EXPECT_GE(e.allocation[3], 500);
+        }
+    }
+    EXPECT_NEAR(in_market(best, best.allocation, "home"), 9000, 1e-9 * 16000);
+    EXPECT_NEAR(in_market(best, best.allocation, "abroad"), 4000, 1e-9 * 16000);
+    EXPECT_NEAR(sum(best.allocation), 16000, 1e-9 * 16000);
+    // What the run books in each market is its budget (/markets/spend), and per channel the sum
+    // of its levers.
+    const Results r = run_scenario(with_allocation(s, best, best.allocation));
+    const auto& markets = r.market_names;
+    ASSERT_EQ(markets, (std::vector<std::string>{"home", "abroad"}));
+    const std::size_t M = markets.size(), last = r.points() - 1;
+    for (std::size_t rep = 0; rep < r.replicates; ++rep) {
+        const double* spend = &r.markets.at("spend")[(rep * r.points() + last) * M];
+        EXPECT_NEAR(spend[0], 9000, 1e-9 * 16000) << "home";
+        EXPECT_NEAR(spend[1], 4000, 1e-9 * 16000) << "abroad";
+    }
+    const auto& names = r.channel_names;
+    const std::size_t C = names.size();
+    const auto tv = std::size_t(std::find(names.begin(), names.end(), "tv") - names.begin());
+    EXPECT_NEAR(r.channels.at("spend")[last * C + tv], best.allocation[0] + best.allocation[3],
+                1e-9 * 16000);
+    EXPECT_NEAR(test::mean_final(r, "service_cost"), 3000, 1e-6);
+}
+
+TEST(Optimise, PutsEachMarketsBudgetOnItsClearlyBestChannel) {
+    // TV at a hundred times its price buys almost nothing in either market; social is as it was.
+    const Scenario s = two_markets("two_markets.yaml", {"channels.tv.cpm=2000"});
+    OptimiseOptions o;
+    o.levers = {"tv@home", "social@home", "tv@abroad", "social@abroad"};
+    o.market_budgets = {{"home", 10000}, {"abroad", 5000}};
+    o.objective = "customers";
+    o.evaluations = 24;
+    o.max_replicates = 4;
+    const Optimum best = optimise(s, o);
+    EXPECT_EQ(best.budget, 15000);
+    EXPECT_GT(best.allocation[1], 0.7 * 10000) << "social@home " << best.allocation[1];
+    EXPECT_GT(best.allocation[3], 0.7 * 5000) << "social@abroad " << best.allocation[3];
+    EXPECT_NEAR(best.allocation[0] + best.allocation[1], 10000, 1e-9 * 15000);
+    EXPECT_NEAR(best.allocation[2] + best.allocation[3], 5000, 1e-9 * 15000);
 }
 
 } // namespace

@@ -1,8 +1,9 @@
 // Self-optimising campaigns (policies:, MODEL.md "Policies"): triggered contacts fire exactly as
-// specified on hand-made customers; budget policies keep the plan's total, move budget to the
-// channel with the best observed cost per acquisition and reach a static split's profit; every
-// decision is the same on any thread count.
+// specified on hand-made customers; budget policies keep the plan's total and move budget to the
+// channel with the best observed cost per acquisition; the bandit ends within 10 % of the profit
+// of custsim::optimise's static optimum; every decision is the same on any thread count.
 #include "custsim/error.hpp"
+#include "custsim/optimise.hpp"
 #include "custsim/simulation.hpp"
 
 #include "journey/trigger.hpp"
@@ -315,36 +316,47 @@ TEST(PoliciesBandit, StartsEvenAndPutsMostOfTheBudgetOnTheClearlyBestChannel) {
     std::printf("[ measured ] bandit: cheap's share at the end %.3f\n", last[0] / 20.0);
 }
 
-/// Profit over the last half of the run, mean over replicates.
-double late_profit(const Results& r) {
-    double sum = 0;
+/// Profit over the last half of the run and over the whole run, mean over replicates.
+struct Profit {
+    double late = 0, whole = 0;
+};
+Profit profit(const Results& r) {
+    Profit out;
     const std::size_t end = r.points() - 1, half = end / 2;
     for (std::uint32_t k = 0; k < r.replicates; ++k) {
-        sum += r.at("profit", k, end) - r.at("profit", k, half);
+        out.late += (r.at("profit", k, end) - r.at("profit", k, half)) / r.replicates;
+        out.whole += r.at("profit", k, end) / r.replicates;
     }
-    return sum / r.replicates;
+    return out;
 }
 
-TEST(PoliciesBandit, LateProfitIsWithinTenPercentOfTheBestStaticSplit) {
-    // The issue asks for the optimiser's static optimum (`custsim optimise`, another branch);
-    // until it lands, the best of a grid of static splits of the same 20 a day stands in.
-    const std::vector<std::string> two = {"replicates=2"};
-    double best = -1e300, best_share = 0;
-    for (const double cheap : {0.0, 0.25, 0.5, 0.75, 1.0}) {
-        auto overrides = two;
-        overrides.push_back("brands[0].media[0].spend_per_day=" + std::to_string(20 * cheap));
-        overrides.push_back("brands[0].media[1].spend_per_day=" + std::to_string(20 - 20 * cheap));
-        const double profit = late_profit(run_scenario(with("", overrides), 2));
-        if (profit > best) {
-            best = profit;
-            best_share = cheap;
-        }
-    }
-    const double learnt = late_profit(run_scenario(with(bandit, two), 2));
-    std::printf("[ measured ] bandit late profit %.0f, best static %.0f (cheap share %.2f)\n",
-                learnt, best, best_share);
-    ASSERT_GT(best, 0);
-    EXPECT_GE(learnt, 0.9 * best);
+TEST(PoliciesBandit, EndsWithinTenPercentOfTheOptimisersStaticOptimum) {
+    // The issue's check. custsim::optimise (docs/optimisation.md) splits the plan's 20 a day over
+    // the 120 days (2 400) between cheap and dear to maximise profit; the bandit starts from an
+    // even split of the same 20 a day. Both are then run with the same seed and 8 replicates.
+    // The issue asks where the bandit *ends*: its profit over the run's second half, once it has
+    // learnt, against the optimum's over the same days. Its first weeks are its price of
+    // learning (an even split, then a test share, while acquisitions lag spend through memory),
+    // which a static split known in advance does not pay; the whole run, learning included, is
+    // held to the same 10 %. Measured on seeds 11 to 15 (docs/model.md, "Policies").
+    const Scenario plan = with("", {"replicates=8"});
+    OptimiseOptions o;
+    o.budget = 20 * plan.days;
+    o.levers = {"cheap", "dear"};
+    o.evaluations = 8;
+    o.max_replicates = 4;
+    o.polish = 0;
+    const Optimum best = optimise(plan, o);
+    EXPECT_GT(best.allocation[0], 0.8 * o.budget) << "cheap is clearly the best";
+    const Profit optimum = profit(run_scenario(with_allocation(plan, best, best.allocation)));
+    const Profit learnt = profit(run_scenario(with(bandit, {"replicates=8"})));
+    std::printf("[ measured ] optimum: cheap %.0f of %.0f; profit over the second half: bandit "
+                "%.0f, optimum %.0f (%.3f); whole run: bandit %.0f, optimum %.0f (%.3f)\n",
+                best.allocation[0], o.budget, learnt.late, optimum.late, learnt.late / optimum.late,
+                learnt.whole, optimum.whole, learnt.whole / optimum.whole);
+    ASSERT_GT(optimum.late, 0);
+    EXPECT_GE(learnt.late, 0.9 * optimum.late);
+    EXPECT_GE(learnt.whole, 0.9 * optimum.whole);
 }
 
 TEST(PoliciesTriggers, CostsAreBookedAndNoCustomerGetsMoreThanTheCap) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <string>
 
 using namespace custsim;
@@ -62,4 +64,28 @@ TEST(Resources, ShippedSizesPassAndAbsurdOnesAreRefused) {
 
 TEST(Resources, AvailableMemoryIsReadFromTheKernel) {
     EXPECT_GT(available_memory(), std::uint64_t(1) << 20);
+}
+
+TEST(Resources, RunsAtOnceNeedTheirMemoryTogether) {
+    // A run that needs 60 % of the available memory fits alone, not two at once, and a single
+    // run is one at once however many threads there are.
+    const double per_customer =
+        estimate_run(baseline({"population.customers=1000000"})).memory_bytes / 1e6;
+    const double customers = std::floor(0.6 * double(available_memory()) / per_customer);
+    ASSERT_LT(customers, 4e9);
+    const auto big =
+        baseline({"population.customers=" + std::to_string(std::uint64_t(customers)), "days=1"});
+    EXPECT_NO_THROW(check_run_size(big, 1, 1));
+    EXPECT_NO_THROW(check_run_size(big, 1, 8));
+    EXPECT_NO_THROW(check_run_size(big, 10, 1));
+    try {
+        check_run_size(big, 10, 2);
+        ADD_FAILURE() << "two runs at once of 60 % of the memory each were let through";
+    } catch (const InputError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("2 runs at once of"), std::string::npos) << message;
+        EXPECT_NE(message.find("fewer --threads"), std::string::npos) << message;
+    }
+    EXPECT_EQ(team_size(3), 3);
+    EXPECT_GE(team_size(0), 1);
 }

@@ -36,6 +36,19 @@ def test_optimise_agrees_with_the_command_line(tmp_path):
         np.testing.assert_array_equal(g["evaluations/mean"][:], f["evaluations/mean"][:])
 
 
+def test_optimise_holds_market_budgets():
+    s = custsim.load_scenario(ROOT / "scenarios/two_markets.yaml", **SETS)
+    result = custsim.optimise(s, None, "tv@home,social@home,tv@abroad",
+                              market_budget={"home": 6000, "abroad": 2000}, evaluations=6,
+                              max_replicates=2, polish=0)
+    assert result["budget"] == 8000 and result["market_budgets"] == {"home": 6000, "abroad": 2000}
+    assert result["budget_market"] == ["home", "home", "abroad"]
+    assert result["allocation"][:2].sum() == pytest.approx(6000, rel=1e-12)
+    assert result["allocation"][2] == pytest.approx(2000, rel=1e-12)
+    with pytest.raises(ValueError, match="market_budget: a dict of market -> money"):
+        custsim.optimise(s, None, "tv@home", market_budget=[1])
+
+
 def test_optimise_refuses_bad_arguments():
     s = custsim.load_scenario(ROOT / "scenarios/baseline.yaml", **SETS)
     with pytest.raises(ValueError, match="--levers: 'radio' is not a lever"):

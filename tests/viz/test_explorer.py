@@ -120,6 +120,64 @@ def test_service_panel_plots_complaints_churn_and_nps(tmp_path):
     assert min(near(complaints, c).sum() for c in (BLUE, ORANGE, GREEN)) > 100
 
 
+SPEND_PER_DAY = "Spend per day by channel (focal brand)"
+
+
+def cumulative(series, plot):
+    """The one line of a plot of one KPI, as an array over days."""
+    (points,) = series[plot].values()
+    return np.array([value for _, value in points])
+
+
+def test_policies_panel_plots_the_bandits_spend_and_the_triggers_fired(tmp_path):
+    # scenarios/self_optimising.yaml: a bandit over the baseline's seven channels every 7 days,
+    # retargeting on social at 0.02 a touch, follow-ups at 2 and win-back offers at 1.
+    explore("--scenario", "scenarios/self_optimising.yaml", "--set", "population.customers=20000",
+            "--run-days", 90, "--panel", "policies", "--export-csv", tmp_path / "policies.csv",
+            "--export-png", tmp_path / "policies.png")
+    series, units = by_plot(rows(tmp_path / "policies.csv"))
+    assert units[SPEND_PER_DAY] == "money per day"
+    spend = {name: np.array([v for _, v in points]) for name, points in series[SPEND_PER_DAY].items()}
+    channels = ["tv", "search", "social", "influencer", "email", "store", "packaging"]
+    assert list(spend) == channels
+    assert [day for day, _ in series[SPEND_PER_DAY]["tv"]] == list(range(90))  # days 0..89
+    day0 = np.array([spend[c][0] for c in channels])
+    assert day0.min() > 0 and day0.max() == pytest.approx(day0.min(), rel=1e-9)  # an even split
+    # The bandit moved budget: on the last day the channels' spends differ.
+    assert np.array([spend[c][-1] for c in channels]).std() > 0.5 * day0[0]
+    # Every day the channels share the plan's total, and social's retargeting touches come on top.
+    expected = {"Retargeting touches (cumulative)": "contacts", "Follow-ups (cumulative)": "contacts",
+                "Win-back offers (cumulative)": "contacts", "Trigger cost (cumulative)": "money"}
+    assert set(series) == {SPEND_PER_DAY, *expected}
+    for plot, unit in expected.items():
+        values = cumulative(series, plot)
+        assert units[plot] == unit and len(values) == 91, plot
+        assert values[-1] > 0 and np.all(np.diff(values) >= 0), plot
+    touches = np.diff(cumulative(series, "Retargeting touches (cumulative)"))
+    total = sum(spend.values())
+    assert np.abs(total - day0.sum() - 0.02 * touches).max() < 1e-6 * day0.sum()
+    follow_ups = cumulative(series, "Follow-ups (cumulative)")
+    offers = cumulative(series, "Win-back offers (cumulative)")
+    assert np.allclose(cumulative(series, "Trigger cost (cumulative)"), 2 * follow_ups + offers)
+    image = matplotlib.image.imread(tmp_path / "policies.png")
+    spend_plot = image[60:420]
+    for colour in (BLUE, ORANGE, GREEN):  # tv, search, social
+        assert near(spend_plot, colour).sum() > 300
+    # The four trigger plots, two a row below, each with its line drawn.
+    for plot in (image[450:700, :600], image[450:700, 600:], image[730:, :600], image[730:, 600:]):
+        assert near(plot, BLUE).sum() > 200
+
+
+def test_policies_panel_without_policies_shows_the_plans_spend_only(tmp_path):
+    explore("--set", "population.customers=20000", "--run-days", 30, "--panel", "policies",
+            "--export-csv", tmp_path / "plan.csv")
+    series, units = by_plot(rows(tmp_path / "plan.csv"))
+    assert set(series) == {SPEND_PER_DAY}  # no trigger was registered for a policy not there
+    spend = series[SPEND_PER_DAY]
+    # The baseline's flights: TV 60 and search 40 a day, as the plan says (the market's money).
+    assert spend["tv"][5][1] / spend["search"][5][1] == pytest.approx(60 / 40)
+
+
 def test_brands_panel_plots_each_brand(tmp_path):
     explore("--run-days", 60, "--panel", "brands", "--export-csv", tmp_path / "brands.csv",
             "--export-png", tmp_path / "brands.png")

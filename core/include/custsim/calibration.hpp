@@ -3,8 +3,10 @@
 // starting region from a multistart of NLopt's local optimiser on a Latin hypercube, then
 // posterior samples from the affine-invariant ensemble sampler of Goodman & Weare (2010), the
 // algorithm of emcee. Every evaluation runs the scenario with its own seed (common random
-// numbers) on one thread; evaluations spread over threads, and every random number of the method
-// is a Draws keyed on (step, walker), so the output is the same bit for bit on any thread count.
+// numbers) on one thread; evaluations spread over threads (and MPI ranks: batch.hpp), and every
+// random number of the method is a Draws keyed on (step, walker), so the output is the same bit
+// for bit on any thread count and layout.
+#include "custsim/batch.hpp"
 #include "custsim/observations.hpp"
 #include "custsim/scenario.hpp"
 
@@ -48,6 +50,8 @@ struct SamplerSettings {
     std::uint32_t steps = 100;
     std::uint64_t seed = 1;
     int threads = 0; ///< 0: OpenMP's default; each evaluation runs on one thread
+    /// Runs each half-ensemble's evaluations; empty: thread_runner(threads).
+    BatchRunner runner;
     std::uint32_t keep_blobs_from = 0;
     /// Called after each step with the step count done.
     std::function<bool(std::uint32_t done)> progress;
@@ -96,9 +100,14 @@ struct CalibrationOptions {
     /// below this (log-likelihood units).
     double tolerance = 0.5;
     int threads = 0;
+    /// Runs every batch of evaluations (and reads the checkpoint: task 0 of a batch of one);
+    /// empty: thread_runner(threads). In an MPI job every rank calls calibrate with the same
+    /// arguments and a runner that deals the tasks out (custsim calibrate under mpirun).
+    BatchRunner runner;
     /// A file that keeps the progress (the optimum, the chain so far) after every step, written
     /// atomically; when it exists and belongs to the same calibration, the run resumes from it
-    /// and the result is the same bit for bit as without the interruption. Empty: none.
+    /// and the result is the same bit for bit as without the interruption. Empty: none. In an
+    /// MPI job, rank 0's only: the runner gives the others what it read.
     std::filesystem::path checkpoint;
     /// Called with the stage ("optimise", "sample"), evaluations done and planned.
     std::function<bool(const char* stage, std::uint64_t done, std::uint64_t planned)> progress;

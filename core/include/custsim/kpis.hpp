@@ -30,6 +30,11 @@ enum class KpiModel : std::uint8_t { instant = 1, journey = 2, both = 3 };
 /// order.
 enum class KpiGroup : std::uint8_t { customers, money, service, word_of_mouth, data };
 
+/// A policy kind as a bit of Kpi::policies.
+constexpr std::uint8_t policy_bit(PolicyKind kind) {
+    return std::uint8_t(1u << unsigned(kind));
+}
+
 /// One KPI: what it is, where it is recorded and how to read it from Kpis.
 struct Kpi {
     const char* name; ///< dataset name in its group: /timeseries/<name>, /channels/<name>, ...
@@ -46,8 +51,13 @@ struct Kpi {
     double (*value)(const Kpis&) = nullptr; ///< per scalar, stock or flow
     const std::vector<double> Kpis::*values = nullptr;       ///< per channel, brand or market
     double (*ratio)(const Kpis&, const Scenario&) = nullptr; ///< kind ratio
+    /// The policies that alone move it (policy_bit of each; 0: none). It is recorded in every
+    /// run, 0 without one of them; the explorer plots it only for a scenario with one.
+    std::uint8_t policies = 0;
 
     bool final_only() const { return kind == KpiKind::ratio; }
+    /// Whether it can move in `scenario`: a KPI of policies needs one of them there.
+    bool moves_in(const Scenario& scenario) const;
     /// Whether the model (journey or instant funnel) computes and records it.
     bool in(bool journey) const {
         return (std::uint8_t(model) &
@@ -56,10 +66,11 @@ struct Kpi {
     /// Customers counted: the summary also shows it as a share of the population.
     bool counts_customers() const { return std::string_view(unit) == "customers"; }
     /// A count or an amount of money, which grows with the population (not a share, a score or
-    /// a ratio): the market's figure is the sample's times Results::market_scale().
+    /// money per customer; an end-of-run ratio only when it is money, clv_total): the market's
+    /// figure is the sample's times Results::market_scale().
     bool scales_with_population() const {
         const std::string_view u = unit;
-        return kind != KpiKind::ratio &&
+        return (kind != KpiKind::ratio || u == "money") &&
                (u == "customers" || u == "messages" || u == "complaints" || u == "purchases" ||
                 u == "orders" || u == "money" || u == "exposures" || u == "reviews" ||
                 u == "visits" || u == "contacts");

@@ -4,13 +4,16 @@
 // lives on the budget's simplex (water-filling of non-negative weights between per-lever bounds,
 // so the sum and the bounds hold exactly), NLopt's LN_SBPLX searches the weights, every
 // evaluation of a stage runs the same seed (common random numbers) and the replicates double as
-// the step shrinks, until the best challenger is within noise of the incumbent.
+// the step shrinks, until the best challenger is within noise of the incumbent. Evaluations
+// spread over threads and MPI ranks (batch.hpp) with the same answer bit for bit.
+#include "custsim/batch.hpp"
 #include "custsim/experiment.hpp"
 #include "custsim/scenario.hpp"
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,10 +22,16 @@ namespace custsim {
 
 /// How `optimise` runs. Money is the market's, over the horizon.
 struct OptimiseOptions {
-    double budget = 0;                ///< the total the levers share, exactly
-    std::vector<std::string> levers;  ///< channel names, agents, training, logistics, service_level
-    std::string objective = "profit"; ///< a final KPI, maximised
-    double horizon = 0;               ///< days of the run; 0: the scenario's
+    /// The total the levers share, exactly; NaN: the market budgets' sum.
+    double budget = std::numeric_limits<double>::quiet_NaN();
+    /// Channel names, agents, training, logistics, service_level, and CHANNEL@MARKET: the focal
+    /// brand's flights on a channel in one market.
+    std::vector<std::string> levers;
+    /// Market -> the money its CHANNEL@MARKET levers share, exactly (the rest of the budget goes
+    /// to the other levers).
+    std::map<std::string, double> market_budgets;
+    std::string objective = "profit";       ///< a final KPI, maximised
+    double horizon = 0;                     ///< days of the run; 0: the scenario's
     std::map<std::string, double> min, max; ///< per-lever bounds in money over the horizon
     std::uint32_t start_replicates = 2;     ///< replicates of the first stage; doubled per stage
     std::uint32_t max_replicates = 8;       ///< the last stage's replicates
@@ -31,6 +40,11 @@ struct OptimiseOptions {
     /// marginal return to the surely highest); < 0: two per lever.
     int polish = -1;
     int threads = 0;
+    /// Runs every batch of evaluations (the design, a stage's two searches as two tasks, the
+    /// probes, the moves, single runs as batches of one); empty: thread_runner(threads). In an
+    /// MPI job every rank calls optimise with the same arguments and a runner that deals the
+    /// tasks out (custsim optimise under mpirun).
+    BatchRunner runner;
     /// Called with the stage ("design", "search", "check"), evaluations done and planned.
     std::function<bool(const char* stage, std::uint64_t done, std::uint64_t planned)> progress;
 };
@@ -48,7 +62,11 @@ struct Optimum {
     std::string kpi; ///< the objective's KPI
     double budget = 0, horizon = 0;
     std::vector<std::string> levers;
-    std::vector<std::string> units;                    ///< what each lever's setting counts
+    std::vector<std::string> units; ///< what each lever's setting counts
+    /// Per lever: the market whose budget it shares; empty: it shares what the market budgets
+    /// leave of the total.
+    std::vector<std::string> budget_market;
+    std::map<std::string, double> market_budgets;
     std::vector<double> allocation, min, max, current; ///< money per lever
     std::vector<double> setting, current_setting;      ///< in each lever's own unit
     /// Money one unit of a lever's setting costs over the horizon (a channel: a day of spend;
@@ -73,8 +91,9 @@ struct Optimum {
 };
 
 /// Splits `options.budget` among the levers of `scenario`'s focal brand to maximise the
-/// objective. Throws InputError (naming --budget, --levers, --min, --max, --objective) for
-/// options that do not fit the scenario.
+/// objective, each market's budget among its levers. Throws InputError (naming --budget,
+/// --levers, --min, --max, --market-budget, --objective) for options that do not fit the
+/// scenario.
 Optimum optimise(const Scenario& scenario, const OptimiseOptions& options);
 
 /// The scenario with the levers set to spend `allocation` (money over the horizon, the order of

@@ -33,13 +33,18 @@ RunSize estimate_run(const Scenario& scenario);
 /// 0 if it cannot be read.
 std::uint64_t available_memory();
 
+/// The threads a team of `threads` has: `threads`, or OpenMP's default for 0.
+int team_size(int threads);
+
 /// Customer-steps a run may take without --force: about 12 days of one core at 10 million a
 /// second.
 inline constexpr double max_customer_steps = 1e13;
 
 /// Refuses (InputError) a run that needs more memory than is available or more than
 /// max_customer_steps of work, with both estimates and what the machine has; `runs` is how
-/// many runs of the scenario a command makes (compare: 2). The message suggests --force.
-void check_run_size(const Scenario& scenario, double runs = 1);
+/// many runs of the scenario a command makes (compare: 2), `concurrent` how many of them are in
+/// memory at once (calibrate, optimise and sensitivity --parallel-runs: one per thread). The
+/// message suggests --force.
+void check_run_size(const Scenario& scenario, double runs = 1, int concurrent = 1);
 
 } // namespace custsim

@@ -121,6 +121,7 @@ struct Kpis {
         brand_duplication;
     std::vector<double> brand_reviews, brand_rating; ///< per brand: reviews written, mean stars
     std::vector<double> market_aware, market_customers, market_revenue; ///< focal, per market
+    std::vector<double> market_spend; ///< the focal brand's media spend per market
 };
 
 /// Work done, for benchmarks: customer updates and neighbour reads.
@@ -182,6 +183,7 @@ struct JourneySummary {
     double annual_margin = 0; ///< m: margin per customer-year
     double retention = 0;     ///< r: share of customers kept over a year, exp(-churn per year)
     double clv = 0;           ///< m r / (1 + i - r), i the scenario's discount rate
+    double clv_total = 0;     ///< customers x clv: the current customer base's value
 };
 JourneySummary summarise_journey(const Kpis& kpis, const Scenario& scenario);
 

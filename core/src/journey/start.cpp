@@ -286,6 +286,7 @@ void JourneyModel::start() {
     kpis_.market_aware.assign(M, 0);
     kpis_.market_customers.assign(M, 0);
     kpis_.market_revenue.assign(M, 0);
+    kpis_.market_spend.assign(M, 0);
     step_journey(true);
 }
 

@@ -193,6 +193,7 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
         for (std::size_t m = 0; m < x.markets && b == 0; ++m) {
             k.channel_spend[ch] += x.spend[p * x.markets + m] * dt * share;
             k.media_cost += x.spend[p * x.markets + m] * dt * share;
+            k.market_spend[m] += x.spend[p * x.markets + m] * dt * share;
         }
     }
     const auto& focal = s.brands[0];
