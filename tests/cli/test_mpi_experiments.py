@@ -51,6 +51,34 @@ def assert_same_file(a, b):
             assert fa.attrs[name] == fb.attrs[name], name
 
 
+def test_calibrate_with_the_emulator_on_ranks_gives_the_file_of_one_process(tmp_path):
+    """--method emulator: its design's batches dealt to 2 ranks, the same file as 1 x 2 threads;
+    a progress file read by rank 0 alone resumes on 2 ranks to that file."""
+    data = data_file(tmp_path)
+    args = ["calibrate", *BASS, "--data", data, *FIT, "--method", "emulator", "--evaluations", 60,
+            "--steps", 200, "--quiet"]
+    one, two = tmp_path / "one.h5", tmp_path / "two.h5"
+    done = custsim(*args, "--threads", 2, "-o", one)
+    assert done.returncode == 0, done.stderr
+    done = custsim(*args, "--threads", 1, "-o", two, ranks=2)
+    assert done.returncode == 0, done.stderr
+    assert_same_file(one, two)
+    # A progress file cut short (the first design's, written by one process) resumed on 2 ranks.
+    cut = tmp_path / "cut.h5"
+    process = subprocess.Popen([BIN, *map(str, [*args, "--threads", 1, "-o", cut])], cwd=ROOT,
+                               env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    partial = Path(str(cut) + ".partial")
+    deadline = time.monotonic() + 60
+    while not partial.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+    assert process.returncode == 130 and partial.exists() and not cut.exists()
+    done = custsim(*args, "--threads", 1, "-o", cut, ranks=2)
+    assert done.returncode == 0, done.stderr
+    assert_same_file(one, cut)
+
+
 def test_calibrate_on_ranks_gives_the_file_of_one_process(tmp_path):
     data = data_file(tmp_path)
     files = {}
