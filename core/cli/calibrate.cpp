@@ -89,7 +89,9 @@ int calibrate_command(CalibrateArgs args, const Ranks& ranks) {
         check_output(output, "-o");
     }
     if (!args.force) {
-        check_run_size(scenario);
+        // One evaluation per thread at once.
+        const int team = team_size(args.threads);
+        check_run_size(scenario, team, team);
     }
     const Observations data = read_observations(args.data, scenario);
     catch_interrupts();

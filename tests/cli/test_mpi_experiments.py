@@ -153,9 +153,12 @@ def test_a_killed_calibration_resumes_on_another_layout(tmp_path):
 
 def test_interrupted_ranks_stop_together_and_write_nothing(tmp_path):
     out = tmp_path / "cut.h5"
-    # The default search (more evaluations, up to 8 replicates): a minute, cut after 2 s.
+    # The default search (more evaluations, up to 8 replicates) at 20 000 customers over a year:
+    # a minute or more even on idle cores (at 2 000 customers over 60 days it ends within a
+    # second there), cut after 2 s, while each evaluation takes a second or two.
     mpirun = subprocess.Popen(["mpirun", "--oversubscribe", "-np", "2", BIN, "optimise", *SMALL,
-                               "--set", "population.customers=2000", "--budget", "10000",
+                               "--set", "population.customers=20000", "--set", "days=365",
+                               "--budget", "10000",
                                "--levers", "tv,search,agents", "--quiet", "-o", str(out)],
                               cwd=ROOT, env=ENV,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
