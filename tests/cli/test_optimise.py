@@ -160,7 +160,10 @@ def test_an_interrupted_optimisation_leaves_no_file(tmp_path):
     import signal
     import time
     out = tmp_path / "cut.h5"
-    process = subprocess.Popen([BIN, "optimise", *SMALL, "--budget", "10000", *LEVERS,
+    # A year at 20 000 customers: a minute or more on idle cores (SMALL's 2 000 x 90 days ends
+    # in about a second there, before the signal), each evaluation a second or two.
+    process = subprocess.Popen([BIN, "optimise", *SMALL, "--set", "population.customers=20000",
+                                "--set", "days=365", "--budget", "10000", *LEVERS,
                                 "--quiet", "-o", str(out)], cwd=ROOT, stderr=subprocess.PIPE,
                                text=True)
     time.sleep(1.5)
