@@ -473,6 +473,18 @@ std::vector<std::string> checkpoint_names(std::uint32_t steps, std::uint32_t kee
     return names;
 }
 
+} // namespace
+
+void detail::check_progress_of(const std::filesystem::path& path, const std::string& identity) {
+    if (read_text_attribute(path, "fingerprint") != identity) {
+        throw InputError(path.string() + " holds the progress of another calibration (another "
+                                         "scenario, data, keys, options or custsim); remove it "
+                                         "or write to another -o");
+    }
+}
+
+namespace {
+
 /// Reads a checkpoint of this calibration as numbers (its steps done, then each array's size and
 /// values), nothing if there is none; one of another calibration, or of other shapes, is an
 /// InputError.
@@ -482,11 +494,7 @@ std::vector<double> read_checkpoint_numbers(const std::filesystem::path& path,
     if (path.empty() || !std::filesystem::exists(path)) {
         return {};
     }
-    if (read_text_attribute(path, "fingerprint") != identity) {
-        throw InputError(path.string() + " holds the progress of another calibration (another "
-                                         "scenario, data, keys, options or custsim); remove it "
-                                         "or write to another -o");
-    }
+    detail::check_progress_of(path, identity);
     const std::string steps_done = read_text_attribute(path, "steps_done");
     if (steps_done.empty() || steps_done.find_first_not_of("0123456789") != std::string::npos ||
         steps_done.size() > 9) {

@@ -111,11 +111,7 @@ std::vector<double> read_progress(const std::filesystem::path& path, const std::
     if (path.empty() || !std::filesystem::exists(path)) {
         return {};
     }
-    if (read_text_attribute(path, "fingerprint") != identity) {
-        throw InputError(path.string() + " holds the progress of another calibration (another "
-                                         "scenario, data, keys, options or custsim); remove it "
-                                         "or write to another -o");
-    }
+    check_progress_of(path, identity);
     const auto numbers = read_arrays(path, {"/emulator/numbers"})["/emulator/numbers"].values;
     std::vector<std::string> names = {"/emulator/design", "/emulator/values"};
     if (numbers.size() != 4) {

@@ -3,6 +3,7 @@
 // of the simulator, its progress, its fingerprint and its summaries of a chain.
 #include "custsim/calibration.hpp"
 
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -25,6 +26,10 @@ struct Simulator {
 Calibration calibrate_with_emulator(const Scenario& scenario, const Observations& data,
                                     const std::vector<FitKey>& keys,
                                     const CalibrationOptions& options, const Simulator& simulator);
+
+/// Refuses (InputError) a progress file whose fingerprint is not `identity`: another
+/// calibration's.
+void check_progress_of(const std::filesystem::path& path, const std::string& identity);
 
 /// calibration.cpp's burn-in, thinning, samples, quantiles and diagnostics of `chain`.
 void summarise_posterior(Calibration& calibration);

@@ -2,6 +2,8 @@
 #include "custsim/scenario.hpp"
 #include "custsim/simulation.hpp"
 
+#include "bass_case.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,16 +11,13 @@
 #include <map>
 
 using namespace custsim;
+using test::bass_closed_form;
 
 namespace {
 std::filesystem::path scenario_file(const char* name) {
     return std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios" / name;
 }
 
-double bass_closed_form(double p, double q, double t) {
-    const double e = std::exp(-(p + q) * t);
-    return (1 - e) / (1 + (q / p) * e);
-}
 } // namespace
 
 TEST(Bass, MeanFieldMatchesTheClosedFormWithinOnePointFive) {

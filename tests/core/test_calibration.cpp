@@ -8,6 +8,8 @@
 
 #include "support.hpp"
 
+#include "bass_case.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -53,11 +55,6 @@ std::vector<double> ar1(double phi, std::uint32_t steps, std::uint32_t walkers) 
         }
     }
     return chain;
-}
-
-double bass_closed_form(double p, double q, double t) {
-    const double e = std::exp(-(p + q) * t);
-    return (1 - e) / (1 + (q / p) * e);
 }
 
 } // namespace
@@ -169,15 +166,8 @@ TEST(Calibration, RefusesKeysTheScenarioDoesNotTake) {
 }
 
 TEST(Calibration, BassFittedToItsClosedFormCoversTheTruth) {
-    const double p = 0.03, q = 0.38, m = 3000;
-    const auto s = load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios/bass.yaml",
-                                 {"population.customers=3000", "days=16", "dt=0.05"});
-    std::string csv = "day,kpi,value\n";
-    for (int day = 2; day <= 16; day += 2) {
-        const double adopted = m * (bass_closed_form(p, q, day) - bass_closed_form(p, q, day - 2));
-        csv += std::to_string(day) + ",adopted," + std::to_string(adopted) + "\n";
-    }
-    const auto data = parse_observations(csv, "bass.csv", s);
+    const double p = test::BassCase::p, q = test::BassCase::q;
+    const auto [s, data] = test::bass_closed_form_case();
     CalibrationOptions options;
     options.walkers = 8;
     options.steps = 100;
@@ -204,11 +194,7 @@ TEST(Calibration, BassFittedToItsClosedFormCoversTheTruth) {
 }
 
 TEST(Calibration, IsTheSameBitForBitWhenItsBatchesAreDealtToRanks) {
-    const auto s = load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios/bass.yaml",
-                                 {"population.customers=500", "days=8", "dt=0.1"});
-    const auto data = parse_observations("day,kpi,value\n2,adopted,40\n4,adopted,90\n", "d.csv", s);
-    const std::vector<FitKey> keys = {{"channels.advertising.adoption_rate", 0.005, 0.1},
-                                      {"word_of_mouth.rate", 0.1, 1.0}};
+    const auto [s, data, keys] = test::tiny_bass_case(false);
     CalibrationOptions options;
     options.steps = 6;
     options.threads = 1;
@@ -235,14 +221,7 @@ TEST(Calibration, IsTheSameBitForBitWhenItsBatchesAreDealtToRanks) {
 }
 
 TEST(Calibration, ResumesFromItsCheckpointBitForBit) {
-    const auto s = load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios/bass.yaml",
-                                 {"population.customers=500", "days=8", "dt=0.1"});
-    const auto data =
-        parse_observations("day,kpi,value\n2,adopted,40\n4,adopted,90\n6,adopted,110\n"
-                           "8,adopted,80\n",
-                           "d.csv", s);
-    const std::vector<FitKey> keys = {{"channels.advertising.adoption_rate", 0.005, 0.1},
-                                      {"word_of_mouth.rate", 0.1, 1.0}};
+    const auto [s, data, keys] = test::tiny_bass_case(true);
     CalibrationOptions options;
     options.steps = 40;
     options.threads = 2;

@@ -8,6 +8,8 @@
 #include "custsim/error.hpp"
 #include "custsim/results.hpp"
 
+#include "bass_case.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -35,11 +37,6 @@ BatchDensity gaussian(std::shared_ptr<std::uint64_t> calls) {
 }
 
 const std::vector<FitKey> box = {{"x", -5, 5}, {"y", -6, 4}};
-
-double bass_closed_form(double p, double q, double t) {
-    const double e = std::exp(-(p + q) * t);
-    return (1 - e) / (1 + (q / p) * e);
-}
 
 } // namespace
 
@@ -112,15 +109,8 @@ TEST(Emulator, CompressesOnlyTheTailBelowItsWindow) {
 }
 
 TEST(Calibration, BassEmulatorCoversTheTruthAndMixes) {
-    const double p = 0.03, q = 0.38, m = 3000;
-    const auto s = load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios/bass.yaml",
-                                 {"population.customers=3000", "days=16", "dt=0.05"});
-    std::string csv = "day,kpi,value\n";
-    for (int day = 2; day <= 16; day += 2) {
-        const double adopted = m * (bass_closed_form(p, q, day) - bass_closed_form(p, q, day - 2));
-        csv += std::to_string(day) + ",adopted," + std::to_string(adopted) + "\n";
-    }
-    const auto data = parse_observations(csv, "bass.csv", s);
+    const double p = test::BassCase::p, q = test::BassCase::q;
+    const auto [s, data] = test::bass_closed_form_case();
     CalibrationOptions options;
     options.method = CalibrationMethod::emulator;
     options.evaluations = 150;
@@ -147,14 +137,7 @@ TEST(Calibration, BassEmulatorCoversTheTruthAndMixes) {
 }
 
 TEST(Calibration, EmulatorResumesFromItsProgressBitForBit) {
-    const auto s = load_scenario(std::filesystem::path(CUSTSIM_SOURCE_DIR) / "scenarios/bass.yaml",
-                                 {"population.customers=500", "days=8", "dt=0.1"});
-    const auto data =
-        parse_observations("day,kpi,value\n2,adopted,40\n4,adopted,90\n6,adopted,110\n"
-                           "8,adopted,80\n",
-                           "d.csv", s);
-    const std::vector<FitKey> keys = {{"channels.advertising.adoption_rate", 0.005, 0.1},
-                                      {"word_of_mouth.rate", 0.1, 1.0}};
+    const auto [s, data, keys] = test::tiny_bass_case(true);
     CalibrationOptions options;
     options.method = CalibrationMethod::emulator;
     options.evaluations = 70;
