@@ -175,7 +175,11 @@ EnsembleChain chain_on(const GaussianProcess& gp, const std::vector<std::vector<
     SamplerSettings settings;
     settings.steps = steps;
     settings.seed = seed;
-    settings.threads = s.threads;
+    // One thread: a step's work on the emulator is microseconds, and OpenMP's barriers between
+    // the 20 000 half-steps cost far more than that when other programs share the cores (a
+    // Bass test took 86 s instead of 2 s beside two other tests). The chain does not depend on
+    // the thread count (every draw is keyed on step and walker).
+    settings.threads = 1;
     if (s.keep_going) {
         settings.progress = [&s](std::uint32_t) { return s.keep_going(); };
     }
