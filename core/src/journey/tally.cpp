@@ -191,9 +191,10 @@ void book_flows(Kpis& k, const JourneyTables& x, const Scenario& s, const Journe
     for (std::size_t p = 0; p < x.planned.size(); ++p) {
         const auto [b, ch] = x.planned[p];
         for (std::size_t m = 0; m < x.markets && b == 0; ++m) {
-            k.channel_spend[ch] += x.spend[p * x.markets + m] * dt * share;
-            k.media_cost += x.spend[p * x.markets + m] * dt * share;
-            k.market_spend[m] += x.spend[p * x.markets + m] * dt * share;
+            const double money = x.spend[p * x.markets + m] * dt * share;
+            k.channel_spend[ch] += money;
+            k.media_cost += money;
+            k.market_spend[m] += money;
         }
     }
     const auto& focal = s.brands[0];
